@@ -1,0 +1,42 @@
+"""partner-attribution: Microsoft Partner Admin Link (PAL) as part of every Azure deployment.
+
+Public API (imported lazily, so command-line start-up stays fast)::
+
+    from partner_attribution import DeliveryPrincipal, DeliveryPrincipalArgs, RoleAssignmentArgs
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "DeliveryPrincipal": "component",
+    "DeliveryPrincipalArgsError": "component",
+    "DeliveryPrincipalArgs": "args",
+    "RoleAssignmentArgs": "args",
+    "FederatedCredentialArgs": "args",
+    "PartnerAdminLink": "partner_link",
+    "PartnerAdminLinkArgs": "partner_link",
+    "PartnerAdminLinkProvider": "partner_link",
+    "ConfigurationError": "config",
+    "load_stack_config": "config",
+    "builtin_roles": "roles",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from .args import DeliveryPrincipalArgs, FederatedCredentialArgs, RoleAssignmentArgs
+    from .component import DeliveryPrincipal, DeliveryPrincipalArgsError
+    from .config import ConfigurationError, load_stack_config
+    from .partner_link import PartnerAdminLink, PartnerAdminLinkArgs, PartnerAdminLinkProvider
+    from .roles import builtin_roles
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

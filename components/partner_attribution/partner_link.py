@@ -1,0 +1,281 @@
+"""The Partner Admin Link as a Pulumi resource: a dynamic provider that links each principal *as itself*.
+
+Inputs: ``partner_id``, ``tenant_id``, ``client_id``, ``client_secret`` (always secret), ``cloud``,
+``authority_host``, ``arm_endpoint``, ``overwrite_existing``, ``timeout_seconds``.
+Outputs: ``partner_id``, ``partner_name``, ``tenant_id``, ``client_id``, ``object_id``, ``state``.
+
+The credential also stays in the resource's state, encrypted as a Pulumi secret: ``pulumi refresh``
+and ``pulumi destroy`` hand the provider only the state, and both must sign in as the principal.
+It is never an output in clear text, never logged, never in an error message, and never in the
+pickled provider (``__provider``), which holds only a reference to this module's class.
+
+Behaviour (``docs/partner-link.md``):
+
+* create: link; adopt a link to the same ID; refuse a link to another ID unless ``overwrite_existing``.
+* read (refresh): the live link; none or ``state: Deleted`` reports the resource gone, so the next
+  preview creates it again; another partner ID comes back as ``partner_id`` so the diff shows it.
+* diff: ``partner_id`` changes update in place, ``tenant_id``/``client_id``/``cloud`` replace; a new
+  secret alone is an update that calls nothing.
+* delete: unlink; already unlinked, or the principal already deleted, is success.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi.dynamic as dynamic
+
+from .pal_client import (
+    ClientSecretSource,
+    CloudEndpoints,
+    CredentialRejectedError,
+    LinkState,
+    PartnerLinkClient,
+    PermanentLinkError,
+    RetryBudgetExceeded,
+)
+from .roles import GUID_PATTERN
+from .validation import CLOUDS, PARTNER_ID_PATTERN
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's marker for unknown values in previews
+DEFAULT_TIMEOUT_SECONDS = 600
+READ_PROPAGATION_SECONDS = 60
+"""A refresh waits at most this long for Entra to recognise a principal. The link was made with this
+principal long ago, so 'application not found' at refresh means it was deleted, not that it is new."""
+
+REPLACE_KEYS = ("tenant_id", "client_id", "cloud")
+UPDATE_KEYS = ("partner_id", "client_secret", "overwrite_existing", "timeout_seconds", "authority_host", "arm_endpoint")
+_DEFAULTS: dict[str, Any] = {
+    "cloud": "public",
+    "authority_host": None,
+    "arm_endpoint": None,
+    "overwrite_existing": False,
+    "timeout_seconds": DEFAULT_TIMEOUT_SECONDS,
+}
+
+
+def _warn(message: str) -> None:
+    """Diagnostics of the provider process go to stderr, which the engine shows with the resource."""
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def _client(props: dict[str, Any], *, for_read: bool = False) -> PartnerLinkClient:
+    endpoints = CloudEndpoints.for_cloud(
+        props.get("cloud") or "public", props.get("authority_host") or None, props.get("arm_endpoint") or None
+    )
+    return PartnerLinkClient(
+        ClientSecretSource(props["tenant_id"], props["client_id"], props["client_secret"]),
+        endpoints,
+        timeout_seconds=float(props.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS),
+        propagation_timeout_seconds=READ_PROPAGATION_SECONDS if for_read else None,
+        on_retry=_warn,
+    )
+
+
+def _settings(props: dict[str, Any]) -> dict[str, Any]:
+    settings = {key: props.get(key, default) for key, default in _DEFAULTS.items()}
+    timeout = settings["timeout_seconds"]
+    if isinstance(timeout, float) and timeout.is_integer():
+        settings["timeout_seconds"] = int(timeout)  # gRPC numbers are doubles; keep what the program wrote
+    return settings
+
+
+def _outputs(props: dict[str, Any], link: LinkState) -> dict[str, Any]:
+    outs = _settings(props)
+    outs.update(
+        tenant_id=props["tenant_id"],
+        client_id=props["client_id"],
+        client_secret=props["client_secret"],
+        partner_id=link.partner_id,
+        partner_name=link.partner_name,
+        object_id=link.object_id,
+        state=link.state,
+    )
+    return outs
+
+
+def _live_inputs(props: dict[str, Any], link: LinkState) -> dict[str, Any]:
+    """Inputs as they would have to be to match the live link. Returned by read, so the engine's
+    property diff after a refresh shows ``partner_id: <live> => <configured>``."""
+    inputs = {key: props.get(key) for key in ("tenant_id", "client_id", "client_secret")}
+    inputs.update(_settings(props), partner_id=link.partner_id)
+    return inputs
+
+
+def _link_id(props: dict[str, Any], link: LinkState) -> str:
+    return f"{props['tenant_id']}/{link.object_id}"
+
+
+def _quiet_sdk_logging() -> None:
+    # azure-identity logs every failed token attempt at WARNING; our own retry line says it better.
+    logging.getLogger("azure.identity").setLevel(logging.ERROR)
+    logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
+
+
+class PartnerAdminLinkProvider(dynamic.ResourceProvider):
+    """Dynamic provider for :class:`PartnerAdminLink`. Holds no state: pickled by reference."""
+
+    serialize_as_secret_always = False  # the pickle carries no secret, so it need not be one
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+        failures: list[dynamic.CheckFailure] = []
+        inputs = {**_DEFAULTS, **{k: v for k, v in news.items() if v is not None}}
+
+        def known(key: str) -> bool:
+            return inputs.get(key) is not None and inputs.get(key) != UNKNOWN
+
+        if known("partner_id") and not PARTNER_ID_PATTERN.match(str(inputs["partner_id"])):
+            failures.append(
+                dynamic.CheckFailure(
+                    "partner_id", f"{inputs['partner_id']!r} is not a numeric Microsoft partner ID (4 to 10 digits)"
+                )
+            )
+        for key in ("tenant_id", "client_id"):
+            if key not in inputs:
+                failures.append(dynamic.CheckFailure(key, "required"))
+            elif known(key) and not GUID_PATTERN.match(str(inputs[key])):
+                failures.append(dynamic.CheckFailure(key, f"{inputs[key]!r} is not a GUID"))
+        for key in ("partner_id", "client_secret"):
+            if key not in inputs:
+                failures.append(dynamic.CheckFailure(key, "required"))
+        if known("cloud") and inputs["cloud"] not in CLOUDS:
+            failures.append(dynamic.CheckFailure("cloud", f"{inputs['cloud']!r}: use one of {', '.join(CLOUDS)}"))
+        for key in ("authority_host", "arm_endpoint"):
+            if known(key) and not str(inputs[key]).startswith("https://"):
+                failures.append(dynamic.CheckFailure(key, f"{inputs[key]!r}: must be an https:// URL"))
+        if known("timeout_seconds"):
+            timeout = inputs["timeout_seconds"]
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+                failures.append(dynamic.CheckFailure("timeout_seconds", f"{timeout!r}: use a positive number of seconds"))
+        if known("overwrite_existing") and not isinstance(inputs["overwrite_existing"], bool):
+            failures.append(dynamic.CheckFailure("overwrite_existing", "use true or false"))
+        return dynamic.CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        def changed(key: str) -> bool:
+            return news.get(key, _DEFAULTS.get(key)) != olds.get(key, _DEFAULTS.get(key))
+
+        replaces = [key for key in REPLACE_KEYS if changed(key)]
+        updates = [key for key in UPDATE_KEYS if changed(key)]
+        return dynamic.DiffResult(
+            changes=bool(replaces or updates), replaces=replaces, stables=[], delete_before_replace=True
+        )
+
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        _quiet_sdk_logging()
+        link = _client(props).link(str(props["partner_id"]), overwrite=bool(props.get("overwrite_existing")))
+        return dynamic.CreateResult(_link_id(props, link), _outputs(props, link))
+
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        _quiet_sdk_logging()
+        try:
+            link = _client(props, for_read=True).get()
+        except CredentialRejectedError as exc:
+            raise PermanentLinkError(
+                f"the PAL link of {props['client_id']} can't be verified: {exc} To rotate it, change the "
+                "principal's credential.rotatedOn date in the stack configuration and run pulumi up."
+            ) from None
+        except RetryBudgetExceeded as exc:
+            if exc.kind != "propagation":
+                raise
+            if "7000215" in exc.last_cause:
+                raise PermanentLinkError(
+                    f"the PAL link of {props['client_id']} can't be verified: Entra rejects the stored client "
+                    "secret (AADSTS7000215: revoked or replaced outside Pulumi). To rotate it, change the "
+                    "principal's credential.rotatedOn date in the stack configuration and run pulumi up."
+                ) from None
+            _warn(
+                f"principal {props['client_id']} is not in tenant {props['tenant_id']} (deleted?): "
+                "its PAL link is gone with it"
+            )
+            return dynamic.ReadResult("", {})
+        if link is None:
+            return dynamic.ReadResult("", {})
+        return dynamic.ReadResult(id_, _outputs(props, link), _live_inputs(props, link))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        _quiet_sdk_logging()
+        if str(news["partner_id"]) == str(olds.get("partner_id")):
+            # A rotated secret or a changed setting: nothing to tell Microsoft.
+            kept = LinkState(
+                partner_id=str(olds["partner_id"]),
+                partner_name=olds.get("partner_name"),
+                tenant_id=olds["tenant_id"],
+                object_id=olds["object_id"],
+                state=olds.get("state") or "Active",
+            )
+            return dynamic.UpdateResult(_outputs(news, kept))
+        link = _client(news).link(
+            str(news["partner_id"]),
+            overwrite=bool(news.get("overwrite_existing")),
+            expected_current=str(olds.get("partner_id")),
+        )
+        return dynamic.UpdateResult(_outputs(news, link))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        _quiet_sdk_logging()
+        try:
+            _client(props).unlink(str(props["partner_id"]))
+        except RetryBudgetExceeded as exc:
+            if exc.kind != "propagation" or "700016" not in exc.last_cause:
+                raise
+            _warn(
+                f"principal {props['client_id']} no longer exists in tenant {props['tenant_id']}; "
+                "its PAL link went with it. Removing the link from the stack."
+            )
+
+
+@dataclass(frozen=True)
+class PartnerAdminLinkArgs:
+    """Inputs of :class:`PartnerAdminLink`."""
+
+    partner_id: pulumi.Input[str]
+    """Associated Partner ID to link the principal to."""
+    tenant_id: pulumi.Input[str]
+    client_id: pulumi.Input[str]
+    client_secret: pulumi.Input[str]
+    """Always stored as a Pulumi secret."""
+    cloud: str = "public"
+    authority_host: str | None = None
+    """Override of the Entra authority (private clouds, tests)."""
+    arm_endpoint: str | None = None
+    """Override of the Azure Resource Manager endpoint (private clouds, tests)."""
+    overwrite_existing: bool = False
+    timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
+    """Retry budget of one operation."""
+
+
+class PartnerAdminLink(dynamic.Resource, module="partner-attribution", name="PartnerAdminLink"):
+    """The PAL link of one service principal, made by signing in as that principal."""
+
+    partner_id: pulumi.Output[str]
+    """The partner ID the principal is linked to (after a refresh: the live one)."""
+    partner_name: pulumi.Output[str | None]
+    tenant_id: pulumi.Output[str]
+    client_id: pulumi.Output[str]
+    object_id: pulumi.Output[str]
+    """Object ID of the linked principal, as the ManagementPartner API reports it."""
+    state: pulumi.Output[str]
+    """``Active`` once linked."""
+
+    def __init__(self, name: str, args: PartnerAdminLinkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        props: dict[str, Any] = {
+            "partner_id": args.partner_id,
+            "tenant_id": args.tenant_id,
+            "client_id": args.client_id,
+            "client_secret": pulumi.Output.secret(args.client_secret),
+            "cloud": args.cloud,
+            "authority_host": args.authority_host,
+            "arm_endpoint": args.arm_endpoint,
+            "overwrite_existing": args.overwrite_existing,
+            "timeout_seconds": args.timeout_seconds,
+            "partner_name": None,
+            "object_id": None,
+            "state": None,
+        }
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["client_secret"]))
+        super().__init__(PartnerAdminLinkProvider(), name, props, opts)

@@ -1,0 +1,50 @@
+"""Shared fixtures: the local HTTPS fake of Azure and helpers to evaluate programs offline."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from partner_attribution.testing import FakeAzure
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_STACK = PROJECT_ROOT / "Pulumi.dev.yaml"
+
+
+@pytest.fixture
+def fake_azure(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
+    """A started fake; clients in this process trust its CA through REQUESTS_CA_BUNDLE."""
+    with FakeAzure() as azure:
+        for key, value in azure.environment().items():
+            monkeypatch.setenv(key, value)
+        yield azure
+
+
+def config_with(principals: list[dict[str, Any]], **top: Any) -> dict[str, str]:
+    """Pulumi's form of a partner-attribution config: namespaced keys, JSON for structures."""
+    config = {"partner-attribution:partnerId": "1234567", "partner-attribution:principals": json.dumps(principals)}
+    for key, value in top.items():
+        config[f"partner-attribution:{key}"] = value if isinstance(value, str) else json.dumps(value)
+    return config
+
+
+def principal(name: str = "delivery", **overrides: Any) -> dict[str, Any]:
+    """A valid principal entry; override any key."""
+    entry: dict[str, Any] = {
+        "name": name,
+        "roles": [{"role": "Contributor", "scope": "/subscriptions/11111111-1111-4111-8111-111111111111"}],
+        "credential": {"rotatedOn": "2026-11-01", "lifetimeDays": 180},
+    }
+    entry.update(overrides)
+    return entry
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_for_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    if "NO_PROXY" not in os.environ:
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")

@@ -1,0 +1,255 @@
+"""The PAL client with the real azure-identity credential and azure-mgmt client, over HTTPS, against
+the fake: request counts, Entra's replication delay, and the fault matrix (each fault kind at
+create, read, update and delete)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import pytest
+
+from partner_attribution.pal_client import (
+    ClientSecretSource,
+    CloudEndpoints,
+    CredentialRejectedError,
+    LinkConflictError,
+    PartnerLinkClient,
+    PermanentLinkError,
+    RetryBudgetExceeded,
+)
+from partner_attribution.testing import FakeApp, FakeAzure, Fault
+
+PARTNER = "1234567"
+OTHER = "7654321"
+
+
+def client_for(azure: FakeAzure, app: FakeApp, secret: str, *, timeout: float = 20, **kwargs: object) -> PartnerLinkClient:
+    endpoints = CloudEndpoints.for_cloud(authority_host=azure.authority_host, arm_endpoint=azure.arm_endpoint)
+    return PartnerLinkClient(
+        ClientSecretSource(app.tenant_id, app.client_id, secret), endpoints, timeout_seconds=timeout, **kwargs
+    )
+
+
+def test_happy_path_request_counts(fake_azure: FakeAzure) -> None:
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    link = client_for(fake_azure, app, secret).link(PARTNER)
+    assert (link.partner_id, link.object_id, link.tenant_id, link.state) == (PARTNER, app.object_id, app.tenant_id, "Active")
+    create = [(r.target, r.method) for r in fake_azure.requests]
+    assert create == [("discovery", "GET"), ("token", "POST"), ("arm", "GET"), ("arm", "PUT")]
+
+    fake_azure.clear_requests()
+    assert client_for(fake_azure, app, secret).get() == link
+    read = [(r.target, r.method) for r in fake_azure.requests]
+    assert read == [("discovery", "GET"), ("token", "POST"), ("arm", "GET")]
+
+
+def test_links_as_the_principal_itself(fake_azure: FakeAzure) -> None:
+    one, two = fake_azure.add_app(), fake_azure.add_app(tenant_id=None)
+    client_for(fake_azure, one, fake_azure.add_secret(one)).link(PARTNER)
+    assert fake_azure.link_of(one)["objectId"] == one.object_id
+    assert fake_azure.link_of(two) is None
+
+
+def test_adopts_an_existing_link_to_the_same_partner(fake_azure: FakeAzure) -> None:
+    app = fake_azure.add_app()
+    fake_azure.set_link(app, PARTNER)
+    link = client_for(fake_azure, app, fake_azure.add_secret(app)).link(PARTNER)
+    assert link.version == 1
+    assert not [r for r in fake_azure.requests if r.method in ("PUT", "PATCH")]
+
+
+@pytest.mark.parametrize("put_mode", ["conflict", "repoint"])
+def test_never_repoints_silently(fake_azure: FakeAzure, put_mode: str) -> None:
+    fake_azure.put_when_linked_elsewhere = put_mode  # type: ignore[assignment]
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    fake_azure.set_link(app, OTHER)
+    with pytest.raises(LinkConflictError) as error:
+        client_for(fake_azure, app, secret).link(PARTNER)
+    assert app.client_id in str(error.value) and OTHER in str(error.value) and PARTNER in str(error.value)
+    assert "overwrite_existing" in str(error.value)
+    assert fake_azure.link_of(app)["partnerId"] == OTHER
+
+    link = client_for(fake_azure, app, secret).link(PARTNER, overwrite=True)
+    assert link.partner_id == PARTNER and link.version == 2
+    assert [r.method for r in fake_azure.requests if r.target == "arm"][-1] == "PATCH"
+
+
+def test_put_conflict_after_a_race_reads_again(fake_azure: FakeAzure) -> None:
+    """A link appears between GET and PUT: the 409 leads to a fresh read and the same rules."""
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    client = client_for(fake_azure, app, secret)
+    original_get = client._get
+    calls = {"n": 0}
+
+    def racing_get(budget):  # type: ignore[no-untyped-def]
+        result = original_get(budget)
+        calls["n"] += 1
+        if calls["n"] == 1:
+            fake_azure.set_link(app, OTHER)  # another tool links the principal right after our read
+        return result
+
+    client._get = racing_get  # type: ignore[method-assign]
+    with pytest.raises(LinkConflictError):
+        client.link(PARTNER)
+    assert calls["n"] == 2
+    assert fake_azure.link_of(app)["partnerId"] == OTHER
+
+
+def test_waits_out_entra_replication(fake_azure: FakeAzure) -> None:
+    app = fake_azure.add_app(ready_after=2.0)
+    secret = fake_azure.add_secret(app, ready_after=3.0)
+    messages: list[str] = []
+    started = time.monotonic()
+    link = client_for(fake_azure, app, secret, on_retry=messages.append).link(PARTNER)
+    elapsed = time.monotonic() - started
+    assert link.partner_id == PARTNER
+    assert 3.0 <= elapsed < 3.0 + 3.0  # linked within a backoff cap (2.5 s) of the secret working
+    assert any("AADSTS700016" in m for m in messages) and any("AADSTS7000215" in m for m in messages)
+    assert len([r for r in fake_azure.requests if r.method == "PUT"]) == 1
+
+
+def test_budget_exhaustion_says_what_was_tried(fake_azure: FakeAzure) -> None:
+    app = fake_azure.add_app(ready_after=60)
+    started = time.monotonic()
+    with pytest.raises(RetryBudgetExceeded) as error:
+        client_for(fake_azure, app, fake_azure.add_secret(app), timeout=4).link(PARTNER)
+    assert time.monotonic() - started < 4.5
+    message = str(error.value)
+    assert "reading the partner link" in message and "attempts over" in message and "AADSTS700016" in message
+    assert error.value.attempts >= 2
+
+
+# -- the fault matrix ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    write_method: str | None  # the ARM method that changes the link
+
+
+OPERATIONS = [
+    Operation("create", "PUT"),
+    Operation("read", None),
+    Operation("update", "PATCH"),
+    Operation("delete", "DELETE"),
+]
+
+
+def _prepare(azure: FakeAzure, operation: Operation, **app_kwargs: float) -> tuple[FakeApp, str]:
+    app = azure.add_app(**app_kwargs)
+    secret = azure.add_secret(app)
+    if operation.name in ("read", "delete"):
+        azure.set_link(app, PARTNER)
+    if operation.name == "update":
+        azure.set_link(app, OTHER)
+    return app, secret
+
+
+def _run(client: PartnerLinkClient, operation: Operation) -> object:
+    if operation.name == "create":
+        return client.link(PARTNER)
+    if operation.name == "read":
+        return client.get()
+    if operation.name == "update":
+        return client.link(PARTNER, expected_current=OTHER)
+    return client.unlink(PARTNER)
+
+
+def _assert_converged(azure: FakeAzure, app: FakeApp, operation: Operation, retries: int, exact: int | None = None) -> None:
+    """One link in the right state, and no write to Microsoft beyond the reported retries."""
+    azure.wait_idle()
+    link = azure.link_of(app)
+    if operation.name == "delete":
+        assert link is None
+    else:
+        assert link is not None and link["partnerId"] == PARTNER
+        assert len(azure.links) == 1
+    if operation.write_method:
+        writes = [r for r in azure.requests if r.target == "arm" and r.method == operation.write_method]
+        assert 1 <= len(writes) <= 1 + retries
+        if exact is not None:
+            assert len(writes) == exact
+
+
+TRANSIENT_FAULTS = {
+    "token 503": (Fault("token", "status", status=503), False),
+    "token 429 Retry-After": (Fault("token", "status", status=429, retry_after=1), False),
+    "token connection dropped": (Fault("token", "drop"), False),
+    "ARM 429 Retry-After": (Fault("arm", "status", status=429, retry_after=1), True),
+    "ARM 500": (Fault("arm", "status", status=500), True),
+    "ARM 503": (Fault("arm", "status", status=503), True),
+    "ARM connection dropped": (Fault("arm", "drop"), True),
+    "ARM slow answer": (Fault("arm", "slow", delay=2.5), True),
+}
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
+@pytest.mark.parametrize("fault_name", list(TRANSIENT_FAULTS))
+def test_transient_faults_converge(fake_azure: FakeAzure, operation: Operation, fault_name: str) -> None:
+    template, on_arm = TRANSIENT_FAULTS[fault_name]
+    app, secret = _prepare(fake_azure, operation)
+    fault = replace(template, method=operation.write_method or "GET") if on_arm else replace(template)
+    fake_azure.inject(fault)
+    messages: list[str] = []
+    started = time.monotonic()
+    _run(client_for(fake_azure, app, secret, on_retry=messages.append, read_timeout=1.5), operation)
+    assert time.monotonic() - started < 15
+    assert fault.times == 0, "the fault was served"
+    assert messages, "the retry was reported"
+    if fault.retry_after:  # Retry-After is honoured
+        assert float(messages[0].split("retrying in ")[1].split("s")[0]) >= fault.retry_after
+    _assert_converged(fake_azure, app, operation, len(messages), exact=2 if on_arm else 1)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
+@pytest.mark.parametrize("delay", ["app", "secret", "arm"])
+def test_replication_delay_converges(fake_azure: FakeAzure, operation: Operation, delay: str) -> None:
+    kwargs = {"app": {"ready_after": 1.5}, "secret": {}, "arm": {"arm_ready_after": 1.5}}[delay]
+    app, secret = _prepare(fake_azure, operation, **kwargs)
+    if delay == "secret":
+        secret = fake_azure.add_secret(app, ready_after=1.5)
+    messages: list[str] = []
+    _run(client_for(fake_azure, app, secret, on_retry=messages.append), operation)
+    assert messages, "the delay was waited out with retries"
+    _assert_converged(fake_azure, app, operation, len(messages))
+    successes = [r for r in fake_azure.requests if r.target == "arm" and r.method == operation.write_method and r.status == 200]
+    assert len(successes) == (1 if operation.write_method else 0)
+
+
+PERMANENT = [
+    (operation, kind)
+    for kind in ("expired secret", "unknown tenant", "rejected partner ID", "403")
+    for operation in OPERATIONS
+    # Microsoft validates a partner ID only when one is linked: read and delete send none to reject.
+    if not (kind == "rejected partner ID" and operation.write_method in (None, "DELETE"))
+]
+
+
+@pytest.mark.parametrize(("operation", "kind"), PERMANENT, ids=[f"{k}-{o.name}" for o, k in PERMANENT])
+def test_permanent_faults_fail_fast(fake_azure: FakeAzure, operation: Operation, kind: str) -> None:
+    app, secret = _prepare(fake_azure, operation)
+    client = client_for(fake_azure, app, secret, timeout=60)
+    expected: type[Exception] = PermanentLinkError
+    if kind == "expired secret":
+        fake_azure.expire_secret(app, secret)
+        expected, text = CredentialRejectedError, "has expired (AADSTS7000222)"
+    elif kind == "unknown tenant":
+        client.source = ClientSecretSource("00000000-0000-4000-8000-00000000dead", app.client_id, secret)
+        text = "was not found"
+    elif kind == "rejected partner ID":
+        fake_azure.rejected_partner_ids.add(PARTNER)
+        text = "InvalidPartnerId"
+    else:
+        fake_azure.inject(Fault("arm", "status", status=403, method=operation.write_method or "GET"))
+        text = "HTTP 403"
+    started = time.monotonic()
+    with pytest.raises(expected) as error:
+        _run(client, operation)
+    assert time.monotonic() - started < 5
+    assert text in str(error.value)
+    assert secret not in str(error.value)
