@@ -96,10 +96,7 @@ def build_catalog(reference: Path) -> dict[str, object]:
             "azure-roles-perms-pec (copy kvamseek/partner-center@85eb3c40, ms.date 11/08/2022); "
             "renamed roles matched by GUID per pal-name-check.md",
         },
-        "roles": [
-            {"name": name, "id": role_id, "pal": status_by_id.get(role_id, "unlisted")}
-            for name, role_id in roles
-        ],
+        "roles": [{"name": name, "id": role_id, "pal": status_by_id.get(role_id, "unlisted")} for name, role_id in roles],
     }
 
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import requests
-
 from partner_attribution.testing import FakeAzure
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
@@ -15,7 +14,12 @@ REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 def _token(azure: FakeAzure, tenant: str, client_id: str, secret: str) -> requests.Response:
     return requests.post(
         f"{azure.authority_host}/{tenant}/oauth2/v2.0/token",
-        data={"client_id": client_id, "client_secret": secret, "grant_type": "client_credentials", "scope": "x/.default"},
+        data={
+            "client_id": client_id,
+            "client_secret": secret,
+            "grant_type": "client_credentials",
+            "scope": "x/.default",
+        },
         verify=azure.ca_bundle,
         timeout=10,
     )
@@ -30,7 +34,12 @@ def test_link_shapes_follow_recorded_traffic(fake_azure: FakeAzure) -> None:
 
     def call(method: str, partner: str = "") -> requests.Response:
         return requests.request(
-            method, f"{url}/{partner}".rstrip("/"), params=params, headers=headers, verify=fake_azure.ca_bundle, timeout=10
+            method,
+            f"{url}/{partner}".rstrip("/"),
+            params=params,
+            headers=headers,
+            verify=fake_azure.ca_bundle,
+            timeout=10,
         )
 
     recorded = json.loads((REFERENCE / "observed" / "azure-powershell_TestUpdateParnter_trimmed.json").read_text())

@@ -8,7 +8,6 @@ import time
 from dataclasses import dataclass, replace
 
 import pytest
-
 from partner_attribution.pal_client import (
     ClientSecretSource,
     CloudEndpoints,
@@ -16,7 +15,7 @@ from partner_attribution.pal_client import (
     LinkConflictError,
     PartnerLinkClient,
     PermanentLinkError,
-    RetryBudgetExceeded,
+    RetryBudgetExhaustedError,
 )
 from partner_attribution.testing import FakeApp, FakeAzure, Fault
 
@@ -35,7 +34,12 @@ def test_happy_path_request_counts(fake_azure: FakeAzure) -> None:
     app = fake_azure.add_app()
     secret = fake_azure.add_secret(app)
     link = client_for(fake_azure, app, secret).link(PARTNER)
-    assert (link.partner_id, link.object_id, link.tenant_id, link.state) == (PARTNER, app.object_id, app.tenant_id, "Active")
+    assert (link.partner_id, link.object_id, link.tenant_id, link.state) == (
+        PARTNER,
+        app.object_id,
+        app.tenant_id,
+        "Active",
+    )
     create = [(r.target, r.method) for r in fake_azure.requests]
     assert create == [("discovery", "GET"), ("token", "POST"), ("arm", "GET"), ("arm", "PUT")]
 
@@ -115,7 +119,7 @@ def test_waits_out_entra_replication(fake_azure: FakeAzure) -> None:
 def test_budget_exhaustion_says_what_was_tried(fake_azure: FakeAzure) -> None:
     app = fake_azure.add_app(ready_after=60)
     started = time.monotonic()
-    with pytest.raises(RetryBudgetExceeded) as error:
+    with pytest.raises(RetryBudgetExhaustedError) as error:
         client_for(fake_azure, app, fake_azure.add_secret(app), timeout=4).link(PARTNER)
     assert time.monotonic() - started < 4.5
     message = str(error.value)

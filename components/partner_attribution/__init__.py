@@ -26,7 +26,19 @@ _EXPORTS = {
     "builtin_roles": "roles",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ConfigurationError",
+    "DeliveryPrincipal",
+    "DeliveryPrincipalArgs",
+    "DeliveryPrincipalArgsError",
+    "FederatedCredentialArgs",
+    "PartnerAdminLink",
+    "PartnerAdminLinkArgs",
+    "PartnerAdminLinkProvider",
+    "RoleAssignmentArgs",
+    "builtin_roles",
+    "load_stack_config",
+]
 
 if TYPE_CHECKING:
     from .args import DeliveryPrincipalArgs, FederatedCredentialArgs, RoleAssignmentArgs

@@ -34,7 +34,8 @@ SCOPE_FORMS_HELP = (
 
 ARM_GUID_NAMESPACE = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
 """Namespace of the ARM/Bicep ``guid()`` function: a UUIDv5 over the arguments joined by '-'
-(documented on the Bicep string functions page, learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-string#guid)."""
+(documented on the Bicep string functions page:
+learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-string#guid)."""
 
 
 @dataclass(frozen=True)

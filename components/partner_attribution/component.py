@@ -16,6 +16,7 @@ customer's tenant. ``tests/snapshots/`` guards them.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,11 @@ class PlannedRoleAssignment:
     resource_name: str
 
 
+def _definition_at(scope: pulumi.Input[str], role: Role) -> pulumi.Output[str]:
+    """The role definition ID for ``role`` in the form Azure returns at ``scope`` (checked once known)."""
+    return pulumi.Output.from_input(scope).apply(lambda s: role_definition_id(parse_scope(s), role.guid))
+
+
 def assignment_key(assignment: RoleAssignmentArgs, role: Role) -> str:
     """The stable key of a role assignment: given, or derived from role and scope."""
     if assignment.key is not None:
@@ -94,9 +100,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
         display_name = args.display_name or name
         catalog = builtin_roles()
 
-        application = azuread.Application(
-            f"{name}-app", display_name=display_name, owners=list(args.owners) or None, opts=child
-        )
+        application = azuread.Application(f"{name}-app", display_name=display_name, owners=list(args.owners) or None, opts=child)
         principal = azuread.ServicePrincipal(
             f"{name}-sp", client_id=application.client_id, owners=list(args.owners) or None, opts=child
         )
@@ -128,7 +132,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
             key = assignment_key(assignment, role)
             resource_name = f"{name}-role-{key}"
             scope = pulumi.Output.from_input(assignment.scope)
-            definition = scope.apply(lambda s, guid=role.guid: role_definition_id(parse_scope(s), guid))
+            definition = _definition_at(scope, role)
             assignments[key] = authorization.RoleAssignment(
                 resource_name,
                 principal_id=principal.object_id,
@@ -150,7 +154,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
             pulumi.log.warn(
                 f"DeliveryPrincipal {name!r}: none of its roles ({', '.join(p.role.name for p in self.planned_roles)}) "
                 "is PAL-eligible, so its work earns no partner credit; add an eligible role such as Contributor "
-                "(see roles.md) or set requireEligibleRole to make this an error",
+                "(see docs/roles.md) or set requireEligibleRole to make this an error",
                 resource=self,
             )
         days_left = (dt.date.fromisoformat(end_date[:10]) - today()).days
@@ -205,13 +209,11 @@ class DeliveryPrincipal(pulumi.ComponentResource):
         roles = [
             pulumi.Output.all(
                 role=p.role.name,
-                roleDefinitionId=pulumi.Output.from_input(p.scope).apply(
-                    lambda s, guid=p.role.guid: role_definition_id(parse_scope(s), guid)
-                ),
+                roleDefinitionId=_definition_at(p.scope, p.role),
                 scope=p.scope,
                 palEligible=p.role.pal_eligible,
                 palListing=p.role.pal.value,
-                assignmentId=self.role_assignment_ids.apply(lambda ids, key=p.key: ids[key]),
+                assignmentId=self.role_assignment_ids.apply(operator.itemgetter(p.key)),
             )
             for p in self.planned_roles
         ]

@@ -91,10 +91,7 @@ class ConfigurationError(pulumi.RunError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(
-            f"the {NAMESPACE} configuration has {len(problems)} {noun}:\n"
-            + "\n".join(f"  - {p}" for p in problems)
-        )
+        super().__init__(f"the {NAMESPACE} configuration has {len(problems)} {noun}:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 @dataclass(frozen=True)
@@ -132,9 +129,7 @@ def _coerce(value: Any, field: _Field) -> tuple[Any, bool]:
     return value, isinstance(value, field.kind)
 
 
-def _check_mapping(
-    raw: Any, schema: dict[str, _Field], path: str, problems: list[str]
-) -> dict[str, Any] | None:
+def _check_mapping(raw: Any, schema: dict[str, _Field], path: str, problems: list[str]) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         problems.append(f"{path}: expected a mapping with keys {', '.join(schema)}, got {type(raw).__name__}")
         return None
@@ -148,7 +143,7 @@ def _check_mapping(
             continue
         coerced, ok = _coerce(value, schema[key])
         if not ok:
-            problems.append(f"{where}: expected {_type_name(schema[key].kind)} ({schema[key].describe}), got {value!r}")
+            problems.append(f"{where}: expected {schema[key].describe or _type_name(schema[key].kind)}, got {value!r}")
             continue
         out[key] = coerced
     for key, field in schema.items():
@@ -216,7 +211,9 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
                 problems.append(f"{here}.name: {name!r} is already used by principals[{seen_names[name]}]; names must be unique")
             seen_names.setdefault(name, index)
         roles = [_check_mapping(r, _ROLE, f"{here}.roles[{i}]", problems) for i, r in enumerate(entry.get("roles", []))]
-        credential = _check_mapping(entry["credential"], _CREDENTIAL, f"{here}.credential", problems) if "credential" in entry else None
+        credential = (
+            _check_mapping(entry["credential"], _CREDENTIAL, f"{here}.credential", problems) if "credential" in entry else None
+        )
         feds = [
             _check_mapping(f, _FEDERATED, f"{here}.federatedCredentials[{i}]", problems)
             for i, f in enumerate(entry.get("federatedCredentials", []))
@@ -225,7 +222,7 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
         for i, owner in enumerate(owners):
             if not isinstance(owner, str):
                 problems.append(f"{here}.owners[{i}]: expected an object ID string, got {owner!r}")
-        if name is None or credential is None or "rotatedOn" not in credential or any(r is None for r in roles):
+        if name is None or "roles" not in entry or credential is None or "rotatedOn" not in credential or None in roles:
             continue  # structural problems already reported; semantic checks need a complete entry
         args = DeliveryPrincipalArgs(
             partner_id=entry.get("partnerId", partner_id),

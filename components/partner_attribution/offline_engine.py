@@ -24,6 +24,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 PLACEHOLDER_NAMESPACE = uuid.UUID("5f1e4a2b-6c1d-4e5f-9a0b-0c0ffee0aa11")
 PLACEHOLDER_TENANT = "00000000-0000-4000-8000-0000000000aa"
+PLACEHOLDER_SUBSCRIPTION = "00000000-0000-4000-8000-0000000000bb"
 PAL_LINK_TYPE = "pulumi-python:dynamic/partner-attribution:PartnerAdminLink"
 
 
@@ -107,6 +108,9 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
                 f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{inputs.get('roleAssignmentName')}"
             )
             return assignment_id, {**inputs, "name": inputs.get("roleAssignmentName")}
+        if args.typ == "azure-native:resources:ResourceGroup":
+            group = inputs.get("resourceGroupName") or name
+            return f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{group}", {**inputs, "name": group}
         if args.typ == PAL_LINK_TYPE:
             return f"{inputs.get('tenant_id')}/{placeholder_guid('link', name)}", {
                 **inputs,
@@ -198,6 +202,9 @@ def evaluate(
     logger.setLevel(logging.DEBUG)
     logger.addHandler(capture)
     monitor = RecordingMonitor(mocks_ or PlaceholderMocks())
+    # As pulumi.runtime.test does: forget RPCs and outputs left over by an earlier (failed) evaluation.
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
     settings.ROOT.set(None)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, logger=logger, monitor=monitor)
     pulumi.runtime.set_all_config(dict(config or {}), [])

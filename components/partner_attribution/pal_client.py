@@ -158,7 +158,9 @@ class LinkState:
     @classmethod
     def from_response(cls, response: Any) -> LinkState:
         def text(value: Any) -> str | None:
-            return None if value is None else value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else str(value)
+            return (
+                None if value is None else value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else str(value)
+            )
 
         return cls(
             partner_id=str(response.partner_id),
@@ -200,7 +202,7 @@ class LinkConflictError(PermanentLinkError):
         )
 
 
-class RetryBudgetExceeded(PartnerLinkError):
+class RetryBudgetExhaustedError(PartnerLinkError):
     """Transient failures went on for the whole budget."""
 
     def __init__(self, operation: str, who: str, attempts: int, elapsed: float, last_cause: str, kind: str) -> None:
@@ -208,9 +210,7 @@ class RetryBudgetExceeded(PartnerLinkError):
         self.elapsed = elapsed
         self.last_cause = last_cause
         self.kind = kind
-        super().__init__(
-            f"{operation} for {who} gave up after {attempts} attempts over {elapsed:.0f}s; last cause: {last_cause}"
-        )
+        super().__init__(f"{operation} for {who} gave up after {attempts} attempts over {elapsed:.0f}s; last cause: {last_cause}")
 
 
 @dataclass(frozen=True)
@@ -287,9 +287,14 @@ def classify(
         kind = "throttled" if status == 429 else "server"
         return _Transient(f"HTTP {status}: {_first_line(exc)}", kind, retry_after)
     if status == 403:
-        return _with_status(PermanentLinkError(f"{who} is not allowed to manage its partner link (HTTP 403): {_first_line(exc)}"), status)
+        return _with_status(
+            PermanentLinkError(f"{who} is not allowed to manage its partner link (HTTP 403): {_first_line(exc)}"),
+            status,
+        )
     if status in (400, 409):
-        return _with_status(PermanentLinkError(f"Microsoft rejected the request for {who} (HTTP {status}): {_first_line(exc)}"), status)
+        return _with_status(
+            PermanentLinkError(f"Microsoft rejected the request for {who} (HTTP {status}): {_first_line(exc)}"), status
+        )
     network = _network_cause(exc)
     if network is not None:
         return _Transient(f"connection problem: {_first_line(network)}", "network")
@@ -298,7 +303,10 @@ def classify(
     return PermanentLinkError(f"{type(exc).__name__} while managing the link of {who}: {_first_line(exc)}")
 
 
-def _with_status(error: PartnerLinkError, status: int) -> PartnerLinkError:
+E = TypeVar("E", bound=PartnerLinkError)
+
+
+def _with_status(error: E, status: int) -> E:
     error.status = status
     return error
 
@@ -396,7 +404,9 @@ class PartnerLinkClient:
                 limit = min(limit, self.propagation_timeout_seconds)
             delay = max(self.backoff.delay(attempt), verdict.retry_after or 0.0)
             if budget.elapsed + delay > limit:
-                raise RetryBudgetExceeded(operation, self.who, attempt, budget.elapsed, verdict.cause, verdict.kind) from None
+                raise RetryBudgetExhaustedError(
+                    operation, self.who, attempt, budget.elapsed, verdict.cause, verdict.kind
+                ) from None
             self.on_retry(
                 f"{operation} for {self.who}: {verdict.cause}; retrying in {delay:.1f}s "
                 f"(attempt {attempt}, {budget.elapsed:.0f}s of {limit:.0f}s)"

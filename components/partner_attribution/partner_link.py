@@ -36,7 +36,7 @@ from .pal_client import (
     LinkState,
     PartnerLinkClient,
     PermanentLinkError,
-    RetryBudgetExceeded,
+    RetryBudgetExhaustedError,
 )
 from .roles import GUID_PATTERN
 from .validation import CLOUDS, PARTNER_ID_PATTERN
@@ -161,9 +161,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
 
         replaces = [key for key in REPLACE_KEYS if changed(key)]
         updates = [key for key in UPDATE_KEYS if changed(key)]
-        return dynamic.DiffResult(
-            changes=bool(replaces or updates), replaces=replaces, stables=[], delete_before_replace=True
-        )
+        return dynamic.DiffResult(changes=bool(replaces or updates), replaces=replaces, stables=[], delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         _quiet_sdk_logging()
@@ -179,7 +177,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
                 f"the PAL link of {props['client_id']} can't be verified: {exc} To rotate it, change the "
                 "principal's credential.rotatedOn date in the stack configuration and run pulumi up."
             ) from None
-        except RetryBudgetExceeded as exc:
+        except RetryBudgetExhaustedError as exc:
             if exc.kind != "propagation":
                 raise
             if "7000215" in exc.last_cause:
@@ -189,8 +187,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
                     "principal's credential.rotatedOn date in the stack configuration and run pulumi up."
                 ) from None
             _warn(
-                f"principal {props['client_id']} is not in tenant {props['tenant_id']} (deleted?): "
-                "its PAL link is gone with it"
+                f"principal {props['client_id']} is not in tenant {props['tenant_id']} (deleted?): its PAL link is gone with it"
             )
             return dynamic.ReadResult("", {})
         if link is None:
@@ -220,7 +217,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         _quiet_sdk_logging()
         try:
             _client(props).unlink(str(props["partner_id"]))
-        except RetryBudgetExceeded as exc:
+        except RetryBudgetExhaustedError as exc:
             if exc.kind != "propagation" or "700016" not in exc.last_cause:
                 raise
             _warn(

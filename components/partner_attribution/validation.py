@@ -116,9 +116,7 @@ def validate_principal(args: DeliveryPrincipalArgs, path: Path = ()) -> list[Pro
         problems.append(Problem((*path, "credential_expiry_warning_days"), "must be 0 or more days"))
 
     if not args.role_assignments:
-        problems.append(
-            Problem((*path, "role_assignments"), "give at least one role; PAL credit needs a PAL-eligible role")
-        )
+        problems.append(Problem((*path, "role_assignments"), "give at least one role; PAL credit needs a PAL-eligible role"))
     seen: dict[tuple[str, str], int] = {}
     keys: dict[str, int] = {}
     for index, assignment in enumerate(args.role_assignments):
@@ -132,9 +130,7 @@ def validate_principal(args: DeliveryPrincipalArgs, path: Path = ()) -> list[Pro
             except InvalidScopeError as exc:
                 problems.append(Problem((*here, "scope"), str(exc)))
         elif assignment.key is None:
-            problems.append(
-                Problem((*here, "key"), "a key is required when the scope is an Output; give a short stable name")
-            )
+            problems.append(Problem((*here, "key"), "a key is required when the scope is an Output; give a short stable name"))
         if role is not None and role.privileged and not assignment.acknowledge_privileged:
             problems.append(
                 Problem(
@@ -160,19 +156,21 @@ def validate_principal(args: DeliveryPrincipalArgs, path: Path = ()) -> list[Pro
                 seen[pair] = index
         if assignment.key is not None:
             if assignment.key in keys:
-                problems.append(Problem((*here, "key"), f"key {assignment.key!r} is used by «role_assignments»[{keys[assignment.key]}]"))
+                problems.append(
+                    Problem((*here, "key"), f"key {assignment.key!r} is used by «role_assignments»[{keys[assignment.key]}]")
+                )
             keys[assignment.key] = index
 
     resolved = [r for r in (_resolve_role(a.role, ())[0] for a in args.role_assignments) if r is not None]
-    if args.require_eligible_role and resolved and len(resolved) == len(args.role_assignments):
-        if not any(r.pal_eligible for r in resolved):
-            problems.append(
-                Problem(
-                    (*path, "role_assignments"),
-                    f"no role is PAL-eligible ({', '.join(r.name for r in resolved)}) and «require_eligible_role» "
-                    "is set; add an eligible role such as Contributor at a scope the principal works on",
-                )
+    all_resolved = bool(resolved) and len(resolved) == len(args.role_assignments)
+    if args.require_eligible_role and all_resolved and not any(r.pal_eligible for r in resolved):
+        problems.append(
+            Problem(
+                (*path, "role_assignments"),
+                f"no role is PAL-eligible ({', '.join(r.name for r in resolved)}) and «require_eligible_role» "
+                "is set; add an eligible role such as Contributor at a scope the principal works on",
             )
+        )
 
     names: dict[str, int] = {}
     if len(args.federated_credentials) > MAX_FEDERATED_CREDENTIALS:
@@ -183,7 +181,10 @@ def validate_principal(args: DeliveryPrincipalArgs, path: Path = ()) -> list[Pro
         here = (*path, "federated_credentials", index)
         if not FEDERATED_NAME_PATTERN.match(fic.name):
             problems.append(
-                Problem((*here, "name"), f"{fic.name!r}: use 3 to 120 letters, digits, '-' or '_', starting with a letter or digit")
+                Problem(
+                    (*here, "name"),
+                    f"{fic.name!r}: use 3 to 120 letters, digits, '-' or '_', starting with a letter or digit",
+                )
             )
         elif fic.name in names:
             problems.append(Problem((*here, "name"), f"{fic.name!r} is used by «federated_credentials»[{names[fic.name]}]"))

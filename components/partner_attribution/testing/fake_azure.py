@@ -32,6 +32,7 @@ The server listens on 127.0.0.1 only, with a CA of its own made by trustme.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import secrets
@@ -50,7 +51,15 @@ from urllib.parse import parse_qs, urlsplit
 API_VERSION = "2018-02-01"
 PARTNERS_PATH = "/providers/Microsoft.ManagementPartner/partners"
 OPERATIONS = [  # spec example GetOperations.json
-    {"name": f"Microsoft.ManagementPartner/partners/{op}", "display": {"provider": "Microsoft ManagementPartner", "resource": "ManagementPartner", "operation": title, "description": desc}}
+    {
+        "name": f"Microsoft.ManagementPartner/partners/{op}",
+        "display": {
+            "provider": "Microsoft ManagementPartner",
+            "resource": "ManagementPartner",
+            "operation": title,
+            "description": desc,
+        },
+    }
     for op, title, desc in [
         ("read", "Get ManagementPartner", "Read All ManagementPartner"),
         ("write", "Create ManagementPartner", "Create any ManagementPartner"),
@@ -197,7 +206,11 @@ class FakeAzure:
 
     def environment(self) -> dict[str, str]:
         """Environment variables that make requests-based clients trust the fake."""
-        return {"REQUESTS_CA_BUNDLE": self.ca_bundle, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+        return {
+            "REQUESTS_CA_BUNDLE": self.ca_bundle,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
 
     # -- directory -----------------------------------------------------------------------------
     def add_tenant(self, tenant_id: str | None = None) -> str:
@@ -366,7 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._dispatch()
 
-    do_PUT = do_PATCH = do_DELETE = do_POST = do_GET
+    do_PUT = do_PATCH = do_DELETE = do_POST = do_GET  # noqa: N815 - http.server's method names
 
     def _dispatch(self) -> None:
         with self.azure._lock:
@@ -400,17 +413,20 @@ class _Handler(BaseHTTPRequestHandler):
             elif fault.kind == "drop":
                 self._record(target, url.path, None)
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 return
             else:
                 headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
                 if target == "arm":
-                    payload = _arm_error("ServerError" if fault.status >= 500 else "TooManyRequests", f"Injected fault {fault.status}")
+                    payload = _arm_error(
+                        "ServerError" if fault.status >= 500 else "TooManyRequests", f"Injected fault {fault.status}"
+                    )
                 else:
-                    payload = {"error": "temporarily_unavailable", "error_description": f"Injected fault {fault.status}"}
+                    payload = {
+                        "error": "temporarily_unavailable",
+                        "error_description": f"Injected fault {fault.status}",
+                    }
                 self._send(target, url.path, fault.status, payload, headers)
                 return
         if target == "discovery":
@@ -423,7 +439,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _record(self, target: Target, path: str, status: int | None) -> None:
         with self.azure._lock:
             self.azure.requests.append(
-                RecordedRequest(time.monotonic(), self.command, path, target, status, self._meta["client_id"], self._meta["tenant_id"])
+                RecordedRequest(
+                    time.monotonic(),
+                    self.command,
+                    path,
+                    target,
+                    status,
+                    self._meta["client_id"],
+                    self._meta["tenant_id"],
+                )
             )
 
     def _send(self, target: Target, path: str, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
@@ -456,7 +480,11 @@ class _Handler(BaseHTTPRequestHandler):
                     "token_endpoint": f"{base}/oauth2/v2.0/token",
                     "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                     "issuer": f"{base}/v2.0",
-                    "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+                    "token_endpoint_auth_methods_supported": [
+                        "client_secret_post",
+                        "private_key_jwt",
+                        "client_secret_basic",
+                    ],
                     "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
                     "tenant_region_scope": "EU",
                 },
@@ -520,7 +548,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             token = f"fake-access-token-{secrets.token_hex(16)}"
             fake._tokens[token] = (tenant, client_id)
-        self._send("token", path, 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token})
+        self._send(
+            "token",
+            path,
+            200,
+            {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token},
+        )
 
     # -- ManagementPartner ----------------------------------------------------------------------
     def _arm(self, parts: list[str], path: str, query: dict[str, list[str]]) -> None:
@@ -538,7 +571,10 @@ class _Handler(BaseHTTPRequestHandler):
                 "arm",
                 path,
                 401,
-                _arm_error("InvalidAuthenticationTokenTenant", f"The principal {app.object_id} is not known to Azure Resource Manager yet."),
+                _arm_error(
+                    "InvalidAuthenticationTokenTenant",
+                    f"The principal {app.object_id} is not known to Azure Resource Manager yet.",
+                ),
             )
             return
         if query.get("api-version") != [API_VERSION]:
@@ -561,9 +597,11 @@ class _Handler(BaseHTTPRequestHandler):
             active = current if current and current["state"] == "Active" else None
             method = self.command
             if method == "GET":
-                if current is None or (partner_id is not None and current["partnerId"] != partner_id):
-                    self._not_found(path)
-                elif current["state"] != "Active" and fake.deleted_links == "404":
+                if (
+                    current is None
+                    or (partner_id is not None and current["partnerId"] != partner_id)
+                    or (current["state"] != "Active" and fake.deleted_links == "404")
+                ):
                     self._not_found(path)
                 else:
                     self._send("arm", path, 200, _link_body(current, partner_id))
@@ -572,7 +610,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send("arm", path, 405, _arm_error("MethodNotAllowed", f"{method} needs a partner ID"))
                 return
             if method in ("PUT", "PATCH") and not self._known_partner(partner_id):
-                self._send("arm", path, 400, _arm_error("InvalidPartnerId", f"The partner ID '{partner_id}' is not a valid MPN ID."))
+                self._send(
+                    "arm",
+                    path,
+                    400,
+                    _arm_error("InvalidPartnerId", f"The partner ID '{partner_id}' is not a valid MPN ID."),
+                )
                 return
             if method == "PUT":
                 if active and active["partnerId"] != partner_id and fake.put_when_linked_elsewhere == "conflict":

@@ -1,0 +1,5 @@
+"""``python -m partner_attribution``: the command line."""
+
+from partner_attribution.cli import main
+
+main()

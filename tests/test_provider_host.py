@@ -1,0 +1,287 @@
+"""The PAL provider driven through the SDK's own dynamic provider host (``python -m pulumi.dynamic``),
+in a separate process that reaches our code only through the installed package, exactly as the
+engine drives it: Configure, Check, Diff, Create, Read, Update, Delete. The ``__provider`` blob is
+the one a ``PartnerAdminLink`` registers under Pulumi mocks."""
+
+from __future__ import annotations
+
+import base64
+import importlib.metadata
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from partner_attribution.offline_engine import evaluate
+from partner_attribution.partner_link import PartnerAdminLink, PartnerAdminLinkArgs
+from partner_attribution.testing import FakeApp, FakeAzure
+from partner_attribution.testing.provider_host import DynamicProviderHost, ProviderCallError
+
+PARTNER = "1234567"
+OTHER = "7654321"
+URN = (
+    "urn:pulumi:dev::partner-attribution::partner-attribution:index:DeliveryPrincipal"
+    "$pulumi-python:dynamic/partner-attribution:PartnerAdminLink::delivery-pal"
+)
+DIFF_NONE, DIFF_SOME = 1, 2
+
+
+@pytest.fixture(scope="module")
+def registration() -> dict[str, Any]:
+    """Inputs of a PartnerAdminLink as registered with the engine (under mocks)."""
+    secret = "fake-secret-registered-under-mocks"
+
+    def program() -> None:
+        PartnerAdminLink(
+            "delivery-pal",
+            PartnerAdminLinkArgs(
+                partner_id=PARTNER,
+                tenant_id="00000000-0000-4000-8000-000000000001",
+                client_id="00000000-0000-4000-8000-000000000002",
+                client_secret=secret,
+            ),
+        )
+
+    resource = evaluate(program).resources[0]
+    return {"resource": resource, "secret": secret}
+
+
+@pytest.fixture
+def host(fake_azure: FakeAzure) -> Iterator[DynamicProviderHost]:
+    with DynamicProviderHost(env=fake_azure.environment()) as provider_host:
+        provider_host.configure()
+        yield provider_host
+
+
+def inputs_for(registration: dict[str, Any], azure: FakeAzure, app: FakeApp, secret: str, **overrides: Any) -> dict[str, Any]:
+    """What the engine sends: the registered inputs with this principal's values, secrets unwrapped
+    (the dynamic provider host does not accept secrets)."""
+    news = {
+        "__provider": registration["resource"].inputs["__provider"],
+        "partner_id": PARTNER,
+        "tenant_id": app.tenant_id,
+        "client_id": app.client_id,
+        "client_secret": secret,
+        "authority_host": azure.authority_host,
+        "arm_endpoint": azure.arm_endpoint,
+        "timeout_seconds": 20,
+    }
+    news.update(overrides)
+    return news
+
+
+def create(host: DynamicProviderHost, news: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    inputs, failures = host.check(URN, {}, news)
+    assert failures == []
+    id_, outs = host.create(URN, inputs)
+    return id_, outs, inputs
+
+
+def test_provider_blob_is_a_small_reference_without_secrets(registration: dict[str, Any]) -> None:
+    resource = registration["resource"]
+    blob = resource.inputs["__provider"]
+    assert isinstance(blob, str) and not resource.input_is_secret("__provider")
+    assert len(blob) < 1024
+    pickled = base64.b64decode(blob)
+    assert b"partner_attribution.partner_link" in pickled and b"PartnerAdminLinkProvider" in pickled
+    assert registration["secret"].encode() not in pickled
+    assert resource.input_is_secret("client_secret")
+    assert resource.additional_secret_outputs == ["client_secret"]
+
+
+def test_host_reaches_the_code_only_through_the_installed_package(tmp_path: Path) -> None:
+    """The host runs isolated (-I: no PYTHONPATH, no script directory) in an empty directory; the
+    same interpreter, started the same way, finds the package where pip installed it."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    found = subprocess.run(
+        [sys.executable, "-I", "-c", "import partner_attribution.partner_link as m; print(m.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert not found.startswith(str(tmp_path))
+    distribution = importlib.metadata.distribution("partner-attribution")
+    installed = {str(f) for f in distribution.files or []}
+    direct_url = distribution.read_text("direct_url.json") or ""
+    assert "partner_attribution/partner_link.py" in installed or '"editable": true' in direct_url
+
+
+def test_full_lifecycle(host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]) -> None:
+    app = fake_azure.add_app(ready_after=1.0)
+    secret = fake_azure.add_secret(app)
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, secret))
+    assert id_ == f"{app.tenant_id}/{app.object_id}"
+    assert {k: outs[k] for k in ("partner_id", "tenant_id", "client_id", "object_id", "state")} == {
+        "partner_id": PARTNER,
+        "tenant_id": app.tenant_id,
+        "client_id": app.client_id,
+        "object_id": app.object_id,
+        "state": "Active",
+    }
+    assert outs["partner_name"] == f"Partner {PARTNER}"
+    assert fake_azure.link_of(app)["partnerId"] == PARTNER
+
+    read_id, read_outs = host.read(URN, id_, outs, inputs)
+    assert read_id == id_ and read_outs["partner_id"] == PARTNER
+    assert host.diff(URN, id_, read_outs, inputs).changes == DIFF_NONE
+
+    moved = inputs_for(registration, fake_azure, app, secret, partner_id=OTHER)
+    diff = host.diff(URN, id_, read_outs, moved)
+    assert diff.changes == DIFF_SOME and list(diff.replaces) == []
+    updated = host.update(URN, id_, read_outs, moved)
+    assert updated["partner_id"] == OTHER and fake_azure.link_of(app)["partnerId"] == OTHER
+
+    host.delete(URN, id_, updated)
+    assert fake_azure.link_of(app) is None
+    host.delete(URN, id_, updated)  # already unlinked: success
+
+
+def test_check_reports_bad_inputs(host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]) -> None:
+    app = fake_azure.add_app()
+    news = inputs_for(
+        registration,
+        fake_azure,
+        app,
+        "fake-secret",
+        partner_id="ABC",
+        tenant_id="not-a-guid",
+        cloud="mars",
+        arm_endpoint="http://127.0.0.1:1",
+    )
+    _, failures = host.check(URN, {}, news)
+    assert dict(failures) == {
+        "partner_id": "'ABC' is not a numeric Microsoft partner ID (4 to 10 digits)",
+        "tenant_id": "'not-a-guid' is not a GUID",
+        "cloud": "'mars': use one of public, usgovernment, china",
+        "arm_endpoint": "'http://127.0.0.1:1': must be an https:// URL",
+    }
+
+
+def test_diff_rules(host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]) -> None:
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, secret))
+    for key, value, replaces in [
+        ("partner_id", OTHER, []),
+        ("tenant_id", "00000000-0000-4000-8000-0000000000ff", ["tenant_id"]),
+        ("client_id", "00000000-0000-4000-8000-0000000000ee", ["client_id"]),
+        ("cloud", "usgovernment", ["cloud"]),
+        ("client_secret", "fake-secret-rotated", []),
+    ]:
+        diff = host.diff(URN, id_, outs, {**inputs, key: value})
+        assert (diff.changes, list(diff.replaces)) == (DIFF_SOME, replaces), key
+    assert host.diff(URN, id_, outs, inputs).changes == DIFF_NONE
+
+
+def test_rotated_secret_updates_without_calling_microsoft(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, secret))
+    rotated = fake_azure.add_secret(app)
+    fake_azure.clear_requests()
+    updated = host.update(URN, id_, outs, {**inputs, "client_secret": rotated})
+    assert fake_azure.requests == []
+    assert updated["client_secret"] == rotated and updated["partner_id"] == PARTNER
+    host.read(URN, id_, updated, {**inputs, "client_secret": rotated})  # the new secret is the one used now
+    assert [r.status for r in fake_azure.requests if r.target == "token"] == [200]
+
+
+def test_create_adopts_same_and_refuses_other_partner(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    same, other = fake_azure.add_app(), fake_azure.add_app()
+    fake_azure.set_link(same, PARTNER)
+    fake_azure.set_link(other, OTHER)
+    _, outs, _ = create(host, inputs_for(registration, fake_azure, same, fake_azure.add_secret(same)))
+    assert outs["partner_id"] == PARTNER and fake_azure.link_of(same)["version"] == 1
+
+    other_secret = fake_azure.add_secret(other)
+    with pytest.raises(ProviderCallError) as error:
+        create(host, inputs_for(registration, fake_azure, other, other_secret))
+    assert f"already linked to partner ID {OTHER}, not {PARTNER}" in error.value.details
+    assert "overwrite_existing" in error.value.details and other.client_id in error.value.details
+    assert fake_azure.link_of(other)["partnerId"] == OTHER
+
+    _, outs, _ = create(host, inputs_for(registration, fake_azure, other, other_secret, overwrite_existing=True))
+    assert outs["partner_id"] == PARTNER and fake_azure.link_of(other)["partnerId"] == PARTNER
+
+
+# -- drift, as a refresh (Read) followed by a preview (Diff) sees it --------------------------------
+
+
+def test_drift_link_removed(host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]) -> None:
+    app = fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    fake_azure.remove_link(app)
+    read_id, _ = host.read(URN, id_, outs, inputs)
+    assert read_id == ""  # gone from state: the next preview creates the link again
+
+
+def test_drift_link_state_deleted(host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]) -> None:
+    fake_azure.deleted_links = "state"
+    app = fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    fake_azure.remove_link(app)
+    assert fake_azure.links[(app.tenant_id, app.object_id)]["state"] == "Deleted"
+    assert host.read(URN, id_, outs, inputs)[0] == ""
+
+
+def test_drift_link_repointed(host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]) -> None:
+    app = fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    fake_azure.set_link(app, OTHER)
+    read_id, refreshed = host.read(URN, id_, outs, inputs)
+    assert read_id == id_ and refreshed["partner_id"] == OTHER
+    diff = host.diff(URN, id_, refreshed, inputs)
+    assert diff.changes == DIFF_SOME and list(diff.replaces) == []  # preview: update partner_id OTHER -> PARTNER
+
+
+@pytest.mark.parametrize("how", ["expired", "revoked"])
+def test_drift_credential_invalid(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any], how: str
+) -> None:
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, secret))
+    (fake_azure.expire_secret if how == "expired" else fake_azure.revoke_secret)(app, secret)
+    with pytest.raises(ProviderCallError) as error:
+        host.read(URN, id_, outs, {**inputs, "timeout_seconds": 5})
+    assert "can't be verified" in error.value.details
+    assert "credential.rotatedOn" in error.value.details
+    assert ("AADSTS7000222" if how == "expired" else "AADSTS7000215") in error.value.details
+
+
+def test_drift_principal_deleted(host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]) -> None:
+    app = fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    fake_azure.delete_app(app)
+    short = {**outs, "timeout_seconds": 3}
+    assert host.read(URN, id_, short, inputs)[0] == ""
+    host.delete(URN, id_, short)  # destroy never gets stuck on a deleted principal
+    assert "no longer exists in tenant" in host.stderr()
+
+
+def test_secret_never_leaks(host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]) -> None:
+    app = fake_azure.add_app(ready_after=1.0)
+    secret = fake_azure.add_secret(app)
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, secret))
+    public_outputs = {k: v for k, v in outs.items() if k != "client_secret"}  # the engine keeps that one secret
+    assert secret not in repr(public_outputs)
+    fake_azure.revoke_secret(app, secret)
+    with pytest.raises(ProviderCallError) as error:
+        host.read(URN, id_, outs, {**inputs, "timeout_seconds": 3})
+    assert secret not in error.value.details
+    fake_azure.delete_app(app)
+    with pytest.raises(ProviderCallError) as error:
+        host.create(URN, inputs_for(registration, fake_azure, app, secret, timeout_seconds=2))
+    assert secret not in error.value.details
+    assert "retrying" in host.stderr() and secret not in host.stderr()
+    assert secret not in repr(fake_azure.requests)
+    assert secret not in registration["resource"].inputs["__provider"]
