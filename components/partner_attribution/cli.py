@@ -11,7 +11,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -165,6 +165,266 @@ def _markdown(plan: StackPlan) -> str:
             lines.append(f"| {p['name']} | {p['partnerId']} | {role['role']} | `{role['scope']}` | {pal} |")
     lines += [""] + [f"> warning: {w}" for w in plan.warnings]
     return "\n".join(lines).rstrip()
+
+
+class ReportFormat(str, Enum):
+    markdown = "markdown"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+class LiveFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _read_json(path: Path | None, what: str) -> object:
+    text = sys.stdin.read() if path is None or str(path) == "-" else _read_file(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"{what} is not JSON ({exc.msg} at line {exc.lineno}); pipe 'pulumi stack output --json' into it")
+
+
+def _read_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint="--input") from None
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    _console(stderr=True).print(f"[red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+InputOption = Annotated[Path | None, typer.Option("--input", "-i", help="JSON file, or - for standard input (the default).")]
+CloudOption = Annotated[str, typer.Option(help="public, usgovernment or china.")]
+AuthorityOption = Annotated[str | None, typer.Option(help="Entra authority override (private clouds, tests).")]
+ArmOption = Annotated[str | None, typer.Option(help="Azure Resource Manager endpoint override (private clouds, tests).")]
+TimeoutOption = Annotated[float, typer.Option(help="Retry budget per identity, in seconds.")]
+
+
+def _endpoints(cloud: str, authority_host: str | None, arm_endpoint: str | None):  # type: ignore[no-untyped-def]
+    from .pal_client import CloudEndpoints
+
+    try:
+        return CloudEndpoints.for_cloud(cloud, authority_host, arm_endpoint)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--cloud") from None
+
+
+@app.command()
+def report(
+    input_path: InputOption = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="markdown, json, csv or html.")
+    ] = ReportFormat.markdown,
+) -> None:
+    """Turn the stack's 'attribution' output into an attribution report.
+
+    Per principal: partner ID, link state, roles and scopes, PAL eligibility; then a summary (principals
+    linked, scopes covered by eligible roles, gaps) and the non-Azure workloads to claim by hand.
+    Exit 1 when there are gaps.
+
+    Example: pulumi stack output --json | partner-attribution report --format html > attribution.html
+    """
+    from .report import RENDERERS, ReportInputError, load_attribution
+
+    document = _read_json(input_path, "the input")
+    try:
+        attribution = load_attribution(document)
+    except ReportInputError as exc:
+        _fail(str(exc))
+    sys.stdout.write(RENDERERS[output_format.value](attribution))
+    gaps = attribution.summary["gaps"]
+    for gap in gaps:
+        _console(stderr=True).print(f"gap: {gap}", markup=False)
+    raise typer.Exit(1 if gaps else 0)
+
+
+@app.command()
+def verify(
+    input_path: InputOption = None,
+    partner_id: Annotated[
+        str | None, typer.Option(help="Expected partner ID (default: each principal's configured one).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=256, help="Identities checked at once.")] = 16,
+    timeout: TimeoutOption = 60,
+    cloud: CloudOption = "public",
+    authority_host: AuthorityOption = None,
+    arm_endpoint: ArmOption = None,
+    output_format: Annotated[LiveFormat, typer.Option("--format", "-f", help="table or json.")] = LiveFormat.table,
+) -> None:
+    """Sign in as each principal and check its PAL link names the expected partner ID.
+
+    Input: 'pulumi stack output --json --show-secrets' (attribution + linkCredentials). Without input on a
+    terminal, or with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set, checks that one identity
+    (then --partner-id is required). Exit 1 when any link is missing or wrong.
+
+    Example: pulumi stack output --json --show-secrets | partner-attribution verify
+    """
+    import os
+
+    from .verify import VerifyInputError, VerifyResult, VerifyTarget, targets_from_stack_output, verify_links
+
+    env_identity = all(os.environ.get(k) for k in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"))
+    if env_identity and input_path is None:
+        if not partner_id:
+            raise typer.BadParameter("give the expected --partner-id for the AZURE_* identity", param_hint="--partner-id")
+        targets = [
+            VerifyTarget(
+                "environment identity",
+                os.environ["AZURE_TENANT_ID"],
+                os.environ["AZURE_CLIENT_ID"],
+                os.environ["AZURE_CLIENT_SECRET"],
+                partner_id,
+            )
+        ]
+    else:
+        try:
+            targets = targets_from_stack_output(_read_json(input_path, "the input"), partner_id)
+        except VerifyInputError as exc:
+            _fail(str(exc))
+    endpoints = _endpoints(cloud, authority_host, arm_endpoint)
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    err = _console(stderr=True)
+    with Progress(
+        TextColumn("verifying PAL links"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("verify", total=len(targets))
+
+        def advance(_result: VerifyResult) -> None:
+            progress.advance(task)
+
+        results = verify_links(targets, endpoints, concurrency=concurrency, timeout=timeout, on_result=advance)
+
+    failed = [r for r in results if not r.ok]
+    if output_format is LiveFormat.json:
+        sys.stdout.write(json.dumps({"results": [r.as_json() for r in results], "failed": len(failed)}, indent=2) + "\n")
+    else:
+        from rich.table import Table
+
+        table = Table("principal", "client ID", "expected", "linked to", "status", "detail")
+        for r in results:
+            colour = "green" if r.ok else "red"
+            table.add_row(
+                r.name, r.client_id, r.expected_partner_id, r.actual_partner_id or "-", f"[{colour}]{r.status}[/]", r.detail
+            )
+        _console().print(table)
+    err.print(f"{len(results) - len(failed)} of {len(results)} links ok")
+    raise typer.Exit(1 if failed else 0)
+
+
+def _own_client(cloud: str, authority_host: str | None, arm_endpoint: str | None, timeout: float):  # type: ignore[no-untyped-def]
+    from .pal_client import DefaultIdentitySource, PartnerLinkClient
+
+    err = _console(stderr=True)
+    return PartnerLinkClient(
+        DefaultIdentitySource(),
+        _endpoints(cloud, authority_host, arm_endpoint),
+        timeout_seconds=timeout,
+        on_retry=lambda message: err.print(message, markup=False),
+    )
+
+
+def _print_link(link, output_format: LiveFormat) -> None:  # type: ignore[no-untyped-def]
+    if output_format is LiveFormat.json:
+        from dataclasses import asdict
+
+        sys.stdout.write(json.dumps(asdict(link) if link else None, indent=2) + "\n")
+        return
+    if link is None:
+        _console().print("not linked to a partner ID")
+        return
+    _console().print(
+        f"linked to partner ID [bold]{link.partner_id}[/] ({link.partner_name or 'unknown name'}), state {link.state}; "
+        f"object {link.object_id} in tenant {link.tenant_id}"
+    )
+
+
+def _run_own(action):  # type: ignore[no-untyped-def]
+    from .pal_client import PartnerLinkError
+
+    try:
+        return action()
+    except PartnerLinkError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def link(
+    partner_id: Annotated[str, typer.Option(help="Your Associated Partner ID.")],
+    overwrite: Annotated[bool, typer.Option(help="Re-point a link to another partner ID.")] = False,
+    timeout: TimeoutOption = 120,
+    cloud: CloudOption = "public",
+    authority_host: AuthorityOption = None,
+    arm_endpoint: ArmOption = None,
+    output_format: Annotated[LiveFormat, typer.Option("--format", "-f")] = LiveFormat.table,
+) -> None:
+    """Link the signed-in identity to a partner ID (like 'az managementpartner create').
+
+    The identity comes from azure-identity's DefaultAzureCredential: environment variables, workload or
+    managed identity, Azure CLI login.
+
+    Example: partner-attribution link --partner-id 1234567
+    """
+    from .validation import PARTNER_ID_PATTERN
+
+    if not PARTNER_ID_PATTERN.match(partner_id):
+        raise typer.BadParameter(f"{partner_id!r} is not a numeric partner ID (4 to 10 digits)", param_hint="--partner-id")
+    client = _own_client(cloud, authority_host, arm_endpoint, timeout)
+    _print_link(_run_own(lambda: client.link(partner_id, overwrite=overwrite)), output_format)
+
+
+@app.command()
+def show(
+    timeout: TimeoutOption = 60,
+    cloud: CloudOption = "public",
+    authority_host: AuthorityOption = None,
+    arm_endpoint: ArmOption = None,
+    output_format: Annotated[LiveFormat, typer.Option("--format", "-f")] = LiveFormat.table,
+) -> None:
+    """Show the signed-in identity's PAL link (like 'az managementpartner show'). Exit 1 when there is none.
+
+    Example: partner-attribution show --format json
+    """
+    client = _own_client(cloud, authority_host, arm_endpoint, timeout)
+    current = _run_own(client.get)
+    _print_link(current, output_format)
+    raise typer.Exit(0 if current else 1)
+
+
+@app.command()
+def unlink(
+    partner_id: Annotated[str | None, typer.Option(help="Only unlink if linked to this ID (default: the current one).")] = None,
+    timeout: TimeoutOption = 60,
+    cloud: CloudOption = "public",
+    authority_host: AuthorityOption = None,
+    arm_endpoint: ArmOption = None,
+) -> None:
+    """Remove the signed-in identity's PAL link (like 'az managementpartner delete').
+
+    Example: partner-attribution unlink
+    """
+    client = _own_client(cloud, authority_host, arm_endpoint, timeout)
+    current = _run_own(client.get)
+    if current is None:
+        _console(stderr=True).print("not linked: nothing to remove")
+        raise typer.Exit(0)
+    if partner_id and current.partner_id != partner_id:
+        _fail(f"linked to {current.partner_id}, not {partner_id}: left as it is")
+    _run_own(lambda: client.unlink(current.partner_id))
+    _console(stderr=True).print(f"unlinked from partner ID {current.partner_id}")
 
 
 def main() -> None:

@@ -125,6 +125,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
                 opts=child,
             )
 
+        self.configured_partner_id = args.partner_id
         self.planned_roles: list[PlannedRoleAssignment] = []
         assignments: dict[str, authorization.RoleAssignment] = {}
         for assignment in args.role_assignments:
@@ -224,6 +225,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
             objectId=self.object_id,
             tenantId=self.tenant_id,
             partnerId=self.partner_id,
+            configuredPartnerId=self.configured_partner_id,
             linkState=self.link_state,
             palEligible=self.pal_eligible,
             credentialEndDate=self.credential_end_date,

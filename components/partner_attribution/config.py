@@ -21,6 +21,8 @@ from .args import DeliveryPrincipalArgs, FederatedCredentialArgs, RoleAssignment
 from .validation import Path, Problem, check_partner_id, validate_principal
 
 NAMESPACE = "partner-attribution"
+NON_AZURE_PRODUCTS = {"microsoft365": "Microsoft 365", "dynamics365": "Dynamics 365", "powerbi": "Power BI"}
+"""Non-Azure workloads the report lists as manual claims: they have no PAL API."""
 PRINCIPAL_NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 
 # Python argument name -> configuration key, used to render paths and messages.
@@ -52,6 +54,7 @@ _TOP_LEVEL: dict[str, _Field] = {
     "cloud": _Field(str, describe="public, usgovernment or china"),
     "linkTimeoutSeconds": _Field(int, describe="a whole number of seconds"),
     "credentialExpiryWarningDays": _Field(int, describe="a whole number of days"),
+    "nonAzureWorkloads": _Field(list, describe="a list of {name, product}"),
 }
 _PRINCIPAL: dict[str, _Field] = {
     "name": _Field(str, True, "a lower-case name such as 'platform-delivery'"),
@@ -74,6 +77,11 @@ _ROLE: dict[str, _Field] = {
 _CREDENTIAL: dict[str, _Field] = {
     "rotatedOn": _Field(str, True, "a date, YYYY-MM-DD"),
     "lifetimeDays": _Field(int, describe="1 to 730"),
+}
+_WORKLOAD: dict[str, _Field] = {
+    "name": _Field(str, True, "what the customer calls the workload"),
+    "product": _Field(str, True, "one of " + ", ".join(sorted(NON_AZURE_PRODUCTS))),
+    "notes": _Field(str, describe="a string"),
 }
 _FEDERATED: dict[str, _Field] = {
     "name": _Field(str, True, "a name such as 'github-main'"),
@@ -108,6 +116,8 @@ class StackConfig:
     principals: tuple[PrincipalConfig, ...]
     require_eligible_role: bool = False
     cloud: str = "public"
+    non_azure_workloads: tuple[dict[str, str], ...] = ()
+    """``{name, product, notes?}``: listed in the report as manual claims."""
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
@@ -161,11 +171,12 @@ def _decode(raw: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
         namespace, _, key = full_key.partition(":")
         if namespace != NAMESPACE:
             continue
-        if key == "principals":
+        structured = key in _TOP_LEVEL and _TOP_LEVEL[key].kind in (list, dict)
+        if structured and isinstance(text, str):
             try:
-                values[key] = json.loads(text) if isinstance(text, str) else text
+                values[key] = json.loads(text)
             except json.JSONDecodeError as exc:
-                problems.append(f"principals: not valid structured configuration ({exc.msg})")
+                problems.append(f"{key}: not valid structured configuration ({exc.msg})")
         else:
             values[key] = text
     return values, problems
@@ -267,6 +278,19 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
             ]
         principals.append(PrincipalConfig(name=name, args=args))
 
+    workloads: list[dict[str, str]] = []
+    for index, raw_workload in enumerate(top.get("nonAzureWorkloads", [])):
+        workload = _check_mapping(raw_workload, _WORKLOAD, f"nonAzureWorkloads[{index}]", problems)
+        if workload is None or "product" not in workload or "name" not in workload:
+            continue
+        if workload["product"] not in NON_AZURE_PRODUCTS:
+            problems.append(
+                f"nonAzureWorkloads[{index}].product: {workload['product']!r} is not one of "
+                f"{', '.join(sorted(NON_AZURE_PRODUCTS))}; Azure workloads are attributed through the principals' roles"
+            )
+            continue
+        workloads.append(workload)
+
     if problems:
         raise ConfigurationError(problems)
     return StackConfig(
@@ -274,6 +298,7 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
         principals=tuple(principals),
         require_eligible_role=require_eligible,
         cloud=cloud,
+        non_azure_workloads=tuple(workloads),
     )
 
 

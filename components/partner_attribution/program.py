@@ -29,6 +29,7 @@ def main() -> None:
         "attribution",
         pulumi.Output.all(
             partnerId=config.partner_id,
+            nonAzureWorkloads=list(config.non_azure_workloads),
             principals=pulumi.Output.all(
                 *[
                     component.attribution(p.name, p.args.display_name or p.name)

@@ -1,0 +1,210 @@
+"""The attribution report: what the ``attribution`` stack output says about a partner's credit.
+
+Input is ``pulumi stack output --json`` (or its ``attribution`` value alone). Non-Azure workloads have
+no PAL API; they are listed as claims to make by hand, never as automated.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+MANUAL_CLAIMS = {
+    # product: (display name, association model, where to claim). Routes as the project's issue states them
+    # (CPOR claims in Partner Center, DPOR for Power BI); confirm current rules in Partner Center documentation.
+    "microsoft365": ("Microsoft 365", "CPOR (Claiming Partner of Record)", "Partner Center: submit a CPOR claim"),
+    "dynamics365": ("Dynamics 365", "CPOR (Claiming Partner of Record)", "Partner Center: submit a CPOR claim"),
+    "powerbi": ("Power BI", "DPOR (Digital Partner of Record)", "Partner Center: DPOR association for Power BI"),
+}
+
+
+class ReportInputError(ValueError):
+    """The input is not a stack output with an ``attribution`` value."""
+
+
+@dataclass
+class PrincipalRow:
+    name: str
+    client_id: str
+    object_id: str
+    partner_id: str
+    configured_partner_id: str
+    link_state: str
+    pal_eligible: bool
+    credential_end_date: str
+    roles: list[dict[str, Any]]
+
+    @property
+    def linked(self) -> bool:
+        return self.link_state == "Active" and self.partner_id == self.configured_partner_id
+
+    @property
+    def gaps(self) -> list[str]:
+        gaps = []
+        if self.link_state != "Active":
+            gaps.append(f"link state is {self.link_state or 'unknown'}")
+        elif self.partner_id != self.configured_partner_id:
+            gaps.append(f"linked to {self.partner_id}, configured {self.configured_partner_id}")
+        if not self.pal_eligible:
+            gaps.append("no PAL-eligible role: no partner credit")
+        return gaps
+
+
+@dataclass
+class AttributionReport:
+    partner_id: str
+    principals: list[PrincipalRow]
+    manual_claims: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        covered = sorted({r["scope"] for p in self.principals if p.linked for r in p.roles if r["palEligible"]})
+        return {
+            "principals": len(self.principals),
+            "principalsLinked": sum(p.linked for p in self.principals),
+            "scopesCoveredByEligibleRoles": covered,
+            "gaps": [f"{p.name}: {gap}" for p in self.principals for gap in p.gaps],
+            "manualClaims": len(self.manual_claims),
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "partnerId": self.partner_id,
+            "summary": self.summary,
+            "principals": [{**asdict(p), "linked": p.linked, "gaps": p.gaps} for p in self.principals],
+            "manualClaims": self.manual_claims,
+        }
+
+
+def load_attribution(document: Any) -> AttributionReport:
+    """Build the report from ``pulumi stack output --json`` or the ``attribution`` value."""
+    attribution = document.get("attribution", document) if isinstance(document, dict) else None
+    if not isinstance(attribution, dict) or not isinstance(attribution.get("principals"), list):
+        raise ReportInputError(
+            "expected the output of 'pulumi stack output --json' (with an 'attribution' value) or that value itself"
+        )
+    rows = []
+    for entry in attribution["principals"]:
+        try:
+            rows.append(
+                PrincipalRow(
+                    name=entry["name"],
+                    client_id=entry.get("clientId", ""),
+                    object_id=entry.get("objectId", ""),
+                    partner_id=str(entry.get("partnerId", "")),
+                    configured_partner_id=str(entry.get("configuredPartnerId", entry.get("partnerId", ""))),
+                    link_state=entry.get("linkState") or "",
+                    pal_eligible=bool(entry.get("palEligible")),
+                    credential_end_date=entry.get("credentialEndDate", ""),
+                    roles=list(entry.get("roles", [])),
+                )
+            )
+        except KeyError as exc:
+            raise ReportInputError(f"a principal in 'attribution' has no {exc.args[0]!r}") from None
+    claims = []
+    for workload in attribution.get("nonAzureWorkloads", []):
+        product, model, where = MANUAL_CLAIMS.get(
+            workload.get("product", ""), (workload.get("product", "?"), "manual", "Partner Center")
+        )
+        claims.append({"workload": workload.get("name", ""), "product": product, "association": model, "where": where})
+    return AttributionReport(partner_id=str(attribution.get("partnerId", "")), principals=rows, manual_claims=claims)
+
+
+def _role_text(role: dict[str, Any]) -> str:
+    return f"{role['role']} at {role['scope']}" + ("" if role.get("palEligible") else " (not PAL-eligible)")
+
+
+def to_markdown(report: AttributionReport) -> str:
+    s = report.summary
+    lines = [
+        f"# Partner attribution: partner ID {report.partner_id}",
+        "",
+        f"{s['principalsLinked']} of {s['principals']} principals linked; "
+        f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PAL-eligible roles.",
+        "",
+        "| principal | partner ID | link | PAL-eligible | roles |",
+        "|---|---|---|---|---|",
+    ]
+    for p in report.principals:
+        roles = "<br>".join(_role_text(r) for r in p.roles)
+        lines.append(f"| {p.name} | {p.partner_id} | {p.link_state} | {'yes' if p.pal_eligible else 'no'} | {roles} |")
+    lines += ["", "## Gaps", ""] + ([f"- {g}" for g in s["gaps"]] or ["- none"])
+    if report.manual_claims:
+        lines += [
+            "",
+            "## Manual claims (no API: not automated)",
+            "",
+            "| workload | product | association | where |",
+            "|---|---|---|---|",
+        ]
+        lines += [f"| {c['workload']} | {c['product']} | {c['association']} | {c['where']} |" for c in report.manual_claims]
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(report: AttributionReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["principal", "clientId", "partnerId", "configuredPartnerId", "linkState", "role", "scope", "palEligible"])
+    for p in report.principals:
+        for r in p.roles or [{"role": "", "scope": "", "palEligible": False}]:
+            writer.writerow(
+                [
+                    p.name,
+                    p.client_id,
+                    p.partner_id,
+                    p.configured_partner_id,
+                    p.link_state,
+                    r["role"],
+                    r["scope"],
+                    r["palEligible"],
+                ]
+            )
+    for c in report.manual_claims:
+        writer.writerow([c["workload"], "", "", "", "manual claim", c["product"], c["where"], ""])
+    return out.getvalue()
+
+
+def to_html(report: AttributionReport) -> str:
+    """One self-contained page (inline CSS, no scripts, no external resources)."""
+    e = html.escape
+    s = report.summary
+    rows = "".join(
+        "<tr>"
+        f"<td>{e(p.name)}</td><td>{e(p.partner_id)}</td>"
+        f"<td class='{'ok' if p.linked else 'bad'}'>{e(p.link_state or 'unknown')}</td>"
+        f"<td class='{'ok' if p.pal_eligible else 'bad'}'>{'yes' if p.pal_eligible else 'no'}</td>"
+        f"<td><ul>{''.join(f'<li>{e(_role_text(r))}</li>' for r in p.roles)}</ul></td>"
+        "</tr>"
+        for p in report.principals
+    )
+    gaps = "".join(f"<li>{e(g)}</li>" for g in s["gaps"]) or "<li>none</li>"
+    claims = "".join(
+        f"<tr><td>{e(c['workload'])}</td><td>{e(c['product'])}</td><td>{e(c['association'])}</td><td>{e(c['where'])}</td></tr>"
+        for c in report.manual_claims
+    )
+    claims_section = (
+        "<h2>Manual claims (no API: not automated)</h2><table id='claims'><tr><th>Workload</th><th>Product</th>"
+        f"<th>Association</th><th>Where</th></tr>{claims}</table>"
+        if report.manual_claims
+        else ""
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Partner attribution: {e(report.partner_id)}</title>"
+        "<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}"
+        "td,th{border:1px solid #ccc;padding:.4em;text-align:left;vertical-align:top}th{background:#f3f3f3}"
+        ".ok{color:#0a6b2d;font-weight:600}.bad{color:#a4262c;font-weight:600}ul{margin:0;padding-left:1.2em}</style>"
+        "</head><body>"
+        f"<h1>Partner attribution: partner ID {e(report.partner_id)}</h1>"
+        f"<p id='summary'>{s['principalsLinked']} of {s['principals']} principals linked; "
+        f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PAL-eligible roles.</p>"
+        "<table id='principals'><tr><th>Principal</th><th>Partner ID</th><th>Link</th><th>PAL-eligible</th><th>Roles</th></tr>"
+        f"{rows}</table><h2>Gaps</h2><ul id='gaps'>{gaps}</ul>{claims_section}</body></html>\n"
+    )
+
+
+RENDERERS = {"markdown": to_markdown, "csv": to_csv, "html": to_html, "json": lambda r: json.dumps(r.as_json(), indent=2) + "\n"}

@@ -1,0 +1,131 @@
+"""Live verification: sign in as each principal and check its PAL link names the expected partner ID.
+
+Uses the same client as the PAL provider (:mod:`partner_attribution.pal_client`), concurrently with a bound.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from .pal_client import ClientSecretSource, CloudEndpoints, PartnerLinkClient, PartnerLinkError
+
+
+class VerifyInputError(ValueError):
+    """The input does not say which principals to verify or with what credentials."""
+
+
+@dataclass(frozen=True)
+class VerifyTarget:
+    """One identity to check: who, how to sign in, and what it should be linked to."""
+
+    name: str
+    tenant_id: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    expected_partner_id: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    name: str
+    client_id: str
+    expected_partner_id: str
+    actual_partner_id: str | None
+    status: str
+    """``ok``, ``missing`` (no link), ``wrong-partner`` or ``error`` (could not check)."""
+    detail: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "clientId": self.client_id,
+            "expectedPartnerId": self.expected_partner_id,
+            "actualPartnerId": self.actual_partner_id,
+            "status": self.status,
+            "detail": self.detail,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def targets_from_stack_output(document: Any, partner_id: str | None = None) -> list[VerifyTarget]:
+    """Targets from ``pulumi stack output --json --show-secrets`` (``attribution`` + ``linkCredentials``)."""
+    if not isinstance(document, dict) or "linkCredentials" not in document or "attribution" not in document:
+        raise VerifyInputError(
+            "expected the output of 'pulumi stack output --json --show-secrets' (with 'attribution' and "
+            "'linkCredentials'), or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for one identity"
+        )
+    credentials = document["linkCredentials"]
+    if not isinstance(credentials, dict):
+        raise VerifyInputError("'linkCredentials' is hidden; run pulumi stack output --json --show-secrets")
+    targets = []
+    for principal in document["attribution"].get("principals", []):
+        name = principal["name"]
+        if name not in credentials:
+            raise VerifyInputError(f"no credentials for principal {name!r} in 'linkCredentials'")
+        cred = credentials[name]
+        targets.append(
+            VerifyTarget(
+                name=name,
+                tenant_id=cred["tenantId"],
+                client_id=cred["clientId"],
+                client_secret=cred["clientSecret"],
+                expected_partner_id=partner_id or str(principal.get("configuredPartnerId") or principal["partnerId"]),
+            )
+        )
+    return targets
+
+
+def _check(target: VerifyTarget, endpoints: CloudEndpoints, timeout: float) -> VerifyResult:
+    started = time.monotonic()
+    client = PartnerLinkClient(
+        ClientSecretSource(target.tenant_id, target.client_id, target.client_secret),
+        endpoints,
+        timeout_seconds=timeout,
+        propagation_timeout_seconds=min(timeout, 30),
+        on_retry=lambda _message: None,
+    )
+    try:
+        link = client.get()
+    except PartnerLinkError as exc:
+        return VerifyResult(
+            target.name, target.client_id, target.expected_partner_id, None, "error", str(exc), time.monotonic() - started
+        )
+    elapsed = time.monotonic() - started
+    if link is None:
+        return VerifyResult(target.name, target.client_id, target.expected_partner_id, None, "missing", "no PAL link", elapsed)
+    if link.partner_id != target.expected_partner_id:
+        detail = f"linked to {link.partner_id} ({link.partner_name or 'unknown partner'})"
+        return VerifyResult(
+            target.name, target.client_id, target.expected_partner_id, link.partner_id, "wrong-partner", detail, elapsed
+        )
+    return VerifyResult(target.name, target.client_id, target.expected_partner_id, link.partner_id, "ok", "linked", elapsed)
+
+
+def verify_links(
+    targets: Iterable[VerifyTarget],
+    endpoints: CloudEndpoints,
+    *,
+    concurrency: int = 16,
+    timeout: float = 60,
+    on_result: Callable[[VerifyResult], None] | None = None,
+) -> list[VerifyResult]:
+    """Check every target, at most ``concurrency`` at a time; results in input order."""
+    targets = list(targets)
+
+    def run(target: VerifyTarget) -> VerifyResult:
+        result = _check(target, endpoints, timeout)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="verify") as pool:
+        return list(pool.map(run, targets))
