@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from partner_attribution.testing import FakeAzure
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -6,6 +6,7 @@ import hashlib
 import uuid
 
 import pytest
+
 from partner_attribution.azure_ids import InvalidScopeError, parse_scope, role_assignment_name, role_definition_id
 
 SUB = "11111111-1111-4111-8111-111111111111"

@@ -10,6 +10,8 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi_azure_native import resources
+
 from conftest import PROJECT_ROOT
 from partner_attribution import component as component_module
 from partner_attribution.args import DeliveryPrincipalArgs, RoleAssignmentArgs
@@ -22,7 +24,6 @@ from partner_attribution.offline_engine import (
     run_program_file,
     stack_config_from_file,
 )
-from pulumi_azure_native import resources
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "example_stack.json"
 PAL = "pulumi-python:dynamic/partner-attribution:PartnerAdminLink"

@@ -7,6 +7,7 @@ import json
 
 import pulumi
 import pytest
+
 from conftest import PROJECT_ROOT, config_with, principal
 from partner_attribution.config import ConfigurationError, load_stack_config
 from partner_attribution.offline_engine import evaluate, run_program_file, stack_config_from_file

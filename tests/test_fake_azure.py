@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import requests
+
 from partner_attribution.testing import FakeAzure
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, replace
 
 import pytest
+
 from partner_attribution.pal_client import (
     ClientSecretSource,
     CloudEndpoints,

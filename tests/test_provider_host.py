@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from partner_attribution.offline_engine import evaluate
 from partner_attribution.partner_link import PartnerAdminLink, PartnerAdminLinkArgs
 from partner_attribution.testing import FakeApp, FakeAzure

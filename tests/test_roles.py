@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from partner_attribution.roles import PalEligibility, UnknownRoleError, builtin_roles
 
 ROOT = Path(__file__).resolve().parents[1]

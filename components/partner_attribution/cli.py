@@ -41,9 +41,13 @@ class PlanFormat(str, Enum):
 
 
 def _console(stderr: bool = False) -> Console:
+    """Rich output: colour only on a terminal; elsewhere (CI logs, pipes) wide lines, never wrapped mid-word."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=stderr)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, highlight=False, soft_wrap=stderr, width=240)
+    return console
 
 
 def _project_dir() -> Path:

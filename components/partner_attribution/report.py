@@ -174,8 +174,8 @@ def to_html(report: AttributionReport) -> str:
     s = report.summary
     rows = "".join(
         "<tr>"
-        f"<td>{e(p.name)}</td><td>{e(p.partner_id)}</td>"
-        f"<td class='{'ok' if p.linked else 'bad'}'>{e(p.link_state or 'unknown')}</td>"
+        f"<td>{e(p.name)}</td><td class='{'' if p.partner_id == p.configured_partner_id else 'bad'}'>{e(p.partner_id)}</td>"
+        f"<td class='{'ok' if p.link_state == 'Active' else 'bad'}'>{e(p.link_state or 'unknown')}</td>"
         f"<td class='{'ok' if p.pal_eligible else 'bad'}'>{'yes' if p.pal_eligible else 'no'}</td>"
         f"<td><ul>{''.join(f'<li>{e(_role_text(r))}</li>' for r in p.roles)}</ul></td>"
         "</tr>"

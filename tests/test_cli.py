@@ -1,0 +1,280 @@
+"""The command line: every command, its exit codes and its JSON output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import PROJECT_ROOT
+from partner_attribution.cli import app
+from partner_attribution.offline_engine import evaluate, run_program_file, stack_config_from_file
+from partner_attribution.testing import FakeApp, FakeAzure, Fault
+
+runner = CliRunner()
+PARTNER = "1234567"
+
+
+def invoke(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Any:
+    return runner.invoke(app, list(args), input=stdin, env=env, catch_exceptions=False)
+
+
+@pytest.fixture(autouse=True)
+def _in_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(PROJECT_ROOT)
+    for key in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"):
+        monkeypatch.delenv(key, raising=False)
+
+
+# -- plan ------------------------------------------------------------------------------------------
+
+
+def test_plan_example_stack() -> None:
+    result = invoke("plan", "--stack", "dev")
+    assert result.exit_code == 0
+    for text in (
+        "platform-delivery",
+        "application platform-delivery-app",
+        "service principal platform-delivery-sp",
+        "federated credential github-main",
+        "PAL link to partner ID 1234567",
+        "not PAL-eligible",
+    ):
+        assert text in result.stdout
+    assert "none of its roles (Cost Management Reader) is PAL-eligible" in result.stderr
+
+
+def test_plan_json() -> None:
+    result = invoke("plan", "--stack", "dev", "--format", "json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert [p["name"] for p in document["principals"]] == ["platform-delivery", "workload-delivery", "reporting"]
+    first = document["principals"][0]["roleAssignments"][1]
+    assert set(first) >= {"role", "roleDefinitionId", "scope", "palEligible"}
+    assert {"type", "name", "parent"} <= set(document["resources"][0])
+    assert len(document["resources"]) == 22
+    assert document["principals"][0]["partnerId"] == PARTNER
+
+
+def test_plan_several_files_with_one_summary(tmp_path: Path) -> None:
+    broken = tmp_path / "Pulumi.broken.yaml"
+    broken.write_text((PROJECT_ROOT / "Pulumi.dev.yaml").read_text().replace('"1234567"', '"12AB"'))
+    result = invoke("plan", "-c", "Pulumi.dev.yaml", "-c", str(broken), "-f", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["summary"] == {"stacks": 2, "ok": 1, "failed": 1, "principals": 3, "warnings": 1}
+    assert document["stacks"][1]["errors"][0].startswith("partnerId: '12AB' is not a Microsoft partner ID")
+    assert "2 stacks: 1 ok, 1 with errors" in result.stderr
+
+
+def test_plan_markdown() -> None:
+    result = invoke("plan", "--stack", "dev", "--format", "markdown")
+    assert result.exit_code == 0
+    assert (
+        "| platform-delivery | 1234567 | Contributor | `/subscriptions/11111111-1111-4111-8111-111111111111` | yes |"
+        in result.stdout
+    )
+
+
+def test_plan_usage_errors_exit_2() -> None:
+    assert invoke("plan").exit_code == 2
+    assert invoke("plan", "--stack", "dev", "--format", "yaml").exit_code == 2
+    assert invoke("plan", "--stack", "dev", "--program", "missing.py").exit_code == 2
+
+
+def test_module_entry_point_and_help() -> None:
+    result = subprocess.run([sys.executable, "-m", "partner_attribution", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "plan" in result.stdout and "verify" in result.stdout
+    for command in ("plan", "report", "verify", "link", "show", "unlink"):
+        assert "Example" in invoke(command, "--help").stdout
+
+
+# -- report ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stack_output() -> dict[str, Any]:
+    """What 'pulumi stack output --json' prints after an up of the example stack: the evaluated outputs,
+    links active, secrets hidden."""
+    evaluation = evaluate(
+        run_program_file(PROJECT_ROOT / "__main__.py"), stack_config_from_file(PROJECT_ROOT / "Pulumi.dev.yaml")
+    )
+    attribution = json.loads(json.dumps(evaluation.outputs["attribution"]))
+    for principal in attribution["principals"]:
+        principal["linkState"] = "Active"
+    return {"attribution": attribution, "linkCredentials": "[secret]"}
+
+
+def test_report_markdown(stack_output: dict[str, Any]) -> None:
+    result = invoke("report", stdin=json.dumps(stack_output))
+    assert result.exit_code == 1  # the reporting principal has no eligible role: a gap
+    assert "3 of 3 principals linked; 3 scopes covered by PAL-eligible roles." in result.stdout
+    assert "- reporting: no PAL-eligible role: no partner credit" in result.stdout
+    assert "| Sales dashboards | Power BI | DPOR (Digital Partner of Record) |" in result.stdout
+    assert "gap: reporting: no PAL-eligible role" in result.stderr
+
+
+def test_report_json_and_gaps(stack_output: dict[str, Any]) -> None:
+    moved = json.loads(json.dumps(stack_output))
+    moved["attribution"]["principals"][1]["partnerId"] = "7654321"
+    result = invoke("report", "--format", "json", stdin=json.dumps(moved))
+    document = json.loads(result.stdout)
+    assert document["summary"]["principalsLinked"] == 2
+    assert document["summary"]["gaps"] == [
+        "workload-delivery: linked to 7654321, configured 1234567",
+        "reporting: no PAL-eligible role: no partner credit",
+    ]
+    assert [c["product"] for c in document["manualClaims"]] == ["Microsoft 365", "Power BI"]
+
+
+def test_report_csv_and_attribution_alone(stack_output: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "attribution.json"
+    path.write_text(json.dumps(stack_output["attribution"]))
+    result = invoke("report", "--input", str(path), "--format", "csv")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "principal,clientId,partnerId,configuredPartnerId,linkState,role,scope,palEligible"
+    assert len(lines) == 1 + 5 + 2
+
+
+def test_report_bad_input_exit_1() -> None:
+    assert invoke("report", stdin="not json").exit_code == 1
+    result = invoke("report", stdin=json.dumps({"something": 1}))
+    assert result.exit_code == 1 and "pulumi stack output --json" in result.stderr
+    assert invoke("report", "--input", "/nonexistent.json").exit_code == 2
+
+
+def test_report_html_renders_in_headless_chromium(stack_output: dict[str, Any], tmp_path: Path) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian's chromium is needed for this test (scripts/test.sh installs it)"
+    stack_output["attribution"]["principals"][0]["displayName"] = "<script>alert(1)</script>"
+    stack_output["attribution"]["principals"][0]["roles"][0]["role"] = "Role <b>&</b>"
+    page = tmp_path / "report.html"
+    page.write_text(invoke("report", "--format", "html", stdin=json.dumps(stack_output)).stdout)
+    assert "<script" not in page.read_text() and "http" not in page.read_text()  # self-contained, nothing external
+    profile = tmp_path / "profile"
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]
+    dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60).stdout
+    assert '<table id="principals">' in dom and dom.count("<tr>") == 1 + 3 + 1 + 2
+    assert "Role &lt;b&gt;&amp;&lt;/b&gt; at" in dom
+    assert "3 of 3 principals linked" in dom
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [chromium, *flags, f"--screenshot={shot}", "--window-size=1200,900", page.as_uri()],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    assert shot.stat().st_size > 10_000  # a rendered page, not an empty canvas
+
+
+# -- verify ------------------------------------------------------------------------------------------
+
+
+def _live_args(azure: FakeAzure) -> list[str]:
+    return ["--authority-host", azure.authority_host, "--arm-endpoint", azure.arm_endpoint]
+
+
+def _principals(azure: FakeAzure, count: int) -> tuple[dict[str, Any], list[tuple[FakeApp, str]]]:
+    apps = []
+    attribution: dict[str, Any] = {"partnerId": PARTNER, "principals": []}
+    credentials: dict[str, Any] = {}
+    for index in range(count):
+        app_ = azure.add_app()
+        secret = azure.add_secret(app_)
+        azure.set_link(app_, PARTNER)
+        name = f"p{index:02d}"
+        attribution["principals"].append({"name": name, "partnerId": PARTNER, "configuredPartnerId": PARTNER})
+        credentials[name] = {"tenantId": app_.tenant_id, "clientId": app_.client_id, "clientSecret": secret}
+        apps.append((app_, secret))
+    return {"attribution": attribution, "linkCredentials": credentials}, apps
+
+
+def test_verify_dozens_with_faults(fake_azure: FakeAzure) -> None:
+    document, apps = _principals(fake_azure, 30)
+    fake_azure.remove_link(apps[3][0])
+    fake_azure.set_link(apps[7][0], "7654321")
+    fake_azure.revoke_secret(*apps[11])
+    for _ in range(5):
+        fake_azure.inject(Fault("arm", "status", status=429, retry_after=0.5))
+    fake_azure.inject(Fault("token", "status", status=503))
+    fake_azure.inject(Fault("arm", "drop"))
+    result = invoke("verify", "--format", "json", "--timeout", "5", *_live_args(fake_azure), stdin=json.dumps(document))
+    assert result.exit_code == 1
+    results = {r["name"]: r for r in json.loads(result.stdout)["results"]}
+    assert len(results) == 30
+    assert results["p03"]["status"] == "missing"
+    assert (results["p07"]["status"], results["p07"]["actualPartnerId"]) == ("wrong-partner", "7654321")
+    assert results["p11"]["status"] == "error" and "AADSTS7000215" in results["p11"]["detail"]
+    assert sum(r["status"] == "ok" for r in results.values()) == 27
+    assert "27 of 30 links ok" in result.stderr
+    secrets = [s for _, s in apps]
+    assert not any(s in result.stdout or s in result.stderr for s in secrets)
+
+
+def test_verify_table_all_ok(fake_azure: FakeAzure) -> None:
+    document, _ = _principals(fake_azure, 3)
+    result = invoke("verify", "--concurrency", "2", *_live_args(fake_azure), stdin=json.dumps(document))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("ok") >= 3 and "3 of 3 links ok" in result.stderr
+
+
+def test_verify_one_identity_from_environment(fake_azure: FakeAzure) -> None:
+    app_ = fake_azure.add_app()
+    env = {
+        "AZURE_TENANT_ID": app_.tenant_id,
+        "AZURE_CLIENT_ID": app_.client_id,
+        "AZURE_CLIENT_SECRET": fake_azure.add_secret(app_),
+    }
+    assert invoke("verify", *_live_args(fake_azure), env=env).exit_code == 2  # --partner-id needed
+    missing = invoke("verify", "--partner-id", PARTNER, "-f", "json", *_live_args(fake_azure), env=env)
+    assert missing.exit_code == 1 and json.loads(missing.stdout)["results"][0]["status"] == "missing"
+    fake_azure.set_link(app_, PARTNER)
+    assert invoke("verify", "--partner-id", PARTNER, *_live_args(fake_azure), env=env).exit_code == 0
+
+
+def test_verify_needs_visible_secrets(stack_output: dict[str, Any]) -> None:
+    result = invoke("verify", stdin=json.dumps(stack_output))
+    assert result.exit_code == 1 and "--show-secrets" in result.stderr
+
+
+# -- link / show / unlink ----------------------------------------------------------------------------
+
+
+def test_link_show_unlink_own_identity(fake_azure: FakeAzure) -> None:
+    app_ = fake_azure.add_app()
+    env = {
+        "AZURE_TENANT_ID": app_.tenant_id,
+        "AZURE_CLIENT_ID": app_.client_id,
+        "AZURE_CLIENT_SECRET": fake_azure.add_secret(app_),
+    }
+    live = _live_args(fake_azure)
+    assert invoke("show", *live, env=env).exit_code == 1
+    linked = invoke("link", "--partner-id", PARTNER, "-f", "json", *live, env=env)
+    assert linked.exit_code == 0 and json.loads(linked.stdout)["partner_id"] == PARTNER
+    assert fake_azure.link_of(app_)["objectId"] == app_.object_id
+    shown = invoke("show", "-f", "json", *live, env=env)
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["object_id"] == app_.object_id
+    refused = invoke("link", "--partner-id", "7654321", *live, env=env)
+    assert refused.exit_code == 1 and "already linked to partner ID 1234567" in refused.stderr
+    assert invoke("link", "--partner-id", "7654321", "--overwrite", *live, env=env).exit_code == 0
+    assert invoke("unlink", "--partner-id", PARTNER, *live, env=env).exit_code == 1  # not linked to that one
+    assert invoke("unlink", *live, env=env).exit_code == 0
+    assert fake_azure.link_of(app_) is None
+    assert invoke("unlink", *live, env=env).exit_code == 0  # nothing to remove
+    assert invoke("link", "--partner-id", "abc", *live, env=env).exit_code == 2
