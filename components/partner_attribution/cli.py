@@ -211,8 +211,9 @@ TimeoutOption = Annotated[float, typer.Option(help="Retry budget per identity, i
 
 
 def _endpoints(cloud: str, authority_host: str | None, arm_endpoint: str | None):  # type: ignore[no-untyped-def]
-    from .pal_client import CloudEndpoints
+    from .pal_client import CloudEndpoints, quiet_sdk_logging
 
+    quiet_sdk_logging()
     try:
         return CloudEndpoints.for_cloud(cloud, authority_host, arm_endpoint)
     except ValueError as exc:

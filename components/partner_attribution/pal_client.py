@@ -43,6 +43,13 @@ UNKNOWN_TENANT_CODES = {"90002", "900023", "90023"}
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
 
 
+def quiet_sdk_logging() -> None:
+    """Silence azure-identity's WARNING line per failed token attempt: while Entra replicates a new
+    principal that is every attempt, and :class:`PartnerLinkClient` reports retries itself. For
+    processes this package owns (the provider host, the CLI); a library caller keeps its own logging."""
+    logging.getLogger("azure.identity").setLevel(logging.ERROR)
+
+
 @dataclass(frozen=True)
 class CloudEndpoints:
     """Where to authenticate and which ARM endpoint to call."""

@@ -21,7 +21,6 @@ Behaviour (``docs/partner-link.md``):
 
 from __future__ import annotations
 
-import logging
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +36,7 @@ from .pal_client import (
     PartnerLinkClient,
     PermanentLinkError,
     RetryBudgetExhaustedError,
+    quiet_sdk_logging,
 )
 from .roles import GUID_PATTERN
 from .validation import CLOUDS, PARTNER_ID_PATTERN
@@ -110,12 +110,6 @@ def _link_id(props: dict[str, Any], link: LinkState) -> str:
     return f"{props['tenant_id']}/{link.object_id}"
 
 
-def _quiet_sdk_logging() -> None:
-    # azure-identity logs every failed token attempt at WARNING; our own retry line says it better.
-    logging.getLogger("azure.identity").setLevel(logging.ERROR)
-    logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
-
-
 class PartnerAdminLinkProvider(dynamic.ResourceProvider):
     """Dynamic provider for :class:`PartnerAdminLink`. Holds no state: pickled by reference."""
 
@@ -164,12 +158,12 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         return dynamic.DiffResult(changes=bool(replaces or updates), replaces=replaces, stables=[], delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        _quiet_sdk_logging()
+        quiet_sdk_logging()
         link = _client(props).link(str(props["partner_id"]), overwrite=bool(props.get("overwrite_existing")))
         return dynamic.CreateResult(_link_id(props, link), _outputs(props, link))
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
-        _quiet_sdk_logging()
+        quiet_sdk_logging()
         try:
             link = _client(props, for_read=True).get()
         except CredentialRejectedError as exc:
@@ -195,7 +189,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         return dynamic.ReadResult(id_, _outputs(props, link), _live_inputs(props, link))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
-        _quiet_sdk_logging()
+        quiet_sdk_logging()
         if str(news["partner_id"]) == str(olds.get("partner_id")):
             # A rotated secret or a changed setting: nothing to tell Microsoft.
             kept = LinkState(
@@ -214,7 +208,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         return dynamic.UpdateResult(_outputs(news, link))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        _quiet_sdk_logging()
+        quiet_sdk_logging()
         try:
             _client(props).unlink(str(props["partner_id"]))
         except RetryBudgetExhaustedError as exc:
