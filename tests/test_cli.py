@@ -234,13 +234,15 @@ def test_verify_table_all_ok(fake_azure: FakeAzure) -> None:
     assert result.stdout.count("ok") >= 3 and "3 of 3 links ok" in result.stderr
 
 
+def _environment_identity(azure: FakeAzure) -> tuple[FakeApp, dict[str, str]]:
+    """A principal and the AZURE_* variables that sign in as it."""
+    app_ = azure.add_app()
+    env = {"AZURE_TENANT_ID": app_.tenant_id, "AZURE_CLIENT_ID": app_.client_id, "AZURE_CLIENT_SECRET": azure.add_secret(app_)}
+    return app_, env
+
+
 def test_verify_one_identity_from_environment(fake_azure: FakeAzure) -> None:
-    app_ = fake_azure.add_app()
-    env = {
-        "AZURE_TENANT_ID": app_.tenant_id,
-        "AZURE_CLIENT_ID": app_.client_id,
-        "AZURE_CLIENT_SECRET": fake_azure.add_secret(app_),
-    }
+    app_, env = _environment_identity(fake_azure)
     assert invoke("verify", *_live_args(fake_azure), env=env).exit_code == 2  # --partner-id needed
     missing = invoke("verify", "--partner-id", PARTNER, "-f", "json", *_live_args(fake_azure), env=env)
     assert missing.exit_code == 1 and json.loads(missing.stdout)["results"][0]["status"] == "missing"
@@ -257,12 +259,7 @@ def test_verify_needs_visible_secrets(stack_output: dict[str, Any]) -> None:
 
 
 def test_link_show_unlink_own_identity(fake_azure: FakeAzure) -> None:
-    app_ = fake_azure.add_app()
-    env = {
-        "AZURE_TENANT_ID": app_.tenant_id,
-        "AZURE_CLIENT_ID": app_.client_id,
-        "AZURE_CLIENT_SECRET": fake_azure.add_secret(app_),
-    }
+    app_, env = _environment_identity(fake_azure)
     live = _live_args(fake_azure)
     assert invoke("show", *live, env=env).exit_code == 1
     linked = invoke("link", "--partner-id", PARTNER, "-f", "json", *live, env=env)

@@ -117,6 +117,20 @@ def test_waits_out_entra_replication(fake_azure: FakeAzure) -> None:
     assert len([r for r in fake_azure.requests if r.method == "PUT"]) == 1
 
 
+def test_tls_is_verified(fake_azure: FakeAzure, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the fake's CA in REQUESTS_CA_BUNDLE the connection is refused at once, with the fix."""
+    import certifi
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())  # public CAs only
+    app = fake_azure.add_app()
+    started = time.monotonic()
+    with pytest.raises(PermanentLinkError) as error:
+        client_for(fake_azure, app, fake_azure.add_secret(app), timeout=30).get()
+    assert time.monotonic() - started < 5
+    assert "TLS verification failed" in str(error.value) and "REQUESTS_CA_BUNDLE" in str(error.value)
+    assert fake_azure.requests == []
+
+
 def test_budget_exhaustion_says_what_was_tried(fake_azure: FakeAzure) -> None:
     app = fake_azure.add_app(ready_after=60)
     started = time.monotonic()

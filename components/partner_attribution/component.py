@@ -16,9 +16,9 @@ customer's tenant. ``tests/snapshots/`` guards them.
 from __future__ import annotations
 
 import datetime as dt
-import operator
+import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_azuread as azuread
@@ -55,12 +55,28 @@ class PlannedRoleAssignment:
     key: str
     role: Role
     scope: pulumi.Input[str]
+    definition: pulumi.Input[str]
+    """Role definition ID in the form Azure returns at the scope."""
     resource_name: str
 
 
-def _definition_at(scope: pulumi.Input[str], role: Role) -> pulumi.Output[str]:
-    """The role definition ID for ``role`` in the form Azure returns at ``scope`` (checked once known)."""
-    return pulumi.Output.from_input(scope).apply(lambda s: role_definition_id(parse_scope(s), role.guid))
+def _definition_at(scope: pulumi.Input[str], role: Role) -> pulumi.Input[str]:
+    """The role definition ID for ``role`` in the form Azure returns at ``scope``: a plain value for a
+    plain scope, computed (and the scope checked) once an Output scope is known."""
+    if isinstance(scope, str):
+        return role_definition_id(parse_scope(scope), role.guid)
+    return pulumi.Output.from_input(cast(pulumi.Output[str], scope)).apply(
+        lambda s: role_definition_id(parse_scope(s), role.guid)
+    )
+
+
+def _assignment_name(
+    scope: pulumi.Input[str], definition: pulumi.Input[str], object_id: pulumi.Output[str]
+) -> pulumi.Output[str]:
+    """Bicep's guid(scope, roleDefinitionId, principalId), with as few Outputs as the inputs allow."""
+    if isinstance(scope, str) and isinstance(definition, str):
+        return object_id.apply(functools.partial(role_assignment_name, scope, definition))
+    return pulumi.Output.all(scope, definition, object_id).apply(lambda parts: role_assignment_name(*parts))
 
 
 def assignment_key(assignment: RoleAssignmentArgs, role: Role) -> str:
@@ -96,6 +112,8 @@ class DeliveryPrincipal(pulumi.ComponentResource):
         if problems:
             raise DeliveryPrincipalArgsError(name, problems)
         super().__init__(COMPONENT_TYPE, name, None, opts)
+        self.configured_partner_id = args.partner_id
+        self.end_date = credential_end_date(args.credential_rotated_on, args.credential_lifetime_days)
         child = pulumi.ResourceOptions(parent=self)
         display_name = args.display_name or name
         catalog = builtin_roles()
@@ -104,7 +122,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
         principal = azuread.ServicePrincipal(
             f"{name}-sp", client_id=application.client_id, owners=list(args.owners) or None, opts=child
         )
-        end_date = credential_end_date(args.credential_rotated_on, args.credential_lifetime_days)
+        end_date = self.end_date
         password = azuread.ApplicationPassword(
             f"{name}-password",
             application_id=application.id,
@@ -125,30 +143,26 @@ class DeliveryPrincipal(pulumi.ComponentResource):
                 opts=child,
             )
 
-        self.configured_partner_id = args.partner_id
         self.planned_roles: list[PlannedRoleAssignment] = []
         assignments: dict[str, authorization.RoleAssignment] = {}
         for assignment in args.role_assignments:
             role = catalog.resolve(assignment.role)
             key = assignment_key(assignment, role)
             resource_name = f"{name}-role-{key}"
-            scope = pulumi.Output.from_input(assignment.scope)
-            definition = _definition_at(scope, role)
+            definition = _definition_at(assignment.scope, role)
             assignments[key] = authorization.RoleAssignment(
                 resource_name,
                 principal_id=principal.object_id,
                 principal_type="ServicePrincipal",  # the SDK default "User" fails for new SPs (PrincipalNotFound)
                 role_definition_id=definition,
-                scope=scope,
-                role_assignment_name=pulumi.Output.all(scope, definition, principal.object_id).apply(
-                    lambda parts: role_assignment_name(*parts)
-                ),
+                scope=assignment.scope,
+                role_assignment_name=_assignment_name(assignment.scope, definition, principal.object_id),
                 description=assignment.description,
                 condition=assignment.condition,
                 condition_version=assignment.condition_version or ("2.0" if assignment.condition else None),
                 opts=child,
             )
-            self.planned_roles.append(PlannedRoleAssignment(key, role, assignment.scope, resource_name))
+            self.planned_roles.append(PlannedRoleAssignment(key, role, assignment.scope, definition, resource_name))
 
         eligible = [p.role.name for p in self.planned_roles if p.role.pal_eligible]
         if not eligible:
@@ -205,29 +219,30 @@ class DeliveryPrincipal(pulumi.ComponentResource):
             }
         )
 
-    def attribution(self, name: str, display_name: str) -> pulumi.Output[dict[str, Any]]:
-        """What the ``attribution`` stack output holds for this principal (no secret)."""
-        roles = [
-            pulumi.Output.all(
-                role=p.role.name,
-                roleDefinitionId=_definition_at(p.scope, p.role),
-                scope=p.scope,
-                palEligible=p.role.pal_eligible,
-                palListing=p.role.pal.value,
-                assignmentId=self.role_assignment_ids.apply(operator.itemgetter(p.key)),
-            )
-            for p in self.planned_roles
-        ]
-        return pulumi.Output.all(
-            name=name,
-            displayName=display_name,
-            clientId=self.client_id,
-            objectId=self.object_id,
-            tenantId=self.tenant_id,
-            partnerId=self.partner_id,
-            configuredPartnerId=self.configured_partner_id,
-            linkState=self.link_state,
-            palEligible=self.pal_eligible,
-            credentialEndDate=self.credential_end_date,
-            roles=pulumi.Output.all(*roles),
-        )
+    LIVE_FIELDS = ("clientId", "objectId", "tenantId", "partnerId", "linkState")
+
+    def live_outputs(self) -> list[pulumi.Output[Any]]:
+        """The Outputs the ``attribution`` entry needs, in :attr:`LIVE_FIELDS` order."""
+        return [self.client_id, self.object_id, self.tenant_id, self.partner_id, self.link_state]
+
+    def attribution(self, name: str, display_name: str, live: list[Any]) -> dict[str, Any]:
+        """This principal's entry of the ``attribution`` stack output (no secret), given the resolved
+        :meth:`live_outputs`. Scopes given as Outputs must be resolved by the caller."""
+        return {
+            "name": name,
+            "displayName": display_name,
+            **dict(zip(self.LIVE_FIELDS, live, strict=True)),
+            "configuredPartnerId": self.configured_partner_id,
+            "palEligible": any(p.role.pal_eligible for p in self.planned_roles),
+            "credentialEndDate": self.end_date,
+            "roles": [
+                {
+                    "role": p.role.name,
+                    "roleDefinitionId": p.definition,
+                    "scope": p.scope,
+                    "palEligible": p.role.pal_eligible,
+                    "palListing": p.role.pal.value,
+                }
+                for p in self.planned_roles
+            ],
+        }

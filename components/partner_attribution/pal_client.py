@@ -303,6 +303,11 @@ def classify(
             PermanentLinkError(f"Microsoft rejected the request for {who} (HTTP {status}): {_first_line(exc)}"), status
         )
     network = _network_cause(exc)
+    if network is not None and "CERTIFICATE_VERIFY_FAILED" in str(network):
+        return PermanentLinkError(
+            f"TLS verification failed while managing the link of {who}: {_first_line(network)}. "
+            "If a proxy or private cloud uses its own CA, point REQUESTS_CA_BUNDLE at a bundle that includes it."
+        )
     if network is not None:
         return _Transient(f"connection problem: {_first_line(network)}", "network")
     if code is not None:

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
 from .component import DeliveryPrincipal
@@ -25,26 +27,31 @@ def main() -> None:
     """Entry point of the Pulumi program: configuration → validated model → components → outputs."""
     config = load_stack_config(read_pulumi_config())
     principals = declare_principals(config)
-    pulumi.export(
-        "attribution",
-        pulumi.Output.all(
-            partnerId=config.partner_id,
-            nonAzureWorkloads=list(config.non_azure_workloads),
-            principals=pulumi.Output.all(
-                *[
-                    component.attribution(p.name, p.args.display_name or p.name)
-                    for p, component in zip(config.principals, principals.values(), strict=True)
-                ]
-            ),
-        ),
-    )
+    components = list(principals.values())
+    # One Output over every live value, one apply to build each stack output: far fewer Outputs (and
+    # engine round trips) than nesting an Output per field; see BENCHMARKS.md.
+    live = pulumi.Output.all(*[o for c in components for o in c.live_outputs()])
+    width = len(DeliveryPrincipal.LIVE_FIELDS)
+
+    def attribution(values: list[Any]) -> dict[str, Any]:
+        return {
+            "partnerId": config.partner_id,
+            "nonAzureWorkloads": list(config.non_azure_workloads),
+            "principals": [
+                component.attribution(p.name, p.args.display_name or p.name, values[i * width : (i + 1) * width])
+                for i, (p, component) in enumerate(zip(config.principals, components, strict=True))
+            ],
+        }
+
+    pulumi.export("attribution", live.apply(attribution))
+    secrets = pulumi.Output.all(*[o for c in components for o in (c.tenant_id, c.client_id, c.client_secret)])
     pulumi.export(
         "linkCredentials",
         pulumi.Output.secret(
-            pulumi.Output.all(
-                **{
-                    name: pulumi.Output.all(tenantId=c.tenant_id, clientId=c.client_id, clientSecret=c.client_secret)
-                    for name, c in principals.items()
+            secrets.apply(
+                lambda values: {
+                    name: dict(zip(("tenantId", "clientId", "clientSecret"), values[i * 3 : (i + 1) * 3], strict=True))
+                    for i, name in enumerate(principals)
                 }
             )
         ),

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Run every benchmark with the figures BENCHMARKS.md reports. Needs the dev environment (scripts/test.sh makes it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=.venv/bin/python
+export PATH="$PWD/.venv/bin:$PATH"
+echo "## startup";           $py bench/startup.py --repeat 7
+echo "## program overhead";  $py bench/program_overhead.py --principals 10 100 500 --repeat 3
+echo "## link cost";         $py bench/link_cost.py --delays 5 20 60
+echo "## verify at scale";   $py bench/verify_scale.py --principals 10 100 500 --latency 0.05 --concurrency 16
