@@ -271,7 +271,8 @@ def test_link_show_unlink_own_identity(fake_azure: FakeAzure) -> None:
     assert refused.exit_code == 1 and "already linked to partner ID 1234567" in refused.stderr
     assert invoke("link", "--partner-id", "7654321", "--overwrite", *live, env=env).exit_code == 0
     assert invoke("unlink", "--partner-id", PARTNER, *live, env=env).exit_code == 1  # not linked to that one
-    assert invoke("unlink", *live, env=env).exit_code == 0
+    removed = invoke("unlink", "-f", "json", *live, env=env)
+    assert removed.exit_code == 0 and json.loads(removed.stdout) == {"unlinked": "7654321"}
     assert fake_azure.link_of(app_) is None
     assert invoke("unlink", *live, env=env).exit_code == 0  # nothing to remove
     assert invoke("link", "--partner-id", "abc", *live, env=env).exit_code == 2

@@ -131,6 +131,16 @@ def test_tls_is_verified(fake_azure: FakeAzure, monkeypatch: pytest.MonkeyPatch)
     assert fake_azure.requests == []
 
 
+def test_a_slow_answer_cannot_outlast_the_budget(fake_azure: FakeAzure) -> None:
+    app = fake_azure.add_app()
+    fake_azure.inject(Fault("arm", "slow", delay=20, times=None))
+    started = time.monotonic()
+    with pytest.raises(RetryBudgetExhaustedError) as error:
+        client_for(fake_azure, app, fake_azure.add_secret(app), timeout=4).get()
+    assert time.monotonic() - started < 6
+    assert "timed out" in str(error.value)
+
+
 def test_budget_exhaustion_says_what_was_tried(fake_azure: FakeAzure) -> None:
     app = fake_azure.add_app(ready_after=60)
     started = time.monotonic()

@@ -269,6 +269,19 @@ def test_drift_principal_deleted(host: DynamicProviderHost, fake_azure: FakeAzur
     assert "no longer exists in tenant" in host.stderr()
 
 
+def test_refresh_does_not_drop_a_link_it_could_not_read(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    """Only Entra's 'application not found' means the principal is gone; ARM refusing the token
+    for the whole budget is an error, and the link stays in state."""
+    app = fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    app.arm_ready_at = float("inf")
+    with pytest.raises(ProviderCallError) as error:
+        host.read(URN, id_, {**outs, "timeout_seconds": 3}, inputs)
+    assert "ARM answered 401" in error.value.details
+
+
 def test_secret_never_leaks(host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]) -> None:
     app = fake_azure.add_app(ready_after=1.0)
     secret = fake_azure.add_secret(app)

@@ -416,6 +416,7 @@ def unlink(
     cloud: CloudOption = "public",
     authority_host: AuthorityOption = None,
     arm_endpoint: ArmOption = None,
+    output_format: Annotated[LiveFormat, typer.Option("--format", "-f")] = LiveFormat.table,
 ) -> None:
     """Remove the signed-in identity's PAL link (like 'az managementpartner delete').
 
@@ -423,13 +424,15 @@ def unlink(
     """
     client = _own_client(cloud, authority_host, arm_endpoint, timeout)
     current = _run_own(client.get)
-    if current is None:
-        _console(stderr=True).print("not linked: nothing to remove")
-        raise typer.Exit(0)
-    if partner_id and current.partner_id != partner_id:
+    if current is not None and partner_id and current.partner_id != partner_id:
         _fail(f"linked to {current.partner_id}, not {partner_id}: left as it is")
-    _run_own(lambda: client.unlink(current.partner_id))
-    _console(stderr=True).print(f"unlinked from partner ID {current.partner_id}")
+    if current is not None:
+        _run_own(lambda: client.unlink(current.partner_id))
+    removed = current.partner_id if current else None
+    if output_format is LiveFormat.json:
+        sys.stdout.write(json.dumps({"unlinked": removed}) + "\n")
+    message = f"unlinked from partner ID {removed}" if removed else "not linked: nothing to remove"
+    _console(stderr=True).print(message)
 
 
 def main() -> None:

@@ -339,8 +339,6 @@ class PartnerLinkClient:
         backoff: Backoff | None = None,
         on_retry: ProgressCallback | None = None,
         read_timeout: float = READ_TIMEOUT,
-        clock: Callable[[], float] | None = None,
-        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.source = source
         self.endpoints = endpoints or CloudEndpoints.for_cloud()
@@ -348,9 +346,7 @@ class PartnerLinkClient:
         self.propagation_timeout_seconds = propagation_timeout_seconds
         self.backoff = backoff or Backoff()
         self.on_retry = on_retry or (lambda message: log.warning("%s", message))
-        self.read_timeout = read_timeout
-        self._clock = clock
-        self._sleep = sleep
+        self.read_timeout = min(read_timeout, timeout_seconds)  # one request never outlasts the budget
         self._api: ACEProvisioningManagementPartnerAPI | None = None
         self._token_response: tuple[int, float | None] | None = None
 
@@ -386,12 +382,12 @@ class PartnerLinkClient:
         return str(getattr(request, "url", "")).startswith(self.endpoints.arm_endpoint)
 
     def _budget(self) -> Budget:
-        kwargs: dict[str, Any] = {}
-        if self._clock is not None:
-            kwargs["clock"] = self._clock
-        if self._sleep is not None:
-            kwargs["sleep"] = self._sleep
-        return Budget(self.timeout_seconds, **kwargs)
+        return Budget(self.timeout_seconds)
+
+    def _timeouts(self, budget: Budget) -> dict[str, float]:
+        """Per-call ARM timeouts: at most what is left of the budget, so a slow answer can't outlast it."""
+        remaining = max(1.0, budget.remaining)
+        return {"connection_timeout": min(CONNECTION_TIMEOUT, remaining), "read_timeout": min(self.read_timeout, remaining)}
 
     def _run(self, operation: str, call: Callable[[], T], budget: Budget) -> T:
         """Run one SDK call, retrying transient failures within ``budget``."""
@@ -430,7 +426,7 @@ class PartnerLinkClient:
 
         def call() -> LinkState | None:
             try:
-                link = LinkState.from_response(self._client().partners.get())
+                link = LinkState.from_response(self._client().partners.get(**self._timeouts(budget)))
             except ResourceNotFoundError:
                 return None
             return None if link.state.lower() == "deleted" else link
@@ -461,13 +457,13 @@ class PartnerLinkClient:
                     raise LinkConflictError(self.who, current.partner_id, partner_id)
                 return self._run(
                     "re-pointing the partner link",
-                    lambda: LinkState.from_response(self._client().partner.update(partner_id)),
+                    lambda: LinkState.from_response(self._client().partner.update(partner_id, **self._timeouts(budget))),
                     budget,
                 )
             try:
                 return self._run(
                     "creating the partner link",
-                    lambda: LinkState.from_response(self._client().partner.create(partner_id)),
+                    lambda: LinkState.from_response(self._client().partner.create(partner_id, **self._timeouts(budget))),
                     budget,
                 )
             except PermanentLinkError as exc:
@@ -482,11 +478,13 @@ class PartnerLinkClient:
         """Remove the link to ``partner_id``. Returns False when there was none (already unlinked)."""
         from azure.core.exceptions import ResourceNotFoundError
 
+        budget = self._budget()
+
         def call() -> bool:
             try:
-                self._client().partner.delete(partner_id)
+                self._client().partner.delete(partner_id, **self._timeouts(budget))
             except ResourceNotFoundError:
                 return False
             return True
 
-        return self._run("removing the partner link", call, self._budget())
+        return self._run("removing the partner link", call, budget)

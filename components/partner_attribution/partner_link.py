@@ -174,6 +174,8 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         except RetryBudgetExhaustedError as exc:
             if exc.kind != "propagation":
                 raise
+            if "700016" not in exc.last_cause and "7000215" not in exc.last_cause:
+                raise  # e.g. ARM kept answering 401: an error to look at, not a deleted principal
             if "7000215" in exc.last_cause:
                 raise PermanentLinkError(
                     f"the PAL link of {props['client_id']} can't be verified: Entra rejects the stored client "

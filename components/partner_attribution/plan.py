@@ -9,17 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .offline_engine import PAL_LINK_TYPE, Evaluation, evaluate, run_program_file, stack_config_from_file
+from .offline_engine import Evaluation, evaluate, run_program_file, stack_config_from_file
 
 COMPONENT_TYPE = "partner-attribution:index:DeliveryPrincipal"
-KIND_BY_TYPE = {
-    "azuread:index/application:Application": "application",
-    "azuread:index/servicePrincipal:ServicePrincipal": "service principal",
-    "azuread:index/applicationPassword:ApplicationPassword": "link credential",
-    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": "federated credential",
-    "azure-native:authorization:RoleAssignment": "role assignment",
-    PAL_LINK_TYPE: "PAL link",
-}
+FEDERATED_CREDENTIAL_TYPE = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
 
 
 @dataclass
@@ -62,7 +55,7 @@ def _principals(evaluation: Evaluation) -> list[dict[str, Any]]:
                 "palEligible": entry["palEligible"],
                 "credentialEndDate": entry["credentialEndDate"],
                 "federatedCredentials": [
-                    r.name.removeprefix(f"{name}-fic-") for r in children if KIND_BY_TYPE.get(r.type) == "federated credential"
+                    r.name.removeprefix(f"{name}-fic-") for r in children if r.type == FEDERATED_CREDENTIAL_TYPE
                 ],
                 "roleAssignments": [
                     {

@@ -28,7 +28,7 @@ class Backoff:
 
 @dataclass
 class Budget:
-    """Wall-clock budget of one operation, with injectable clock and sleep for tests."""
+    """Wall-clock budget of one operation."""
 
     seconds: float
     clock: Callable[[], float] = time.monotonic

@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import pulumi
-
 from .args import DeliveryPrincipalArgs
 from .azure_ids import InvalidScopeError, parse_scope
 from .roles import GUID_PATTERN, Role, UnknownRoleError, builtin_roles
@@ -200,16 +198,6 @@ def validate_principal(args: DeliveryPrincipalArgs, path: Path = ()) -> list[Pro
         if isinstance(owner, str) and not GUID_PATTERN.match(owner):
             problems.append(Problem((*path, "owners", index), f"{owner!r} is not an object ID (GUID)"))
     return problems
-
-
-def eligible_roles(args: DeliveryPrincipalArgs) -> list[Role]:
-    """The PAL-eligible roles among a principal's (valid) role assignments."""
-    roles = [builtin_roles().resolve(a.role) for a in args.role_assignments]
-    return [r for r in roles if r.pal_eligible]
-
-
-def is_output(value: object) -> bool:
-    return isinstance(value, pulumi.Output)
 
 
 def format_path(path: Iterable[str | int], rename: dict[str, str] | None = None) -> str:
