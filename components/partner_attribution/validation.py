@@ -117,10 +117,13 @@ def validate_principal(args: DeliveryPrincipalArgs, path: Path = ()) -> list[Pro
         problems.append(Problem((*path, "role_assignments"), "give at least one role; PAL credit needs a PAL-eligible role"))
     seen: dict[tuple[str, str], int] = {}
     keys: dict[str, int] = {}
+    resolved: list[Role] = []
     for index, assignment in enumerate(args.role_assignments):
         here = (*path, "role_assignments", index)
         role, role_problems = _resolve_role(assignment.role, (*here, "role"))
         problems += role_problems
+        if role is not None:
+            resolved.append(role)
         scope_text = assignment.scope if isinstance(assignment.scope, str) else None
         if scope_text is not None:
             try:
@@ -159,7 +162,6 @@ def validate_principal(args: DeliveryPrincipalArgs, path: Path = ()) -> list[Pro
                 )
             keys[assignment.key] = index
 
-    resolved = [r for r in (_resolve_role(a.role, ())[0] for a in args.role_assignments) if r is not None]
     all_resolved = bool(resolved) and len(resolved) == len(args.role_assignments)
     if args.require_eligible_role and all_resolved and not any(r.pal_eligible for r in resolved):
         problems.append(
