@@ -250,6 +250,13 @@ def test_verify_one_identity_from_environment(fake_azure: FakeAzure) -> None:
     assert invoke("verify", "--partner-id", PARTNER, *_live_args(fake_azure), env=env).exit_code == 0
 
 
+def test_error_text_is_printed_literally() -> None:
+    """Names and messages with brackets are shown as written, not taken for terminal markup."""
+    document = {"attribution": {"principals": [{"name": "[bold]ops", "partnerId": PARTNER}]}, "linkCredentials": {}}
+    result = invoke("verify", stdin=json.dumps(document))
+    assert result.exit_code == 1 and "no credentials for principal '[bold]ops'" in result.stderr
+
+
 def test_verify_needs_visible_secrets(stack_output: dict[str, Any]) -> None:
     result = invoke("verify", stdin=json.dumps(stack_output))
     assert result.exit_code == 1 and "--show-secrets" in result.stderr

@@ -184,6 +184,8 @@ class LiveFormat(str, Enum):
 
 
 def _read_json(path: Path | None, what: str) -> object:
+    if (path is None or str(path) == "-") and sys.stdin.isatty():
+        raise typer.BadParameter("pipe 'pulumi stack output --json' into this command or give --input FILE", param_hint="--input")
     text = sys.stdin.read() if path is None or str(path) == "-" else _read_file(path)
     try:
         return json.loads(text)
@@ -199,7 +201,9 @@ def _read_file(path: Path) -> str:
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    _console(stderr=True).print(f"[red]error:[/] {message}", markup=True, highlight=False)
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -264,8 +268,8 @@ def verify(
 ) -> None:
     """Sign in as each principal and check its PAL link names the expected partner ID.
 
-    Input: 'pulumi stack output --json --show-secrets' (attribution + linkCredentials). Without input on a
-    terminal, or with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set, checks that one identity
+    Input: 'pulumi stack output --json --show-secrets' (attribution + linkCredentials) on stdin or --input.
+    With AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set and no --input, checks that one identity
     (then --partner-id is required). Exit 1 when any link is missing or wrong.
 
     Example: pulumi stack output --json --show-secrets | partner-attribution verify
@@ -317,14 +321,14 @@ def verify(
     if output_format is LiveFormat.json:
         sys.stdout.write(json.dumps({"results": [r.as_json() for r in results], "failed": len(failed)}, indent=2) + "\n")
     else:
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table("principal", "client ID", "expected", "linked to", "status", "detail")
         for r in results:
             colour = "green" if r.ok else "red"
-            table.add_row(
-                r.name, r.client_id, r.expected_partner_id, r.actual_partner_id or "-", f"[{colour}]{r.status}[/]", r.detail
-            )
+            cells = [r.name, r.client_id, r.expected_partner_id, r.actual_partner_id or "-"]
+            table.add_row(*map(escape, cells), f"[{colour}]{r.status}[/]", escape(r.detail))
         _console().print(table)
     err.print(f"{len(results) - len(failed)} of {len(results)} links ok")
     raise typer.Exit(1 if failed else 0)

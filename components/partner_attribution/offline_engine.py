@@ -169,6 +169,12 @@ def _alias(alias: Any) -> dict[str, Any]:
     }
 
 
+_ENGINE_LOG = logging.getLogger("partner_attribution.offline_engine.engine")
+"""Where the mock engine's log goes: one logger, a capturing handler per evaluation."""
+_ENGINE_LOG.propagate = False
+_ENGINE_LOG.setLevel(logging.DEBUG)
+
+
 class _Capture(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
@@ -197,16 +203,13 @@ def evaluate(
     after the runtime has settled.
     """
     capture = _Capture()
-    logger = logging.getLogger(f"partner_attribution.offline.{uuid.uuid4().hex}")
-    logger.propagate = False
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(capture)
+    _ENGINE_LOG.addHandler(capture)
     monitor = RecordingMonitor(mocks_ or PlaceholderMocks())
     # As pulumi.runtime.test does: forget RPCs and outputs left over by an earlier (failed) evaluation.
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
     settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, logger=logger, monitor=monitor)
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, logger=_ENGINE_LOG, monitor=monitor)
     pulumi.runtime.set_all_config(dict(config or {}), [])
     try:
         _sync_await(run_pulumi_func(program))
@@ -221,6 +224,7 @@ def evaluate(
                 secret.add(key)
     finally:
         pulumi.runtime.set_all_config({}, [])
+        _ENGINE_LOG.removeHandler(capture)
     return Evaluation(monitor.registrations, outputs, secret, capture.warnings, capture.errors)
 
 

@@ -49,7 +49,6 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 API_VERSION = "2018-02-01"
-PARTNERS_PATH = "/providers/Microsoft.ManagementPartner/partners"
 OPERATIONS = [  # spec example GetOperations.json
     {
         "name": f"Microsoft.ManagementPartner/partners/{op}",
