@@ -12,7 +12,7 @@ import os
 import time
 from collections import Counter
 
-from partner_attribution.pal_client import ClientSecretSource, CloudEndpoints, PartnerLinkClient, quiet_sdk_logging
+from partner_attribution.pal import ClientSecretSource, CloudEndpoints, PartnerLinkClient, quiet_sdk_logging
 from partner_attribution.testing import FakeAzure
 
 

@@ -11,7 +11,7 @@ import json
 import os
 import time
 
-from partner_attribution.pal_client import CloudEndpoints, quiet_sdk_logging
+from partner_attribution.pal import CloudEndpoints, quiet_sdk_logging
 from partner_attribution.testing import FakeAzure
 from partner_attribution.verify import VerifyTarget, verify_links
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from partner_attribution.pal_client import (
+from partner_attribution.pal import (
     ClientSecretSource,
     CloudEndpoints,
     CredentialRejectedError,

@@ -28,18 +28,18 @@ from typing import Any
 import pulumi
 import pulumi.dynamic as dynamic
 
-from .pal_client import (
-    ClientSecretSource,
-    CloudEndpoints,
+from .azure_ids import GUID_PATTERN
+from .naming import PAL_LINK_MODULE, PAL_LINK_NAME
+from .pal.client import LinkState, PartnerLinkClient
+from .pal.errors import (
     CredentialRejectedError,
-    LinkState,
-    PartnerLinkClient,
     PermanentLinkError,
+    PrincipalNotFound,
     RetryBudgetExhaustedError,
-    quiet_sdk_logging,
+    SecretNotAccepted,
 )
-from .roles import GUID_PATTERN
-from .validation import CLOUDS, PARTNER_ID_PATTERN
+from .pal.identity import ClientSecretSource, CloudEndpoints, quiet_sdk_logging
+from .validators import CLOUDS, PARTNER_ID_PATTERN
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's marker for unknown values in previews
 DEFAULT_TIMEOUT_SECONDS = 600
@@ -172,11 +172,9 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
                 "principal's credential.rotatedOn date in the stack configuration and run pulumi up."
             ) from None
         except RetryBudgetExhaustedError as exc:
-            if exc.kind != "propagation":
-                raise
-            if "700016" not in exc.last_cause and "7000215" not in exc.last_cause:
+            if not isinstance(exc.last, (PrincipalNotFound, SecretNotAccepted)):
                 raise  # e.g. ARM kept answering 401: an error to look at, not a deleted principal
-            if "7000215" in exc.last_cause:
+            if isinstance(exc.last, SecretNotAccepted):
                 raise PermanentLinkError(
                     f"the PAL link of {props['client_id']} can't be verified: Entra rejects the stored client "
                     "secret (AADSTS7000215: revoked or replaced outside Pulumi). To rotate it, change the "
@@ -214,7 +212,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         try:
             _client(props).unlink(str(props["partner_id"]))
         except RetryBudgetExhaustedError as exc:
-            if exc.kind != "propagation" or "700016" not in exc.last_cause:
+            if not isinstance(exc.last, PrincipalNotFound):
                 raise
             _warn(
                 f"principal {props['client_id']} no longer exists in tenant {props['tenant_id']}; "
@@ -242,7 +240,7 @@ class PartnerAdminLinkArgs:
     """Retry budget of one operation."""
 
 
-class PartnerAdminLink(dynamic.Resource, module="partner-attribution", name="PartnerAdminLink"):
+class PartnerAdminLink(dynamic.Resource, module=PAL_LINK_MODULE, name=PAL_LINK_NAME):
     """The PAL link of one service principal, made by signing in as that principal."""
 
     partner_id: pulumi.Output[str]

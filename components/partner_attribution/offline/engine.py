@@ -1,0 +1,245 @@
+"""Evaluate a Pulumi program with no cloud and no Pulumi CLI, under the SDK's mock engine.
+
+The only module of the package that touches ``pulumi.runtime`` internals (mock monitor, settings,
+``_sync_await``), as ``pulumi.runtime.test`` does.
+
+Everything the program registers is recorded as the engine would see it: type, name, parent,
+dependencies, inputs (secrets still marked), aliases. Outputs are deterministic placeholders
+derived from resource names, so two evaluations of the same configuration are identical.
+Used by ``partner-attribution plan``, the test suite and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import logging
+import runpy
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from ..naming import PAL_LINK_TYPE
+
+PLACEHOLDER_NAMESPACE = uuid.UUID("5f1e4a2b-6c1d-4e5f-9a0b-0c0ffee0aa11")
+PLACEHOLDER_TENANT = "00000000-0000-4000-8000-0000000000aa"
+PLACEHOLDER_SUBSCRIPTION = "00000000-0000-4000-8000-0000000000bb"
+
+
+def placeholder_guid(*parts: str) -> str:
+    return str(uuid.uuid5(PLACEHOLDER_NAMESPACE, "/".join(parts)))
+
+
+@dataclass
+class RegisteredResource:
+    """One resource registration as the engine receives it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    """Deserialized inputs; secret values stay wrapped in Pulumi's secret marker."""
+    dependencies: list[str]
+    aliases: list[dict[str, Any]]
+    additional_secret_outputs: list[str]
+    id: str | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def input_is_secret(self, key: str) -> bool:
+        return rpc.is_rpc_secret(self.inputs.get(key))
+
+    def plain_input(self, key: str) -> Any:
+        return rpc.unwrap_rpc_secret(self.inputs.get(key))
+
+
+@dataclass
+class Evaluation:
+    """What a program declared, its stack outputs and its diagnostics."""
+
+    resources: list[RegisteredResource]
+    outputs: dict[str, Any]
+    secret_outputs: set[str]
+    warnings: list[str]
+    errors: list[str]
+
+    def of_type(self, type_: str) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def by_name(self, name: str) -> RegisteredResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+
+class PlaceholderMocks(pulumi.runtime.Mocks):
+    """Deterministic outputs for the resource types this project declares (wire-format keys)."""
+
+    def __init__(self) -> None:
+        self._principal_by_client: dict[str, str] = {}
+        """Service principal object ID by client ID: the object a PAL link made with that client would report."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        name = args.name
+        if args.typ == "azuread:index/application:Application":
+            object_id = placeholder_guid("application", name)
+            return f"/applications/{object_id}", {
+                **inputs,
+                "objectId": object_id,
+                "clientId": placeholder_guid("client", name),
+            }
+        if args.typ == "azuread:index/servicePrincipal:ServicePrincipal":
+            object_id = placeholder_guid("service-principal", name)
+            self._principal_by_client[str(inputs.get("clientId"))] = object_id
+            return f"/servicePrincipals/{object_id}", {
+                **inputs,
+                "objectId": object_id,
+                "applicationTenantId": PLACEHOLDER_TENANT,
+            }
+        if args.typ == "azuread:index/applicationPassword:ApplicationPassword":
+            key_id = placeholder_guid("password", name)
+            return f"{inputs.get('applicationId')}/password/{key_id}", {
+                **inputs,
+                "keyId": key_id,
+                "value": rpc.wrap_rpc_secret(f"offline-placeholder-{key_id[:8]}"),
+            }
+        if args.typ == "azure-native:authorization:RoleAssignment":
+            assignment_id = (
+                f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{inputs.get('roleAssignmentName')}"
+            )
+            return assignment_id, {**inputs, "name": inputs.get("roleAssignmentName")}
+        if args.typ == "azure-native:resources:ResourceGroup":
+            group = inputs.get("resourceGroupName") or name
+            return f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{group}", {**inputs, "name": group}
+        if args.typ == PAL_LINK_TYPE:
+            return f"{inputs.get('tenant_id')}/{placeholder_guid('link', name)}", {
+                **inputs,
+                "object_id": self._principal_by_client.get(str(inputs.get("client_id")), placeholder_guid("principal", name)),
+                "partner_name": None,
+                "state": "Planned",
+            }
+        return f"{name}-id", inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """A mock resource monitor that keeps every registration request as the engine sees it."""
+
+    def __init__(self, mocks_: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks_)
+        self.registrations: list[RegisteredResource] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            registered = self.resources.get(response.urn)
+            self.registrations.append(
+                RegisteredResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    custom=request.custom,
+                    inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+                    dependencies=list(request.dependencies),
+                    aliases=[_alias(a) for a in request.aliases],
+                    additional_secret_outputs=list(request.additionalSecretOutputs),
+                    id=registered.id if registered else None,
+                    outputs=dict(registered.state) if registered else {},
+                )
+            )
+        return response
+
+
+def _alias(alias: Any) -> dict[str, Any]:
+    if alias.HasField("urn"):
+        return {"urn": alias.urn}
+    spec = alias.spec
+    return {
+        key: value
+        for key, value in {
+            "name": spec.name or None,
+            "type": spec.type or None,
+            "parentUrn": spec.parentUrn or None,
+            "noParent": spec.noParent or None,
+        }.items()
+        if value is not None
+    }
+
+
+_ENGINE_LOG = logging.getLogger("partner_attribution.offline.engine.log")
+"""Where the mock engine's log goes: one logger, a capturing handler per evaluation."""
+_ENGINE_LOG.propagate = False
+_ENGINE_LOG.setLevel(logging.DEBUG)
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.warnings: list[str] = []
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.ERROR:
+            self.errors.append(record.getMessage())
+        elif record.levelno >= logging.WARNING:
+            self.warnings.append(record.getMessage())
+
+
+def evaluate(
+    program: Callable[[], None],
+    config: Mapping[str, str] | None = None,
+    *,
+    project: str = "partner-attribution",
+    stack: str = "dev",
+    preview: bool = True,
+    mocks_: pulumi.runtime.Mocks | None = None,
+) -> Evaluation:
+    """Run ``program`` under the mock engine with ``config`` (Pulumi's ``namespace:key`` → string form).
+
+    Raises whatever the program raises (a :class:`pulumi.RunError` for configuration errors),
+    after the runtime has settled.
+    """
+    capture = _Capture()
+    _ENGINE_LOG.addHandler(capture)
+    monitor = RecordingMonitor(mocks_ or PlaceholderMocks())
+    # As pulumi.runtime.test does: forget RPCs and outputs left over by an earlier (failed) evaluation.
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, logger=_ENGINE_LOG, monitor=monitor)
+    pulumi.runtime.set_all_config(dict(config or {}), [])
+    try:
+        _sync_await(run_pulumi_func(program))
+        root = settings.get_root_resource()
+        exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
+        outputs: dict[str, Any] = {}
+        secret: set[str] = set()
+        for key, value in exported.items():
+            output = pulumi.Output.from_input(value)
+            outputs[key] = _sync_await(output.future())
+            if _sync_await(output.is_secret()):
+                secret.add(key)
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        _ENGINE_LOG.removeHandler(capture)
+    return Evaluation(monitor.registrations, outputs, secret, capture.warnings, capture.errors)
+
+
+def run_program_file(path: Path) -> Callable[[], None]:
+    """A callable that runs a Pulumi program file (``__main__.py``) as the language host would."""
+
+    def program() -> None:
+        runpy.run_path(str(path), run_name="__main__")
+
+    return program

@@ -1,0 +1,226 @@
+"""What an Azure or Entra failure means, as types: callers branch on the class, never on message text.
+
+Two families:
+
+* :class:`Transient` outcomes, worth another attempt within the retry budget. Each says whether it is
+  *propagation* (Entra or ARM has not caught up with a new principal, secret or federated credential)
+  and carries the server's ``Retry-After`` when there was one.
+* :class:`PartnerLinkError` exceptions, raised to the caller. :class:`PermanentLinkError` and its
+  subclasses fail at once; :class:`RetryBudgetExhaustedError` carries the last transient outcome, so a
+  caller asks ``isinstance(exc.last, PrincipalNotFound)`` instead of searching the message.
+
+Entra's codes (``AADSTSnnnn``): learn.microsoft.com/entra/identity-platform/reference-error-codes and
+``../shared/reference/federation/FACTS.md`` §3. Messages never contain a secret, an assertion or a token.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+AADSTS_CODE = re.compile(r"AADSTS(\d+)")
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+
+# -- transient outcomes -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Transient:
+    """A failure worth retrying; ``cause`` is the one-line reason shown in retry messages."""
+
+    cause: str
+    retry_after: float | None = None
+    propagation: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class PrincipalNotFound(Transient):
+    """AADSTS700016: the application is not in the tenant yet (replication), or was deleted."""
+
+    propagation: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class SecretNotAccepted(Transient):
+    """AADSTS7000215: the client secret is not valid yet (replication), or was revoked or replaced."""
+
+    propagation: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class ArmNotAware(Transient):
+    """ARM answered 401 to a valid token: the new principal is not known to Azure Resource Manager yet."""
+
+    propagation: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class Throttled(Transient):
+    """HTTP 429."""
+
+
+@dataclass(frozen=True)
+class ServerUnavailable(Transient):
+    """HTTP 408 or 5xx."""
+
+
+@dataclass(frozen=True)
+class NetworkProblem(Transient):
+    """The connection failed, dropped or timed out."""
+
+
+# -- errors raised to callers ---------------------------------------------------------------------
+class PartnerLinkError(Exception):
+    """A PAL operation failed; the message says why and what to do. Never contains a secret."""
+
+    status: int | None = None
+    """HTTP status of the failed call, when there was one."""
+
+
+class PermanentLinkError(PartnerLinkError):
+    """Retrying cannot help."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class CredentialRejectedError(PermanentLinkError):
+    """Entra refused the credential for good: an expired secret (AADSTS7000222)."""
+
+
+class TenantNotFoundError(PermanentLinkError):
+    """The tenant does not exist (AADSTS90002 and relatives)."""
+
+
+class AccessDeniedError(PermanentLinkError):
+    """HTTP 403: the identity may not manage its own link."""
+
+
+class RequestRejectedError(PermanentLinkError):
+    """HTTP 400 or 409 from ARM: e.g. a partner ID Microsoft does not know, or a link that appeared meanwhile."""
+
+
+class TlsVerificationError(PermanentLinkError):
+    """The server's certificate did not verify: a proxy or private cloud with its own CA."""
+
+
+class LinkConflictError(PermanentLinkError):
+    """The identity is linked to another partner ID and re-pointing was not allowed."""
+
+    def __init__(self, who: str, current: str, wanted: str) -> None:
+        self.current = current
+        self.wanted = wanted
+        super().__init__(
+            f"{who} is already linked to partner ID {current}, not {wanted}. Another partner may be "
+            f"delivering through this identity. To re-point the link to {wanted}, set "
+            "overwrite_existing (overwriteExistingLink in stack configuration) to true."
+        )
+
+
+class RetryBudgetExhaustedError(PartnerLinkError):
+    """Transient failures went on for the whole budget; ``last`` is the last one."""
+
+    def __init__(self, operation: str, who: str, attempts: int, elapsed: float, last: Transient) -> None:
+        self.attempts = attempts
+        self.elapsed = elapsed
+        self.last = last
+        super().__init__(f"{operation} for {who} gave up after {attempts} attempts over {elapsed:.0f}s; last cause: {last.cause}")
+
+
+# -- classification --------------------------------------------------------------------------------
+PROPAGATION_CODES: dict[str, type[Transient]] = {"700016": PrincipalNotFound, "7000215": SecretNotAccepted}
+PROPAGATION_TEXT = {
+    "700016": "the application is not in the tenant yet (or was deleted)",
+    "7000215": "the client secret is not valid (yet)",
+}
+CREDENTIAL_EXPIRED = "7000222"
+UNKNOWN_TENANT_CODES = frozenset({"90002", "900023", "90023"})
+
+
+def aadsts_code(exc: BaseException) -> str | None:
+    """The first ``AADSTSnnnn`` code in an exception's text, without the prefix."""
+    match = AADSTS_CODE.search(str(exc))
+    return match.group(1) if match else None
+
+
+def http_status(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    response = getattr(exc, "response", None)
+    if status is None and response is not None:
+        status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def retry_after_seconds(value: Any) -> float | None:
+    """A ``Retry-After`` header in seconds (the HTTP-date form is treated as absent)."""
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    return retry_after_seconds(headers.get("Retry-After") if hasattr(headers, "get") else None)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _network_cause(exc: BaseException) -> BaseException | None:
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (ServiceRequestError, ServiceResponseError, ConnectionError, TimeoutError)):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def classify(
+    exc: BaseException, who: str, token_response: tuple[int, float | None] | None = None
+) -> Transient | PermanentLinkError:
+    """Decide what an SDK exception means.
+
+    ``token_response`` is the (status, Retry-After) of the credential's last HTTP response:
+    azure-identity drops both from the exceptions it raises.
+    """
+    code = aadsts_code(exc)
+    if code in PROPAGATION_CODES:
+        return PROPAGATION_CODES[code](f"AADSTS{code}: {PROPAGATION_TEXT[code]}")
+    if code == CREDENTIAL_EXPIRED:
+        return CredentialRejectedError(
+            f"the client secret of {who} has expired (AADSTS{code}). Rotate it: change the principal's "
+            "credential rotation date (credential.rotatedOn) and run pulumi up."
+        )
+    if code in UNKNOWN_TENANT_CODES or "Unable to get authority configuration" in str(exc):
+        return TenantNotFoundError(f"the tenant of {who} was not found (AADSTS{code or '90002'}); check the tenant ID")
+    status = http_status(exc)
+    retry_after = _retry_after(exc)
+    if status is None and token_response is not None and token_response[0] >= 400:
+        status, retry_after = token_response
+    if status == 401:
+        return ArmNotAware("ARM answered 401: the new principal is not known to Azure Resource Manager yet")
+    if status in RETRYABLE_STATUS:
+        kind = Throttled if status == 429 else ServerUnavailable
+        return kind(f"HTTP {status}: {first_line(exc)}", retry_after)
+    if status == 403:
+        return AccessDeniedError(f"{who} is not allowed to manage its partner link (HTTP 403): {first_line(exc)}", status)
+    if status in (400, 409):
+        return RequestRejectedError(f"Microsoft rejected the request for {who} (HTTP {status}): {first_line(exc)}", status)
+    network = _network_cause(exc)
+    if network is not None and "CERTIFICATE_VERIFY_FAILED" in str(network):
+        return TlsVerificationError(
+            f"TLS verification failed while managing the link of {who}: {first_line(network)}. "
+            "If a proxy or private cloud uses its own CA, point REQUESTS_CA_BUNDLE at a bundle that includes it."
+        )
+    if network is not None:
+        return NetworkProblem(f"connection problem: {first_line(network)}")
+    if code is not None:
+        return PermanentLinkError(f"Entra refused {who}: {first_line(exc)}")
+    return PermanentLinkError(f"{type(exc).__name__} while managing the link of {who}: {first_line(exc)}")
