@@ -17,13 +17,13 @@ from partner_attribution import component as component_module
 from partner_attribution.args import DeliveryPrincipalArgs, RoleAssignmentArgs
 from partner_attribution.azure_ids import role_assignment_name
 from partner_attribution.component import DeliveryPrincipal, DeliveryPrincipalArgsError
-from partner_attribution.offline_engine import (
+from partner_attribution.offline.engine import (
     PLACEHOLDER_SUBSCRIPTION,
     Evaluation,
     evaluate,
     run_program_file,
-    stack_config_from_file,
 )
+from partner_attribution.offline.stack_file import read_stack_config
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "example_stack.json"
 PAL = "pulumi-python:dynamic/partner-attribution:PartnerAdminLink"
@@ -32,7 +32,7 @@ SUB = "/subscriptions/11111111-1111-4111-8111-111111111111"
 
 @pytest.fixture(scope="module")
 def example() -> Evaluation:
-    return evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), stack_config_from_file(PROJECT_ROOT / "Pulumi.dev.yaml"))
+    return evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml"))
 
 
 def short(urn: str) -> str:
@@ -142,7 +142,7 @@ def test_warns_about_principals_without_eligible_roles(example: Evaluation) -> N
 
 
 def test_same_config_declares_identical_inputs(example: Evaluation) -> None:
-    again = evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), stack_config_from_file(PROJECT_ROOT / "Pulumi.dev.yaml"))
+    again = evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml"))
     first = {r.urn: (r.inputs, sorted(r.dependencies), r.parent) for r in example.resources}
     second = {r.urn: (r.inputs, sorted(r.dependencies), r.parent) for r in again.resources}
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)

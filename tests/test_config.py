@@ -10,7 +10,8 @@ import pytest
 
 from conftest import PROJECT_ROOT, config_with, principal
 from partner_attribution.config import ConfigurationError, load_stack_config
-from partner_attribution.offline_engine import evaluate, run_program_file, stack_config_from_file
+from partner_attribution.offline.engine import evaluate, run_program_file
+from partner_attribution.offline.stack_file import read_stack_config
 
 SUB = "/subscriptions/11111111-1111-4111-8111-111111111111"
 
@@ -22,9 +23,9 @@ def problems_of(config: dict[str, str]) -> list[str]:
 
 
 def test_example_stack_is_valid() -> None:
-    config = load_stack_config(stack_config_from_file(PROJECT_ROOT / "Pulumi.dev.yaml"))
+    config = load_stack_config(read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml"))
     assert [p.name for p in config.principals] == ["platform-delivery", "workload-delivery", "reporting"]
-    kinds = {a.scope.split("/")[1] for p in config.principals for a in p.args.role_assignments}  # type: ignore[union-attr]
+    kinds = {a.scope.split("/")[1] for p in config.principals for a in p.roles}  # type: ignore[union-attr]
     assert kinds == {"providers", "subscriptions"}
 
 
@@ -181,7 +182,7 @@ RULES = [
     pytest.param(
         config_with([principal(owners=["me@contoso.com"])], cloud="mars"),
         [
-            "cloud: 'mars' is not a known cloud; use public, usgovernment or china",
+            "cloud: 'mars' is not a known cloud; use one of public, usgovernment, china",
             "principals[0].owners[0]: 'me@contoso.com' is not an object ID (GUID)",
         ],
         id="cloud and owners",
@@ -210,15 +211,15 @@ def test_all_problems_at_once() -> None:
 def test_integers_and_booleans_as_yaml_and_the_cli_write_them() -> None:
     config = config_with([principal(partnerId=7654321, overwriteExistingLink=True)], linkTimeoutSeconds="120")
     loaded = load_stack_config(config)
-    assert loaded.principals[0].args.partner_id == "7654321"
-    assert loaded.principals[0].args.overwrite_existing_link is True
-    assert loaded.principals[0].args.link_timeout_seconds == 120
+    assert loaded.principals[0].partner_id == "7654321"
+    assert loaded.principals[0].overwrite_existing_link is True
+    assert loaded.principals[0].link_timeout_seconds == 120
 
 
 def test_program_stops_before_declaring_anything() -> None:
     """The bundled program raises a pulumi.RunError (printed by Pulumi without a traceback) and
     registers no resource."""
-    config = stack_config_from_file(PROJECT_ROOT / "Pulumi.dev.yaml")
+    config = read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml")
     config["partner-attribution:partnerId"] = "not-a-partner"
     recorded: list[object] = []
     with pytest.raises(pulumi.RunError) as error:

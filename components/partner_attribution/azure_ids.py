@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 _SEGMENT = r"[^/]+"
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+GUID_PATTERN = re.compile(rf"^{_GUID}$")
+"""A GUID in its usual 8-4-4-4-12 hexadecimal form, any letter case: the one GUID rule of the package."""
 
 _SCOPE_FORMS: list[tuple[str, re.Pattern[str]]] = [
     ("management group", re.compile(rf"^/providers/Microsoft\.Management/managementGroups/(?P<mg>{_SEGMENT})$", re.I)),

@@ -1,29 +1,30 @@
-"""Stack configuration: read the ``partner-attribution`` namespace, check it, build the model.
+"""Stack configuration: read the ``partner-attribution`` namespace, check its shape, resolve each principal.
 
 The flow is one way: raw Pulumi config (strings and JSON strings, as the engine hands them to a
-program) → :func:`load_stack_config` → :class:`StackConfig` of :class:`DeliveryPrincipalArgs`.
-Every problem is collected and reported at once, each with its path in config-key terms
-(``principals[1].roles[0].scope``), before any resource is declared.
+program) → :func:`load_stack_config` → :class:`StackConfig` of resolved
+:class:`~partner_attribution.spec.PrincipalSpec`. This module checks only the *shape* of the
+configuration (keys, types); every rule on values is in :mod:`.spec` and :mod:`.validators`, the same
+ones the component applies. Every problem is collected and reported at once, each with its path in
+config-key terms (``principals[1].roles[0].scope``), before any resource is declared.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from .args import DeliveryPrincipalArgs, FederatedCredentialArgs, RoleAssignmentArgs
-from .validation import Path, Problem, check_partner_id, validate_principal
+from .args import GITHUB_ACTIONS_AUDIENCE, DeliveryPrincipalArgs, FederatedCredentialArgs, RoleAssignmentArgs
+from .attribution import WorkloadEntry
+from .spec import PrincipalSpec, resolve_principal
+from .validators import check_cloud, check_expiry_warning_days, check_link_timeout, check_partner_id
+from .workloads import PRODUCTS
 
 NAMESPACE = "partner-attribution"
-NON_AZURE_PRODUCTS = {"microsoft365": "Microsoft 365", "dynamics365": "Dynamics 365", "powerbi": "Power BI"}
-"""Non-Azure workloads the report lists as manual claims: they have no PAL API."""
-PRINCIPAL_NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 
 # Python argument name -> configuration key, used to render paths and messages.
 CONFIG_KEYS = {
@@ -37,7 +38,11 @@ CONFIG_KEYS = {
     "acknowledge_privileged": "acknowledgePrivileged",
     "require_eligible_role": "requireEligibleRole",
     "overwrite_existing_link": "overwriteExistingLink",
+    "link_timeout_seconds": "linkTimeoutSeconds",
+    "credential_expiry_warning_days": "credentialExpiryWarningDays",
 }
+INHERITED = {"partner_id", "cloud", "link_timeout_seconds", "credential_expiry_warning_days", "require_eligible_role"}
+"""Principal arguments set from stack-wide keys: their problems are reported once, at the stack-wide key."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ _ROLE: dict[str, _Field] = {
     "condition": _Field(str, describe="an ABAC condition"),
     "conditionVersion": _Field(str, describe="'2.0'"),
     "acknowledgePrivileged": _Field(bool, describe="true or false"),
+    "key": _Field(str, describe="a short stable name for the assignment"),
 }
 _CREDENTIAL: dict[str, _Field] = {
     "rotatedOn": _Field(str, True, "a date, YYYY-MM-DD"),
@@ -80,7 +86,7 @@ _CREDENTIAL: dict[str, _Field] = {
 }
 _WORKLOAD: dict[str, _Field] = {
     "name": _Field(str, True, "what the customer calls the workload"),
-    "product": _Field(str, True, "one of " + ", ".join(sorted(NON_AZURE_PRODUCTS))),
+    "product": _Field(str, True, "one of " + ", ".join(sorted(PRODUCTS))),
     "notes": _Field(str, describe="a string"),
 }
 _FEDERATED: dict[str, _Field] = {
@@ -103,21 +109,15 @@ class ConfigurationError(pulumi.RunError):
 
 
 @dataclass(frozen=True)
-class PrincipalConfig:
-    name: str
-    args: DeliveryPrincipalArgs
-
-
-@dataclass(frozen=True)
 class StackConfig:
     """The validated configuration of one stack."""
 
     partner_id: str
-    principals: tuple[PrincipalConfig, ...]
+    principals: tuple[PrincipalSpec, ...]
     require_eligible_role: bool = False
     cloud: str = "public"
-    non_azure_workloads: tuple[dict[str, str], ...] = ()
-    """``{name, product, notes?}``: listed in the report as manual claims."""
+    non_azure_workloads: tuple[WorkloadEntry, ...] = ()
+    """Listed in the report as manual claims."""
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
@@ -183,25 +183,26 @@ def _decode(raw: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
 
 
 def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
-    """Check the whole configuration and build the model; raise :class:`ConfigurationError`
+    """Check the whole configuration and resolve every principal; raise :class:`ConfigurationError`
     listing every problem otherwise."""
     values, problems = _decode(raw)
     top = _check_mapping(values, _TOP_LEVEL, "", problems) or {}
     partner_id = top.get("partnerId", "")
-    if "partnerId" in top:
-        problems += [f"partnerId: {p.render(CONFIG_KEYS)}" for p in check_partner_id(partner_id, ())]
     cloud = top.get("cloud", "public")
-    if cloud not in ("public", "usgovernment", "china"):
-        problems.append(f"cloud: {cloud!r} is not a known cloud; use public, usgovernment or china")
-        cloud = "public"
     timeout = top.get("linkTimeoutSeconds", 600)
-    if not 30 <= timeout <= 3600:
-        problems.append(f"linkTimeoutSeconds: {timeout} is out of range; use 30 to 3600 seconds")
-        timeout = 600
     warning_days = top.get("credentialExpiryWarningDays", 30)
     require_eligible = top.get("requireEligibleRole", False)
+    for key, value, check in (
+        ("partnerId", partner_id, check_partner_id),
+        ("cloud", cloud, check_cloud),
+        ("linkTimeoutSeconds", timeout, check_link_timeout),
+        ("credentialExpiryWarningDays", warning_days, check_expiry_warning_days),
+    ):
+        message = check(value) if key in top else None
+        if message is not None:
+            problems.append(f"{key}: {message}")
 
-    principals: list[PrincipalConfig] = []
+    principals: list[PrincipalSpec] = []
     seen_names: dict[str, int] = {}
     raw_principals = top.get("principals", [])
     if "principals" in top and not raw_principals:
@@ -212,15 +213,10 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
         if entry is None:
             continue
         name = entry.get("name")
-        if name is not None:
-            if not PRINCIPAL_NAME_PATTERN.match(name):
-                problems.append(
-                    f"{here}.name: {name!r}: use 1 to 40 lower-case letters, digits and '-', "
-                    "starting and ending with a letter or digit"
-                )
-            elif name in seen_names:
-                problems.append(f"{here}.name: {name!r} is already used by principals[{seen_names[name]}]; names must be unique")
-            seen_names.setdefault(name, index)
+        if name is not None and name in seen_names:
+            problems.append(f"{here}.name: {name!r} is already used by principals[{seen_names[name]}]; names must be unique")
+        elif name is not None:
+            seen_names[name] = index
         roles = [_check_mapping(r, _ROLE, f"{here}.roles[{i}]", problems) for i, r in enumerate(entry.get("roles", []))]
         credential = (
             _check_mapping(entry["credential"], _CREDENTIAL, f"{here}.credential", problems) if "credential" in entry else None
@@ -233,8 +229,11 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
         for i, owner in enumerate(owners):
             if not isinstance(owner, str):
                 problems.append(f"{here}.owners[{i}]: expected an object ID string, got {owner!r}")
-        if name is None or "roles" not in entry or credential is None or "rotatedOn" not in credential or None in roles:
-            continue  # structural problems already reported; semantic checks need a complete entry
+        complete_roles = [r for r in roles if r is not None and "role" in r and "scope" in r]
+        if name is None or "roles" not in entry or credential is None or "rotatedOn" not in credential:
+            continue  # structural problems already reported; the rules on values need a complete entry
+        if len(complete_roles) != len(roles):
+            continue
         args = DeliveryPrincipalArgs(
             partner_id=entry.get("partnerId", partner_id),
             display_name=entry.get("displayName"),
@@ -246,9 +245,9 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
                     condition=r.get("condition"),
                     condition_version=r.get("conditionVersion"),
                     acknowledge_privileged=r.get("acknowledgePrivileged", False),
+                    key=r.get("key"),
                 )
-                for r in roles
-                if r is not None and "role" in r and "scope" in r
+                for r in complete_roles
             ],
             credential_rotated_on=credential["rotatedOn"],
             credential_lifetime_days=credential.get("lifetimeDays", 180),
@@ -257,7 +256,7 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
                     name=f["name"],
                     issuer=f["issuer"],
                     subject=f["subject"],
-                    audiences=tuple(f.get("audiences", ("api://AzureADTokenExchange",))),
+                    audiences=tuple(f.get("audiences", (GITHUB_ACTIONS_AUDIENCE,))),
                     description=f.get("description"),
                 )
                 for f in feds
@@ -270,29 +269,30 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
             link_timeout_seconds=timeout,
             credential_expiry_warning_days=warning_days,
         )
-        if len(args.role_assignments) == len(roles):
-            problems += [
-                _render(p, index)
-                for p in validate_principal(args)
-                if not (p.path[:1] == ("partner_id",) and "partnerId" not in entry)  # reported once, at top level
-            ]
-        principals.append(PrincipalConfig(name=name, args=args))
+        spec, principal_problems = resolve_principal(name, args)
+        for problem in principal_problems:
+            field = str(problem.path[0]) if problem.path else ""
+            if field in INHERITED and CONFIG_KEYS.get(field, field) not in entry:
+                continue  # a stack-wide value: reported once, at its own key
+            problems.append(problem.under("principals", index).render(CONFIG_KEYS))
+        if spec is not None:
+            principals.append(spec)
 
-    workloads: list[dict[str, str]] = []
+    workloads: list[WorkloadEntry] = []
     for index, raw_workload in enumerate(top.get("nonAzureWorkloads", [])):
         workload = _check_mapping(raw_workload, _WORKLOAD, f"nonAzureWorkloads[{index}]", problems)
         if workload is None or "product" not in workload or "name" not in workload:
             continue
-        if workload["product"] not in NON_AZURE_PRODUCTS:
+        if workload["product"] not in PRODUCTS:
             problems.append(
                 f"nonAzureWorkloads[{index}].product: {workload['product']!r} is not one of "
-                f"{', '.join(sorted(NON_AZURE_PRODUCTS))}; Azure workloads are attributed through the principals' roles"
+                f"{', '.join(sorted(PRODUCTS))}; Azure workloads are attributed through the principals' roles"
             )
             continue
-        workloads.append(workload)
+        workloads.append(WorkloadEntry(workload["name"], workload["product"], workload.get("notes")))
 
     if problems:
-        raise ConfigurationError(problems)
+        raise ConfigurationError(list(dict.fromkeys(problems)))
     return StackConfig(
         partner_id=partner_id,
         principals=tuple(principals),
@@ -300,11 +300,6 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
         cloud=cloud,
         non_azure_workloads=tuple(workloads),
     )
-
-
-def _render(problem: Problem, principal_index: int) -> str:
-    path: Path = ("principals", principal_index, *problem.path)
-    return Problem(path, problem.message).render(CONFIG_KEYS)
 
 
 def read_pulumi_config() -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The attribution report: what the ``attribution`` stack output says about a partner's credit.
 
-Input is ``pulumi stack output --json`` (or its ``attribution`` value alone). Non-Azure workloads have
-no PAL API; they are listed as claims to make by hand, never as automated.
+Input is ``pulumi stack output --json`` (or its ``attribution`` value alone), parsed by
+:mod:`.attribution`. Non-Azure workloads (:mod:`.workloads`) have no PAL API; they are listed as claims
+to make by hand, never as automated.
 """
 
 from __future__ import annotations
@@ -10,64 +11,49 @@ import csv
 import html
 import io
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-MANUAL_CLAIMS = {
-    # product: (display name, association model, where to claim). Routes as the project's issue states them
-    # (CPOR claims in Partner Center, DPOR for Power BI); confirm current rules in Partner Center documentation.
-    "microsoft365": ("Microsoft 365", "CPOR (Claiming Partner of Record)", "Partner Center: submit a CPOR claim"),
-    "dynamics365": ("Dynamics 365", "CPOR (Claiming Partner of Record)", "Partner Center: submit a CPOR claim"),
-    "powerbi": ("Power BI", "DPOR (Digital Partner of Record)", "Partner Center: DPOR association for Power BI"),
-}
+from .attribution import AttributionDocument, AttributionFormatError, PrincipalEntry, RoleEntry
+from .workloads import PRODUCTS
+
+ReportInputError = AttributionFormatError
+"""The input is not a stack output with an ``attribution`` value."""
 
 
-class ReportInputError(ValueError):
-    """The input is not a stack output with an ``attribution`` value."""
-
-
-@dataclass
-class PrincipalRow:
-    name: str
-    client_id: str
-    object_id: str
-    partner_id: str
-    configured_partner_id: str
-    link_state: str
-    pal_eligible: bool
-    credential_end_date: str
-    roles: list[dict[str, Any]]
-
-    @property
-    def linked(self) -> bool:
-        return self.link_state == "Active" and self.partner_id == self.configured_partner_id
-
-    @property
-    def gaps(self) -> list[str]:
-        gaps = []
-        if self.link_state != "Active":
-            gaps.append(f"link state is {self.link_state or 'unknown'}")
-        elif self.partner_id != self.configured_partner_id:
-            gaps.append(f"linked to {self.partner_id}, configured {self.configured_partner_id}")
-        if not self.pal_eligible:
-            gaps.append("no PAL-eligible role: no partner credit")
-        return gaps
+def gaps_of(principal: PrincipalEntry) -> list[str]:
+    """What keeps a principal from earning the partner's credit."""
+    gaps = []
+    if principal.link_state != "Active":
+        gaps.append(f"link state is {principal.link_state or 'unknown'}")
+    elif principal.partner_id != principal.configured_partner_id:
+        gaps.append(f"linked to {principal.partner_id}, configured {principal.configured_partner_id}")
+    if not principal.pal_eligible:
+        gaps.append("no PAL-eligible role: no partner credit")
+    return gaps
 
 
 @dataclass
 class AttributionReport:
-    partner_id: str
-    principals: list[PrincipalRow]
+    document: AttributionDocument
     manual_claims: list[dict[str, str]] = field(default_factory=list)
 
     @property
+    def partner_id(self) -> str:
+        return self.document.partner_id
+
+    @property
+    def principals(self) -> tuple[PrincipalEntry, ...]:
+        return self.document.principals
+
+    @property
     def summary(self) -> dict[str, Any]:
-        covered = sorted({r["scope"] for p in self.principals if p.linked for r in p.roles if r["palEligible"]})
+        covered = sorted({r.scope for p in self.principals if p.linked for r in p.roles if r.pal_eligible})
         return {
             "principals": len(self.principals),
             "principalsLinked": sum(p.linked for p in self.principals),
             "scopesCoveredByEligibleRoles": covered,
-            "gaps": [f"{p.name}: {gap}" for p in self.principals for gap in p.gaps],
+            "gaps": [f"{p.name}: {gap}" for p in self.principals for gap in gaps_of(p)],
             "manualClaims": len(self.manual_claims),
         }
 
@@ -75,47 +61,30 @@ class AttributionReport:
         return {
             "partnerId": self.partner_id,
             "summary": self.summary,
-            "principals": [{**asdict(p), "linked": p.linked, "gaps": p.gaps} for p in self.principals],
+            "principals": [{**p.to_json(), "linked": p.linked, "gaps": gaps_of(p)} for p in self.principals],
             "manualClaims": self.manual_claims,
         }
 
 
 def load_attribution(document: Any) -> AttributionReport:
     """Build the report from ``pulumi stack output --json`` or the ``attribution`` value."""
-    attribution = document.get("attribution", document) if isinstance(document, dict) else None
-    if not isinstance(attribution, dict) or not isinstance(attribution.get("principals"), list):
-        raise ReportInputError(
-            "expected the output of 'pulumi stack output --json' (with an 'attribution' value) or that value itself"
-        )
-    rows = []
-    for entry in attribution["principals"]:
-        try:
-            rows.append(
-                PrincipalRow(
-                    name=entry["name"],
-                    client_id=entry.get("clientId", ""),
-                    object_id=entry.get("objectId", ""),
-                    partner_id=str(entry.get("partnerId", "")),
-                    configured_partner_id=str(entry.get("configuredPartnerId", entry.get("partnerId", ""))),
-                    link_state=entry.get("linkState") or "",
-                    pal_eligible=bool(entry.get("palEligible")),
-                    credential_end_date=entry.get("credentialEndDate", ""),
-                    roles=list(entry.get("roles", [])),
-                )
-            )
-        except KeyError as exc:
-            raise ReportInputError(f"a principal in 'attribution' has no {exc.args[0]!r}") from None
+    attribution = AttributionDocument.from_stack_output(document)
     claims = []
-    for workload in attribution.get("nonAzureWorkloads", []):
-        product, model, where = MANUAL_CLAIMS.get(
-            workload.get("product", ""), (workload.get("product", "?"), "manual", "Partner Center")
+    for workload in attribution.non_azure_workloads:
+        product = PRODUCTS.get(workload.product)
+        claims.append(
+            {
+                "workload": workload.name,
+                "product": product.display_name if product else workload.product,
+                "association": product.association if product else "manual",
+                "where": product.where if product else "Partner Center",
+            }
         )
-        claims.append({"workload": workload.get("name", ""), "product": product, "association": model, "where": where})
-    return AttributionReport(partner_id=str(attribution.get("partnerId", "")), principals=rows, manual_claims=claims)
+    return AttributionReport(attribution, claims)
 
 
-def _role_text(role: dict[str, Any]) -> str:
-    return f"{role['role']} at {role['scope']}" + ("" if role.get("palEligible") else " (not PAL-eligible)")
+def _role_text(role: RoleEntry) -> str:
+    return f"{role.role} at {role.scope}" + ("" if role.pal_eligible else " (not PAL-eligible)")
 
 
 def to_markdown(report: AttributionReport) -> str:
@@ -150,18 +119,9 @@ def to_csv(report: AttributionReport) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["principal", "clientId", "partnerId", "configuredPartnerId", "linkState", "role", "scope", "palEligible"])
     for p in report.principals:
-        for r in p.roles or [{"role": "", "scope": "", "palEligible": False}]:
+        for r in p.roles or (RoleEntry("", "", "", False, ""),):
             writer.writerow(
-                [
-                    p.name,
-                    p.client_id,
-                    p.partner_id,
-                    p.configured_partner_id,
-                    p.link_state,
-                    r["role"],
-                    r["scope"],
-                    r["palEligible"],
-                ]
+                [p.name, p.client_id, p.partner_id, p.configured_partner_id, p.link_state, r.role, r.scope, r.pal_eligible]
             )
     for c in report.manual_claims:
         writer.writerow([c["workload"], "", "", "", "manual claim", c["product"], c["where"], ""])

@@ -17,7 +17,8 @@ from enum import Enum
 from functools import lru_cache
 from importlib import resources
 
-GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+from .azure_ids import GUID_PATTERN
+
 ROLE_DEFINITION_ID_PATTERN = re.compile(
     r"^(?P<prefix>(/subscriptions/[^/]+)?)/providers/Microsoft\.Authorization/roleDefinitions/(?P<guid>[^/]+)$",
     re.IGNORECASE,

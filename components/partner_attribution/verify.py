@@ -1,6 +1,6 @@
 """Live verification: sign in as each principal and check its PAL link names the expected partner ID.
 
-Uses the same client as the PAL provider (:mod:`partner_attribution.pal_client`), concurrently with a bound.
+Uses the same client as the PAL provider (:mod:`partner_attribution.pal`), concurrently with a bound.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .pal_client import ClientSecretSource, CloudEndpoints, PartnerLinkClient, PartnerLinkError
+from .attribution import AttributionDocument, AttributionFormatError
+from .pal import ClientSecretSource, CloudEndpoints, PartnerLinkClient, PartnerLinkError
 
 
 class VerifyInputError(ValueError):
@@ -66,19 +67,25 @@ def targets_from_stack_output(document: Any, partner_id: str | None = None) -> l
     credentials = document["linkCredentials"]
     if not isinstance(credentials, dict):
         raise VerifyInputError("'linkCredentials' is hidden; run pulumi stack output --json --show-secrets")
+    try:
+        attribution = AttributionDocument.from_json(document["attribution"])
+    except AttributionFormatError as exc:
+        raise VerifyInputError(str(exc)) from None
     targets = []
-    for principal in document["attribution"].get("principals", []):
-        name = principal["name"]
-        if name not in credentials:
-            raise VerifyInputError(f"no credentials for principal {name!r} in 'linkCredentials'")
-        cred = credentials[name]
+    for principal in attribution.principals:
+        cred = credentials.get(principal.name)
+        if cred is None:
+            raise VerifyInputError(f"no credentials for principal {principal.name!r} in 'linkCredentials'")
+        fields = ("tenantId", "clientId", "clientSecret")
+        if not isinstance(cred, dict) or not all(isinstance(cred.get(f), str) and cred.get(f) for f in fields):
+            raise VerifyInputError(f"linkCredentials.{principal.name}: expected {{{', '.join(fields)}}} as strings")
         targets.append(
             VerifyTarget(
-                name=name,
+                name=principal.name,
                 tenant_id=cred["tenantId"],
                 client_id=cred["clientId"],
                 client_secret=cred["clientSecret"],
-                expected_partner_id=partner_id or str(principal.get("configuredPartnerId") or principal["partnerId"]),
+                expected_partner_id=partner_id or principal.configured_partner_id or principal.partner_id,
             )
         )
     return targets

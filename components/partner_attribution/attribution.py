@@ -1,0 +1,284 @@
+"""The stack outputs' schemas: the attribution document and the link credentials.
+
+The **attribution document** is the ``attribution`` stack output, in one schema with a version.
+
+Built here from resolved principals (:class:`~partner_attribution.spec.PrincipalSpec`) and the live
+values of their resources; parsed here for ``report``, ``verify`` and ``plan``. Nothing else writes
+or reads its keys. It never holds a secret.
+
+Schema (version 1; documents written by 0.1.0 have no ``version`` and the same fields)::
+
+    {"version": 1, "partnerId": "1234567",
+     "nonAzureWorkloads": [{"name": ..., "product": "microsoft365", "notes": ...}],
+     "principals": [{"name", "displayName", "clientId", "objectId", "tenantId", "partnerId",
+                     "linkState", "configuredPartnerId", "palEligible", "credentialEndDate",
+                     "roles": [{"role", "roleDefinitionId", "scope", "palEligible", "palListing"}]}]}
+
+``partnerId`` of a principal is the live one (after a refresh: what Microsoft reports);
+``configuredPartnerId`` is the one the stack asks for.
+
+The **link credentials** (``linkCredentials``, always a Pulumi secret) map each principal's name to
+``{"tenantId", "clientId", "clientSecret"}``: what ``verify`` signs in with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pulumi
+
+    from .component import DeliveryPrincipal
+
+SCHEMA_VERSION = 1
+
+
+class AttributionFormatError(ValueError):
+    """The document is not an attribution document this version can read; the message says what is wrong."""
+
+
+def _get(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any = ...) -> Any:
+    if key not in obj or obj[key] is None:
+        if default is not ...:
+            return default
+        raise AttributionFormatError(f"{where}: '{key}' is missing")
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise AttributionFormatError(f"{where}.{key}: expected {getattr(kind, '__name__', kind)}, got {value!r}")
+    return value
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise AttributionFormatError(f"{where}: expected an object, got {type(value).__name__}")
+    return value
+
+
+@dataclass(frozen=True)
+class RoleEntry:
+    role: str
+    role_definition_id: str
+    scope: str
+    pal_eligible: bool
+    pal_listing: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "roleDefinitionId": self.role_definition_id,
+            "scope": self.scope,
+            "palEligible": self.pal_eligible,
+            "palListing": self.pal_listing,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> RoleEntry:
+        obj = _mapping(value, where)
+        return cls(
+            role=_get(obj, "role", str, where),
+            role_definition_id=_get(obj, "roleDefinitionId", str, where, ""),
+            scope=_get(obj, "scope", str, where),
+            pal_eligible=_get(obj, "palEligible", bool, where),
+            pal_listing=_get(obj, "palListing", str, where, ""),
+        )
+
+
+@dataclass(frozen=True)
+class PrincipalEntry:
+    name: str
+    display_name: str
+    client_id: str
+    object_id: str
+    tenant_id: str
+    partner_id: str
+    """The partner ID the link reports (live after a refresh)."""
+    link_state: str
+    configured_partner_id: str
+    pal_eligible: bool
+    credential_end_date: str
+    roles: tuple[RoleEntry, ...]
+
+    @property
+    def linked(self) -> bool:
+        """Linked, and to the partner ID the stack asks for."""
+        return self.link_state == "Active" and self.partner_id == self.configured_partner_id
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "displayName": self.display_name,
+            "clientId": self.client_id,
+            "objectId": self.object_id,
+            "tenantId": self.tenant_id,
+            "partnerId": self.partner_id,
+            "linkState": self.link_state,
+            "configuredPartnerId": self.configured_partner_id,
+            "palEligible": self.pal_eligible,
+            "credentialEndDate": self.credential_end_date,
+            "roles": [r.to_json() for r in self.roles],
+        }
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> PrincipalEntry:
+        obj = _mapping(value, where)
+        name = _get(obj, "name", str, where)
+        roles = _get(obj, "roles", list, where)
+        partner_id = str(_get(obj, "partnerId", (str, int), where, ""))
+        return cls(
+            name=name,
+            display_name=_get(obj, "displayName", str, where, name),
+            client_id=_get(obj, "clientId", str, where, ""),
+            object_id=_get(obj, "objectId", str, where, ""),
+            tenant_id=_get(obj, "tenantId", str, where, ""),
+            partner_id=partner_id,
+            link_state=_get(obj, "linkState", str, where, ""),
+            configured_partner_id=str(_get(obj, "configuredPartnerId", (str, int), where, partner_id)),
+            pal_eligible=_get(obj, "palEligible", bool, where, False),
+            credential_end_date=_get(obj, "credentialEndDate", str, where, ""),
+            roles=tuple(RoleEntry.from_json(r, f"{where}.roles[{i}]") for i, r in enumerate(roles)),
+        )
+
+
+@dataclass(frozen=True)
+class WorkloadEntry:
+    name: str
+    product: str
+    notes: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "product": self.product, **({"notes": self.notes} if self.notes else {})}
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> WorkloadEntry:
+        obj = _mapping(value, where)
+        return cls(_get(obj, "name", str, where), _get(obj, "product", str, where), _get(obj, "notes", str, where, None))
+
+
+@dataclass(frozen=True)
+class AttributionDocument:
+    """What a stack attributes to the partner."""
+
+    partner_id: str
+    principals: tuple[PrincipalEntry, ...]
+    non_azure_workloads: tuple[WorkloadEntry, ...] = ()
+    version: int = SCHEMA_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "partnerId": self.partner_id,
+            "nonAzureWorkloads": [w.to_json() for w in self.non_azure_workloads],
+            "principals": [p.to_json() for p in self.principals],
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> AttributionDocument:
+        """Parse the ``attribution`` value; raise :class:`AttributionFormatError` naming what is wrong."""
+        obj = _mapping(value, "attribution")
+        version = _get(obj, "version", int, "attribution", 1)
+        if version > SCHEMA_VERSION:
+            raise AttributionFormatError(
+                f"attribution: version {version} is newer than this tool reads ({SCHEMA_VERSION}); upgrade partner-attribution"
+            )
+        principals = _get(obj, "principals", list, "attribution")
+        workloads = _get(obj, "nonAzureWorkloads", list, "attribution", [])
+        return cls(
+            partner_id=str(_get(obj, "partnerId", (str, int), "attribution", "")),
+            principals=tuple(PrincipalEntry.from_json(p, f"attribution.principals[{i}]") for i, p in enumerate(principals)),
+            non_azure_workloads=tuple(
+                WorkloadEntry.from_json(w, f"attribution.nonAzureWorkloads[{i}]") for i, w in enumerate(workloads)
+            ),
+            version=version,
+        )
+
+    @classmethod
+    def from_stack_output(cls, document: Any) -> AttributionDocument:
+        """From ``pulumi stack output --json`` (with an ``attribution`` value) or that value alone."""
+        if isinstance(document, dict) and "attribution" in document:
+            return cls.from_json(document["attribution"])
+        if isinstance(document, dict) and "principals" in document:
+            return cls.from_json(document)
+        raise AttributionFormatError(
+            "expected the output of 'pulumi stack output --json' (with an 'attribution' value) or that value itself"
+        )
+
+
+LIVE_VALUES = ("clientId", "objectId", "tenantId", "partnerId", "linkState")
+"""The live values of one principal that its entry needs, in the order :func:`attribution_output` gathers them."""
+
+
+def principal_entry(component: DeliveryPrincipal, live: Sequence[Any], scopes: Sequence[str]) -> PrincipalEntry:
+    """One principal's entry, given its resolved :data:`LIVE_VALUES` and its roles' resolved scopes and
+    definition IDs (``scopes`` holds scope, definition ID pairs flattened, in role order)."""
+    spec = component.spec
+    values = dict(zip(LIVE_VALUES, live, strict=True))
+    return PrincipalEntry(
+        name=spec.name,
+        display_name=spec.display_name,
+        client_id=values["clientId"],
+        object_id=values["objectId"],
+        tenant_id=values["tenantId"],
+        partner_id=values["partnerId"],
+        link_state=values["linkState"],
+        configured_partner_id=spec.partner_id,
+        pal_eligible=spec.pal_eligible,
+        credential_end_date=spec.credential_end_date,
+        roles=tuple(
+            RoleEntry(
+                role=r.role.name,
+                role_definition_id=scopes[2 * i + 1],
+                scope=scopes[2 * i],
+                pal_eligible=r.role.pal_eligible,
+                pal_listing=r.role.pal.value,
+            )
+            for i, r in enumerate(spec.roles)
+        ),
+    )
+
+
+def attribution_output(
+    partner_id: str, components: Sequence[DeliveryPrincipal], workloads: Sequence[WorkloadEntry] = ()
+) -> pulumi.Output[dict[str, Any]]:
+    """The ``attribution`` stack output for ``components``: one Output over every live value and one
+    apply (far fewer Outputs, and engine round trips, than an Output per field; see BENCHMARKS.md)."""
+    import pulumi
+
+    per_principal = [
+        [component.client_id, component.object_id, component.tenant_id, component.partner_id, component.link_state]
+        + [value for r in component.spec.roles for value in (r.scope, r.definition_id)]
+        for component in components
+    ]
+    flat = [value for values in per_principal for value in values]
+
+    def build(resolved: list[Any]) -> dict[str, Any]:
+        entries = []
+        offset = 0
+        for component, values in zip(components, per_principal, strict=True):
+            chunk = resolved[offset : offset + len(values)]
+            offset += len(values)
+            entries.append(principal_entry(component, chunk[: len(LIVE_VALUES)], chunk[len(LIVE_VALUES) :]))
+        return AttributionDocument(partner_id, tuple(entries), tuple(workloads)).to_json()
+
+    return pulumi.Output.all(*flat).apply(build)
+
+
+LINK_CREDENTIAL_FIELDS = ("tenantId", "clientId", "clientSecret")
+
+
+def link_credentials_output(components: Mapping[str, DeliveryPrincipal]) -> pulumi.Output[dict[str, Any]]:
+    """The ``linkCredentials`` stack output, a Pulumi secret."""
+    import pulumi
+
+    names = list(components)
+    values = pulumi.Output.all(*[o for c in components.values() for o in (c.tenant_id, c.client_id, c.client_secret)])
+    width = len(LINK_CREDENTIAL_FIELDS)
+    return pulumi.Output.secret(
+        values.apply(
+            lambda v: {
+                name: dict(zip(LINK_CREDENTIAL_FIELDS, v[i * width : (i + 1) * width], strict=True))
+                for i, name in enumerate(names)
+            }
+        )
+    )

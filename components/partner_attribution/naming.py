@@ -1,0 +1,57 @@
+"""Names that go into URNs: the component's type token, the PAL link's type, and every child's name.
+
+A resource's URN is built from its type and name (and its parent's type); change one and Pulumi
+replaces the resource in the customer's tenant. These functions are the only place such names are
+made, and ``tests/test_naming.py`` freezes them.
+"""
+
+from __future__ import annotations
+
+from .azure_ids import arm_guid
+
+COMPONENT_TYPE = "partner-attribution:index:DeliveryPrincipal"
+"""Type token of :class:`~partner_attribution.component.DeliveryPrincipal`."""
+
+PAL_LINK_MODULE = "partner-attribution"
+PAL_LINK_NAME = "PartnerAdminLink"
+PAL_LINK_TYPE = f"pulumi-python:dynamic/{PAL_LINK_MODULE}:{PAL_LINK_NAME}"
+"""The type the engine records for a :class:`~partner_attribution.partner_link.PartnerAdminLink`:
+Python dynamic resources are ``pulumi-python:dynamic/<module>:<name>``."""
+
+
+def application(principal: str) -> str:
+    """The Entra application: ``<principal>-app``."""
+    return f"{principal}-app"
+
+
+def service_principal(principal: str) -> str:
+    """The service principal: ``<principal>-sp``."""
+    return f"{principal}-sp"
+
+
+def password(principal: str) -> str:
+    """The link password (``password`` link credential): ``<principal>-password``."""
+    return f"{principal}-password"
+
+
+def federated_credential(principal: str, credential: str) -> str:
+    """A federated credential the partner declares for its pipelines: ``<principal>-fic-<credential>``."""
+    return f"{principal}-fic-{credential}"
+
+
+def role_assignment(principal: str, key: str) -> str:
+    """A role assignment: ``<principal>-role-<key>``."""
+    return f"{principal}-role-{key}"
+
+
+def partner_link(principal: str) -> str:
+    """The PAL link: ``<principal>-pal``."""
+    return f"{principal}-pal"
+
+
+def role_assignment_key(scope: str, role_guid: str) -> str:
+    """The derived key of a role assignment: the first 8 hex digits of ``guid(lower(scope), roleGuid)``.
+
+    Independent of list order and of the role's display name (Microsoft renames roles), so reordering
+    roles or a renamed role replaces nothing."""
+    return arm_guid(scope.lower(), role_guid.lower())[:8]

@@ -1,0 +1,93 @@
+"""Small pure validators, one per rule on a single value: each returns ``None`` when the value is valid,
+or a message that says what would be. :mod:`.spec` applies them to a principal's arguments; the stack
+configuration loader applies the same ones to stack-wide settings, so a rule is written once.
+
+Messages may name other fields as ``«python_name»`` (see :class:`~partner_attribution.problems.Problem`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .azure_ids import GUID_PATTERN
+
+PARTNER_ID_PATTERN = re.compile(r"^[0-9]{4,10}$")
+PRINCIPAL_NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+FEDERATED_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$")
+"""Entra: 3 to 120 characters, alphanumeric, '-' and '_', first character alphanumeric
+(``../shared/reference/federation/FACTS.md`` §2)."""
+CLOUDS = ("public", "usgovernment", "china")
+MAX_LIFETIME_DAYS = 730
+MAX_FEDERATED_CREDENTIALS = 20
+"""Entra: at most 20 federated identity credentials per application (FACTS.md §2)."""
+MIN_LINK_TIMEOUT, MAX_LINK_TIMEOUT = 30, 3600
+
+
+def check_partner_id(value: object) -> str | None:
+    if isinstance(value, str) and PARTNER_ID_PATTERN.match(value):
+        return None
+    return (
+        f"{value!r} is not a Microsoft partner ID; use the numeric Associated Partner ID "
+        "of your partner location from Partner Center (4 to 10 digits, e.g. '1234567')"
+    )
+
+
+def check_cloud(value: object) -> str | None:
+    return None if value in CLOUDS else f"{value!r} is not a known cloud; use one of {', '.join(CLOUDS)}"
+
+
+def check_link_timeout(value: object) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and MIN_LINK_TIMEOUT <= value <= MAX_LINK_TIMEOUT:
+        return None
+    return f"{value} is out of range; use {MIN_LINK_TIMEOUT} to {MAX_LINK_TIMEOUT} seconds"
+
+
+def check_expiry_warning_days(value: object) -> str | None:
+    return None if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else "must be 0 or more days"
+
+
+def check_principal_name(value: object) -> str | None:
+    if isinstance(value, str) and PRINCIPAL_NAME_PATTERN.match(value):
+        return None
+    return f"{value!r}: use 1 to 40 lower-case letters, digits and '-', starting and ending with a letter or digit"
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A ``YYYY-MM-DD`` date, or None."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def check_rotation_date(value: object) -> str | None:
+    if parse_date(value) is None:
+        return f"{value!r} is not a date; use YYYY-MM-DD, e.g. the day you rotate the credential"
+    return None
+
+
+def check_credential_lifetime(value: object) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_LIFETIME_DAYS:
+        return None
+    return f"{value} is out of range; use 1 to {MAX_LIFETIME_DAYS} days"
+
+
+def check_federated_credential_name(value: object) -> str | None:
+    if isinstance(value, str) and FEDERATED_NAME_PATTERN.match(value):
+        return None
+    return f"{value!r}: use 3 to 120 letters, digits, '-' or '_', starting with a letter or digit"
+
+
+def check_issuer(value: object) -> str | None:
+    return None if isinstance(value, str) and value.startswith("https://") else f"{value!r}: the issuer must be an https:// URL"
+
+
+def check_subject(value: object) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "the subject must not be empty"
+
+
+def check_object_id(value: object) -> str | None:
+    return None if isinstance(value, str) and GUID_PATTERN.match(value) else f"{value!r} is not an object ID (GUID)"
