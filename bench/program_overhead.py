@@ -22,7 +22,7 @@ import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import authorization
 
-from partner_attribution.offline_engine import Evaluation, evaluate, run_program_file
+from partner_attribution.offline.engine import Evaluation, evaluate, run_program_file
 from partner_attribution.partner_link import PartnerAdminLink, PartnerAdminLinkArgs
 
 ROOT = Path(__file__).resolve().parents[1]

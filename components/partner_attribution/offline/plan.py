@@ -72,9 +72,7 @@ def _principals(evaluation: Evaluation) -> list[dict[str, Any]]:
                 "partnerId": entry.configured_partner_id,
                 "palEligible": entry.pal_eligible,
                 "credentialEndDate": entry.credential_end_date,
-                "federatedCredentials": [
-                    str(r.plain_input("displayName")) for r in own if r.type == FEDERATED_CREDENTIAL_TYPE
-                ],
+                "federatedCredentials": [str(r.plain_input("displayName")) for r in own if r.type == FEDERATED_CREDENTIAL_TYPE],
                 "roleAssignments": [
                     {
                         "role": role.role,
