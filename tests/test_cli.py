@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from conftest import PROJECT_ROOT
 from partner_attribution.cli import app
-from partner_attribution.offline_engine import evaluate, run_program_file, stack_config_from_file
+from partner_attribution.offline.engine import evaluate, run_program_file
+from partner_attribution.offline.stack_file import read_stack_config
 from partner_attribution.testing import FakeApp, FakeAzure, Fault
 
 runner = CliRunner()
@@ -103,7 +104,7 @@ def stack_output() -> dict[str, Any]:
     """What 'pulumi stack output --json' prints after an up of the example stack: the evaluated outputs,
     links active, secrets hidden."""
     evaluation = evaluate(
-        run_program_file(PROJECT_ROOT / "__main__.py"), stack_config_from_file(PROJECT_ROOT / "Pulumi.dev.yaml")
+        run_program_file(PROJECT_ROOT / "__main__.py"), read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml")
     )
     attribution = json.loads(json.dumps(evaluation.outputs["attribution"]))
     for principal in attribution["principals"]:
@@ -142,11 +143,15 @@ def test_report_csv_and_attribution_alone(stack_output: dict[str, Any], tmp_path
     assert len(lines) == 1 + 5 + 2
 
 
-def test_report_bad_input_exit_1() -> None:
-    assert invoke("report", stdin="not json").exit_code == 1
+def test_report_input_that_is_not_an_attribution_document_is_a_usage_error() -> None:
+    not_json = invoke("report", stdin="not json")
+    assert not_json.exit_code == 2 and "the input is not JSON" in not_json.stderr
     result = invoke("report", stdin=json.dumps({"something": 1}))
-    assert result.exit_code == 1 and "pulumi stack output --json" in result.stderr
-    assert invoke("report", "--input", "/nonexistent.json").exit_code == 2
+    assert result.exit_code == 2 and "pulumi stack output --json" in result.stderr
+    wrong_type = invoke("report", stdin=json.dumps({"attribution": {"principals": [{"name": 3, "roles": []}]}}))
+    assert wrong_type.exit_code == 2 and "attribution.principals[0].name: expected str, got 3" in wrong_type.stderr
+    missing = invoke("report", "--input", "/nonexistent.json")
+    assert missing.exit_code == 2 and "cannot read /nonexistent.json" in missing.stderr
 
 
 def test_report_html_renders_in_headless_chromium(stack_output: dict[str, Any], tmp_path: Path) -> None:
@@ -199,7 +204,7 @@ def _principals(azure: FakeAzure, count: int) -> tuple[dict[str, Any], list[tupl
         secret = azure.add_secret(app_)
         azure.set_link(app_, PARTNER)
         name = f"p{index:02d}"
-        attribution["principals"].append({"name": name, "partnerId": PARTNER, "configuredPartnerId": PARTNER})
+        attribution["principals"].append({"name": name, "partnerId": PARTNER, "configuredPartnerId": PARTNER, "roles": []})
         credentials[name] = {"tenantId": app_.tenant_id, "clientId": app_.client_id, "clientSecret": secret}
         apps.append((app_, secret))
     return {"attribution": attribution, "linkCredentials": credentials}, apps
@@ -252,14 +257,14 @@ def test_verify_one_identity_from_environment(fake_azure: FakeAzure) -> None:
 
 def test_error_text_is_printed_literally() -> None:
     """Names and messages with brackets are shown as written, not taken for terminal markup."""
-    document = {"attribution": {"principals": [{"name": "[bold]ops", "partnerId": PARTNER}]}, "linkCredentials": {}}
+    document = {"attribution": {"principals": [{"name": "[bold]ops", "partnerId": PARTNER, "roles": []}]}, "linkCredentials": {}}
     result = invoke("verify", stdin=json.dumps(document))
-    assert result.exit_code == 1 and "no credentials for principal '[bold]ops'" in result.stderr
+    assert result.exit_code == 2 and "no credentials for principal '[bold]ops'" in result.stderr
 
 
 def test_verify_needs_visible_secrets(stack_output: dict[str, Any]) -> None:
     result = invoke("verify", stdin=json.dumps(stack_output))
-    assert result.exit_code == 1 and "--show-secrets" in result.stderr
+    assert result.exit_code == 2 and "--show-secrets" in result.stderr
 
 
 # -- link / show / unlink ----------------------------------------------------------------------------

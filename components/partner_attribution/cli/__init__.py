@@ -1,0 +1,45 @@
+"""``partner-attribution``: the partner's command line.
+
+Exit codes (:class:`~partner_attribution.cli.output.ExitCode`): 0 success, 1 a problem found and
+reported (invalid configuration, drift, missing link, a failed call), 2 usage error (including a
+missing file or input that is not what the command reads). ``--format json`` writes machine-readable
+output to stdout; messages go to stderr. Heavy SDKs are imported inside commands so ``--help`` starts fast.
+
+* :mod:`.offline`: ``plan``, ``report``; :mod:`.live`: ``verify``, ``link``, ``show``, ``unlink``;
+* :mod:`.options`: options shared by several commands; :mod:`.output`: consoles, exit codes, input.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import live, offline
+
+app = typer.Typer(
+    name="partner-attribution",
+    help="Microsoft Partner Admin Link (PAL) for Pulumi stacks: plan offline, report attribution, verify links.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Microsoft Partner Admin Link (PAL) for Pulumi stacks: plan offline, report attribution, verify links."""
+
+
+app.command()(offline.plan)
+app.command()(offline.report)
+app.command()(live.verify)
+app.command()(live.link)
+app.command()(live.show)
+app.command()(live.unlink)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,192 @@
+"""Commands that call Azure: ``verify`` (each principal of a stack) and ``link``/``show``/``unlink``
+(the signed-in identity's own link)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from .options import FormatOption, InputOption, LiveFormat, LiveOptions, live_command
+from .output import ExitCode, console, fail, read_json, write_json
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..pal import LinkState, PartnerLinkClient
+
+T = TypeVar("T")
+
+
+@live_command(timeout=60)
+def verify(
+    live: LiveOptions,
+    input_path: InputOption = None,
+    partner_id: Annotated[
+        str | None, typer.Option(help="Expected partner ID (default: each principal's configured one).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=256, help="Identities checked at once.")] = 16,
+    output_format: FormatOption = LiveFormat.table,
+) -> None:
+    """Sign in as each principal and check its PAL link names the expected partner ID.
+
+    Input: 'pulumi stack output --json --show-secrets' (attribution + linkCredentials) on stdin or --input.
+    With AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set and no --input, checks that one identity
+    (then --partner-id is required). Exit 1 when any link is missing or wrong.
+
+    Example: pulumi stack output --json --show-secrets | partner-attribution verify
+    """
+    from ..verify import VerifyInputError, VerifyResult, VerifyTarget, targets_from_stack_output, verify_links
+
+    env_identity = all(os.environ.get(k) for k in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"))
+    if env_identity and input_path is None:
+        if not partner_id:
+            raise typer.BadParameter("give the expected --partner-id for the AZURE_* identity", param_hint="--partner-id")
+        targets = [
+            VerifyTarget(
+                "environment identity",
+                os.environ["AZURE_TENANT_ID"],
+                os.environ["AZURE_CLIENT_ID"],
+                os.environ["AZURE_CLIENT_SECRET"],
+                partner_id,
+            )
+        ]
+    else:
+        try:
+            targets = targets_from_stack_output(read_json(input_path, "the input"), partner_id)
+        except VerifyInputError as exc:
+            fail(str(exc), ExitCode.USAGE)
+    endpoints = live.endpoints()
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    err = console(stderr=True)
+    with Progress(
+        TextColumn("verifying PAL links"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("verify", total=len(targets))
+
+        def advance(_result: VerifyResult) -> None:
+            progress.advance(task)
+
+        results = verify_links(targets, endpoints, concurrency=concurrency, timeout=live.timeout, on_result=advance)
+
+    failed = [r for r in results if not r.ok]
+    if output_format is LiveFormat.json:
+        write_json({"results": [r.as_json() for r in results], "failed": len(failed)})
+    else:
+        from rich.markup import escape
+        from rich.table import Table
+
+        table = Table("principal", "client ID", "expected", "linked to", "status", "detail")
+        for r in results:
+            colour = "green" if r.ok else "red"
+            cells = [r.name, r.client_id, r.expected_partner_id, r.actual_partner_id or "-"]
+            table.add_row(*map(escape, cells), f"[{colour}]{r.status}[/]", escape(r.detail))
+        console().print(table)
+    err.print(f"{len(results) - len(failed)} of {len(results)} links ok")
+    raise typer.Exit(ExitCode.PROBLEM if failed else ExitCode.OK)
+
+
+def _own_client(live: LiveOptions) -> PartnerLinkClient:
+    """A client for the signed-in identity (azure-identity's DefaultAzureCredential)."""
+    from ..pal import DefaultIdentitySource, PartnerLinkClient
+
+    err = console(stderr=True)
+    return PartnerLinkClient(
+        DefaultIdentitySource(),
+        live.endpoints(),
+        timeout_seconds=live.timeout,
+        on_retry=lambda message: err.print(message, markup=False),
+    )
+
+
+def _print_link(link: LinkState | None, output_format: LiveFormat) -> None:
+    if output_format is LiveFormat.json:
+        from dataclasses import asdict
+
+        write_json(asdict(link) if link else None)
+        return
+    if link is None:
+        console().print("not linked to a partner ID")
+        return
+    console().print(
+        f"linked to partner ID {link.partner_id} ({link.partner_name or 'unknown name'}), state {link.state}; "
+        f"object {link.object_id} in tenant {link.tenant_id}",
+        markup=False,
+    )
+
+
+def _call(action: Callable[[], T]) -> T:
+    from ..pal import PartnerLinkError
+
+    try:
+        return action()
+    except PartnerLinkError as exc:
+        fail(str(exc))
+
+
+@live_command(timeout=120)
+def link(
+    live: LiveOptions,
+    partner_id: Annotated[str, typer.Option(help="Your Associated Partner ID.")],
+    overwrite: Annotated[bool, typer.Option(help="Re-point a link to another partner ID.")] = False,
+    output_format: FormatOption = LiveFormat.table,
+) -> None:
+    """Link the signed-in identity to a partner ID (like 'az managementpartner create').
+
+    The identity comes from azure-identity's DefaultAzureCredential: environment variables, workload or
+    managed identity, Azure CLI login.
+
+    Example: partner-attribution link --partner-id 1234567
+    """
+    from ..validators import check_partner_id
+
+    problem = check_partner_id(partner_id)
+    if problem is not None:
+        raise typer.BadParameter(problem, param_hint="--partner-id")
+    client = _own_client(live)
+    _print_link(_call(lambda: client.link(partner_id, overwrite=overwrite)), output_format)
+
+
+@live_command(timeout=60)
+def show(live: LiveOptions, output_format: FormatOption = LiveFormat.table) -> None:
+    """Show the signed-in identity's PAL link (like 'az managementpartner show'). Exit 1 when there is none.
+
+    Example: partner-attribution show --format json
+    """
+    client = _own_client(live)
+    current = _call(client.get)
+    _print_link(current, output_format)
+    raise typer.Exit(ExitCode.OK if current else ExitCode.PROBLEM)
+
+
+@live_command(timeout=60)
+def unlink(
+    live: LiveOptions,
+    partner_id: Annotated[str | None, typer.Option(help="Only unlink if linked to this ID (default: the current one).")] = None,
+    output_format: FormatOption = LiveFormat.table,
+) -> None:
+    """Remove the signed-in identity's PAL link (like 'az managementpartner delete').
+
+    Example: partner-attribution unlink
+    """
+    client = _own_client(live)
+    current = _call(client.get)
+    if current is not None and partner_id and current.partner_id != partner_id:
+        fail(f"linked to {current.partner_id}, not {partner_id}: left as it is")
+    if current is not None:
+        _call(lambda: client.unlink(current.partner_id))
+    removed = current.partner_id if current else None
+    if output_format is LiveFormat.json:
+        write_json({"unlinked": removed})
+    console(stderr=True).print(
+        f"unlinked from partner ID {removed}" if removed else "not linked: nothing to remove", markup=False
+    )

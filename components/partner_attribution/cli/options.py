@@ -1,0 +1,105 @@
+"""Options shared by several commands, defined once.
+
+The live-call options (``--timeout``, ``--cloud``, ``--authority-host``, ``--arm-endpoint``) are added to a
+command by :func:`live_command`, which hands the command one :class:`LiveOptions`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from ..pal import CloudEndpoints
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+InputOption = Annotated[Path | None, typer.Option("--input", "-i", help="JSON file, or - for standard input (the default).")]
+
+
+class LiveFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+FormatOption = Annotated[LiveFormat, typer.Option("--format", "-f", help="table or json.")]
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Where and how long a command that calls Azure may work."""
+
+    timeout: float
+    cloud: str
+    authority_host: str | None
+    arm_endpoint: str | None
+
+    def endpoints(self) -> CloudEndpoints:
+        """The cloud's endpoints; a usage error for an unknown cloud. Quiets azure-identity's per-attempt warnings."""
+        from ..pal import CloudEndpoints, quiet_sdk_logging
+
+        quiet_sdk_logging()
+        try:
+            return CloudEndpoints.for_cloud(self.cloud, self.authority_host, self.arm_endpoint)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--cloud") from None
+
+
+def _live_parameters(timeout: float) -> list[inspect.Parameter]:
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    return [
+        inspect.Parameter(
+            "timeout",
+            keyword,
+            default=timeout,
+            annotation=Annotated[float, typer.Option(help="Retry budget per identity, in seconds.")],
+        ),
+        inspect.Parameter(
+            "cloud", keyword, default="public", annotation=Annotated[str, typer.Option(help="public, usgovernment or china.")]
+        ),
+        inspect.Parameter(
+            "authority_host",
+            keyword,
+            default=None,
+            annotation=Annotated[str | None, typer.Option(help="Entra authority override (private clouds, tests).")],
+        ),
+        inspect.Parameter(
+            "arm_endpoint",
+            keyword,
+            default=None,
+            annotation=Annotated[
+                str | None, typer.Option(help="Azure Resource Manager endpoint override (private clouds, tests).")
+            ],
+        ),
+    ]
+
+
+LIVE_NAMES = ("timeout", "cloud", "authority_host", "arm_endpoint")
+
+
+def live_command(*, timeout: float) -> Callable[[F], F]:
+    """Give a command the live-call options; it receives them as its ``live: LiveOptions`` parameter."""
+
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func)
+        hints = typing.get_type_hints(func, include_extras=True)  # typer reads the signature, not string annotations
+        own = [p.replace(annotation=hints.get(name, p.annotation)) for name, p in signature.parameters.items() if name != "live"]
+
+        @functools.wraps(func)
+        def command(**kwargs: Any) -> Any:
+            live = LiveOptions(**{name: kwargs.pop(name) for name in LIVE_NAMES})
+            return func(live=live, **kwargs)
+
+        command.__signature__ = signature.replace(parameters=[*own, *_live_parameters(timeout)])  # type: ignore[attr-defined]
+        command.__annotations__ = {k: v for k, v in func.__annotations__.items() if k != "live"}
+        return command  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,64 @@
+"""What every command shares: consoles, exit codes, reading JSON input, failing with a message."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class ExitCode(IntEnum):
+    """One exit code for one kind of outcome, across all commands."""
+
+    OK = 0
+    PROBLEM = 1
+    """A problem found and reported: invalid configuration, drift, a missing or wrong link, a failed call."""
+    USAGE = 2
+    """The command line is wrong: a missing file, an option out of range, input that is not what the command reads."""
+
+
+def console(stderr: bool = False) -> Console:
+    """Rich output: colour only on a terminal; elsewhere (CI logs, pipes) wide lines, never wrapped mid-word."""
+    from rich.console import Console
+
+    out = Console(stderr=stderr, highlight=False, soft_wrap=stderr)
+    if not out.is_terminal:
+        out = Console(stderr=stderr, highlight=False, soft_wrap=stderr, width=240)
+    return out
+
+
+def fail(message: str, code: ExitCode = ExitCode.PROBLEM) -> NoReturn:
+    """Print ``error: message`` (literally, no markup) on stderr and exit with ``code``."""
+    from rich.markup import escape
+
+    console(stderr=True).print(f"[red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(int(code))
+
+
+def read_file(path: Path, option: str = "--input") -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint=option) from None
+
+
+def read_json(path: Path | None, what: str) -> object:
+    """JSON from ``path`` or, for None or ``-``, standard input (never waiting on a terminal)."""
+    if (path is None or str(path) == "-") and sys.stdin.isatty():
+        raise typer.BadParameter("pipe 'pulumi stack output --json' into this command or give --input FILE", param_hint="--input")
+    text = sys.stdin.read() if path is None or str(path) == "-" else read_file(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{what} is not JSON ({exc.msg} at line {exc.lineno}); pipe 'pulumi stack output --json' into it", ExitCode.USAGE)
+
+
+def write_json(document: object) -> None:
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
