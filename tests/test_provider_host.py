@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from partner_attribution.offline_engine import evaluate
+from partner_attribution.offline.engine import evaluate
 from partner_attribution.partner_link import PartnerAdminLink, PartnerAdminLinkArgs
 from partner_attribution.testing import FakeApp, FakeAzure
 from partner_attribution.testing.provider_host import DynamicProviderHost, ProviderCallError

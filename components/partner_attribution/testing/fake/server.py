@@ -1,0 +1,385 @@
+"""A local HTTPS fake of the Entra token endpoint and the ManagementPartner API: state, faults, server.
+
+What it fakes is in :mod:`.entra` and :mod:`.arm`; its model in :mod:`.model`.
+
+Faithful to what is public (``../shared/reference``): the 2018-02-01 spec and its examples,
+and traffic recorded by Microsoft's CLI and PowerShell tests:
+
+* one link per tenant and object ID (the caller's token decides whose link it is);
+* PUT ``/partners/{id}`` links, PATCH ``/partners/{id}`` re-points (``createdTime`` kept,
+  ``etag``/``version`` + 1), DELETE answers 200 with an empty body, GET ``/partners`` returns
+  the caller's link whatever its ID; bodies have the recorded shape (lower-case ``id``).
+
+Not documented anywhere, so modelled and configurable: what PUT does when the caller is linked
+to another ID (``put_when_linked_elsewhere``: ``"conflict"`` answers 409, ``"repoint"`` re-points),
+the error body for a missing link (404 ``PartnerNotFound``), for a partner ID Microsoft does not
+know (400 ``InvalidPartnerId``), and whether a removed link reads as 404 or as ``state: Deleted``
+(``deleted_links``).
+
+Entra errors use the statuses and bodies Entra sends: AADSTS700016 as 400 ``unauthorized_client``,
+AADSTS7000215 and AADSTS7000222 as 401 ``invalid_client``, AADSTS90002 (unknown tenant) as 400
+``invalid_tenant`` at OpenID discovery.
+
+Usage::
+
+    with FakeAzure() as azure:
+        app = azure.add_app()                     # a service principal in a new tenant
+        secret = azure.add_secret(app)            # an obviously fake secret value
+        endpoints = CloudEndpoints.for_cloud(authority_host=azure.authority_host,
+                                             arm_endpoint=azure.arm_endpoint)
+        # set REQUESTS_CA_BUNDLE=azure.ca_bundle so clients trust the fake's CA
+
+The server listens on 127.0.0.1 only, with a CA of its own made by trustme.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import socket
+import ssl
+import tempfile
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from .arm import arm_error, serve_arm
+from .entra import serve_discovery, serve_token
+from .model import FakeApp, FakeSecret, Fault, RecordedRequest, Target, now_text
+
+
+class FakeAzure:
+    """Entra + ManagementPartner on one local HTTPS port."""
+
+    def __init__(
+        self,
+        *,
+        partners: dict[str, str] | None = None,
+        accept_any_partner: bool = True,
+        put_when_linked_elsewhere: Literal["conflict", "repoint"] = "conflict",
+        deleted_links: Literal["404", "state"] = "404",
+        latency: float = 0.0,
+    ) -> None:
+        self.partners = dict(partners or {})
+        self.accept_any_partner = accept_any_partner
+        self.rejected_partner_ids: set[str] = set()
+        self.put_when_linked_elsewhere = put_when_linked_elsewhere
+        self.deleted_links = deleted_links
+        self.latency = latency
+        self.requests: list[RecordedRequest] = []
+        self.faults: list[Fault] = []
+        self.tenants: set[str] = set()
+        self.apps: dict[str, FakeApp] = {}  # by client ID
+        self.links: dict[tuple[str, str], dict[str, Any]] = {}  # (tenant, object ID) -> properties
+        self.tokens: dict[str, tuple[str, str]] = {}  # access token -> (tenant, client ID)
+        self.lock = threading.RLock()
+        self._in_flight = 0
+        self._idle = threading.Condition(self.lock)
+        """Signalled when a request finishes; see :meth:`wait_idle`."""
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._tmp = tempfile.TemporaryDirectory(prefix="fake-azure-")
+        self.ca_bundle = str(Path(self._tmp.name) / "fake-azure-ca.pem")
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> FakeAzure:
+        import trustme
+
+        ca = trustme.CA(organization_name="partner-attribution fake Azure CA")
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        ca.cert_pem.write_to_path(self.ca_bundle)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(context)
+        fake = self
+
+        class Handler(RequestContext):
+            azure = fake
+
+        server = _QuietServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="fake-azure", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self._tmp.cleanup()
+
+    def __enter__(self) -> FakeAzure:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def authority_host(self) -> str:
+        return self.base_url
+
+    @property
+    def arm_endpoint(self) -> str:
+        return self.base_url
+
+    def environment(self) -> dict[str, str]:
+        """Environment variables that make requests-based clients trust the fake."""
+        return {
+            "REQUESTS_CA_BUNDLE": self.ca_bundle,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
+
+    # -- directory -----------------------------------------------------------------------------
+    def add_tenant(self, tenant_id: str | None = None) -> str:
+        tenant = tenant_id or str(uuid.uuid4())
+        with self.lock:
+            self.tenants.add(tenant)
+        return tenant
+
+    def add_app(
+        self,
+        tenant_id: str | None = None,
+        *,
+        client_id: str | None = None,
+        object_id: str | None = None,
+        ready_after: float = 0.0,
+        arm_ready_after: float = 0.0,
+    ) -> FakeApp:
+        """Register a service principal; it becomes usable ``ready_after`` seconds from now."""
+        tenant = self.add_tenant(tenant_id)
+        now = time.monotonic()
+        app = FakeApp(
+            tenant_id=tenant,
+            client_id=client_id or str(uuid.uuid4()),
+            object_id=object_id or str(uuid.uuid4()),
+            ready_at=now + ready_after,
+            arm_ready_at=now + arm_ready_after,
+        )
+        with self.lock:
+            self.apps[app.client_id] = app
+        return app
+
+    def add_secret(
+        self, app: FakeApp, *, ready_after: float = 0.0, expires_after: float | None = None, value: str | None = None
+    ) -> str:
+        """Add a client secret: an obviously fake value unless one is given."""
+        secret = value or f"fake-secret-{secrets.token_hex(12)}"
+        now = time.monotonic()
+        with self.lock:
+            app.secrets[secret] = FakeSecret(
+                ready_at=now + ready_after, expires_at=None if expires_after is None else now + expires_after
+            )
+        return secret
+
+    def expire_secret(self, app: FakeApp, secret: str) -> None:
+        with self.lock:
+            app.secrets[secret].expires_at = time.monotonic() - 1
+
+    def revoke_secret(self, app: FakeApp, secret: str) -> None:
+        with self.lock:
+            app.secrets[secret].revoked = True
+
+    def delete_app(self, app: FakeApp) -> None:
+        with self.lock:
+            app.deleted = True
+
+    # -- links ---------------------------------------------------------------------------------
+    def link_of(self, app: FakeApp) -> dict[str, Any] | None:
+        with self.lock:
+            link = self.links.get((app.tenant_id, app.object_id))
+            return dict(link) if link else None
+
+    def set_link(self, app: FakeApp, partner_id: str) -> None:
+        """Link (or re-point) ``app`` out of band, as another tool or partner would."""
+        with self.lock:
+            self.write_link(app.tenant_id, app.object_id, partner_id)
+
+    def remove_link(self, app: FakeApp) -> None:
+        """Unlink ``app`` out of band."""
+        with self.lock:
+            self.delete_link(app.tenant_id, app.object_id)
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until no request is being served (slow answers finish after their client gave up)."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
+                raise TimeoutError(f"{self._in_flight} requests still in flight after {timeout}s")
+
+    @contextlib.contextmanager
+    def serving(self) -> Any:
+        """Count a request in flight while it is served (for :meth:`wait_idle`)."""
+        with self.lock:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def inject(self, fault: Fault) -> Fault:
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def requests_to(self, target: Target) -> list[RecordedRequest]:
+        return [r for r in self.requests if target in ("any", r.target)]
+
+    def clear_requests(self) -> None:
+        with self.lock:
+            self.requests.clear()
+
+    def partner_name(self, partner_id: str) -> str:
+        return self.partners.get(partner_id, f"Partner {partner_id}")
+
+    def write_link(self, tenant: str, object_id: str, partner_id: str) -> dict[str, Any]:
+        existing = self.links.get((tenant, object_id))
+        now = now_text()
+        if existing and existing["state"] == "Active":
+            version = existing["version"] + 1
+            created = existing["createdTime"]
+        else:
+            version = (existing["version"] + 1) if existing else 1
+            created = now
+        link = {
+            "partnerId": partner_id,
+            "partnerName": self.partner_name(partner_id),
+            "tenantId": tenant,
+            "objectId": object_id,
+            "version": version,
+            "updatedTime": now,
+            "createdTime": created,
+            "state": "Active",
+        }
+        self.links[(tenant, object_id)] = link
+        return link
+
+    def delete_link(self, tenant: str, object_id: str) -> None:
+        link = self.links.get((tenant, object_id))
+        if link is None:
+            return
+        if self.deleted_links == "state":
+            link.update(state="Deleted", version=link["version"] + 1, updatedTime=now_text())
+        else:
+            del self.links[(tenant, object_id)]
+
+    def take_fault(self, target: Target, method: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.target in (target, "any") and fault.method in (None, method) and fault.times != 0:
+                    if fault.times is not None:
+                        fault.times -= 1
+                    return fault
+        return None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout, injected drop) is part of the scenarios, not an error.
+        return
+
+
+class RequestContext(BaseHTTPRequestHandler):
+    """One request being served; :mod:`.entra` and :mod:`.arm` answer through :meth:`send`."""
+
+    azure: FakeAzure
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence default stderr logging
+        return
+
+    # every method goes through one dispatcher
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_PUT = do_PATCH = do_DELETE = do_POST = do_GET  # noqa: N815 - http.server's method names
+
+    def _dispatch(self) -> None:
+        with self.azure.serving():
+            self._serve()
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        parts = [p for p in url.path.split("/") if p]
+        if url.path.lower().startswith("/providers/microsoft.managementpartner"):
+            target: Target = "arm"
+        elif url.path.endswith("/oauth2/v2.0/token"):
+            target = "token"
+        else:
+            target = "discovery"
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        fake = self.azure
+        if fake.latency:
+            time.sleep(fake.latency)
+        fault = fake.take_fault(target, self.command)
+        self.meta: dict[str, str | None] = {"client_id": None, "tenant_id": None}
+        if fault is not None:
+            if fault.kind == "slow":
+                time.sleep(fault.delay)
+            elif fault.kind == "drop":
+                self.record(target, url.path, None)
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            else:
+                headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+                if target == "arm":
+                    payload = arm_error(
+                        "ServerError" if fault.status >= 500 else "TooManyRequests", f"Injected fault {fault.status}"
+                    )
+                else:
+                    payload = {
+                        "error": "temporarily_unavailable",
+                        "error_description": f"Injected fault {fault.status}",
+                    }
+                self.send(target, url.path, fault.status, payload, headers)
+                return
+        if target == "discovery":
+            serve_discovery(self, parts, url.path)
+        elif target == "token":
+            serve_token(self, parts, url.path, body)
+        else:
+            serve_arm(self, parts, url.path, parse_qs(url.query))
+
+    def record(self, target: Target, path: str, status: int | None) -> None:
+        with self.azure.lock:
+            self.azure.requests.append(
+                RecordedRequest(
+                    time.monotonic(),
+                    self.command,
+                    path,
+                    target,
+                    status,
+                    self.meta["client_id"],
+                    self.meta["tenant_id"],
+                )
+            )
+
+    def send(self, target: Target, path: str, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.record(target, path, status)
+        self.send_response(status)
+        if payload is not None:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
