@@ -92,8 +92,22 @@ def test_plan_usage_errors_exit_2() -> None:
 def test_module_entry_point_and_help() -> None:
     result = subprocess.run([sys.executable, "-m", "partner_attribution", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "plan" in result.stdout and "verify" in result.stdout
-    for command in ("plan", "report", "verify", "link", "show", "unlink"):
-        assert "Example" in invoke(command, "--help").stdout
+    examples = {
+        "plan": "partner-attribution plan --stack dev",
+        "report": "pulumi stack output --json | partner-attribution report --format html",
+        "verify": "pulumi stack output --json --show-secrets | partner-attribution verify",
+        "link": "partner-attribution link --partner-id 1234567",
+        "show": "partner-attribution show --format json",
+        "unlink": "partner-attribution unlink",
+    }
+    for command, example in examples.items():
+        help_text = " ".join(invoke(command, "--help").stdout.replace("│", " ").split())
+        assert f"Example: {example}" in help_text, command
+    live_options = ("--timeout", "--cloud", "--authority-host", "--arm-endpoint")
+    for command in ("verify", "link", "show", "unlink"):
+        help_text = invoke(command, "--help").stdout
+        assert all(option in help_text for option in live_options), command
+        assert "--format" in help_text and "--output-format" not in help_text, command
 
 
 # -- report ------------------------------------------------------------------------------------------
@@ -103,9 +117,7 @@ def test_module_entry_point_and_help() -> None:
 def stack_output() -> dict[str, Any]:
     """What 'pulumi stack output --json' prints after an up of the example stack: the evaluated outputs,
     links active, secrets hidden."""
-    evaluation = evaluate(
-        run_program_file(PROJECT_ROOT / "__main__.py"), read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml")
-    )
+    evaluation = evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml"))
     attribution = json.loads(json.dumps(evaluation.outputs["attribution"]))
     for principal in attribution["principals"]:
         principal["linkState"] = "Active"
@@ -236,7 +248,9 @@ def test_verify_table_all_ok(fake_azure: FakeAzure) -> None:
     document, _ = _principals(fake_azure, 3)
     result = invoke("verify", "--concurrency", "2", *_live_args(fake_azure), stdin=json.dumps(document))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.count("ok") >= 3 and "3 of 3 links ok" in result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("│ p0")]
+    assert len(rows) == 3 and all(row.split("│")[5].strip() == "ok" for row in rows), result.stdout
+    assert "3 of 3 links ok" in result.stderr
 
 
 def _environment_identity(azure: FakeAzure) -> tuple[FakeApp, dict[str, str]]:

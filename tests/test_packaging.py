@@ -1,0 +1,77 @@
+"""The package stands alone: built as a wheel and installed outside the repository, it plans the example
+stack and declares the component under mocks, with its package data (the role catalog)."""
+
+from __future__ import annotations
+
+import shutil
+import site
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+from conftest import PROJECT_ROOT
+
+COMPONENT_UNDER_MOCKS = """
+import partner_attribution, pulumi
+from partner_attribution import DeliveryPrincipal, DeliveryPrincipalArgs, RoleAssignmentArgs
+from partner_attribution.offline.engine import evaluate
+
+def program():
+    DeliveryPrincipal("ops", DeliveryPrincipalArgs(
+        partner_id="1234567",
+        role_assignments=[RoleAssignmentArgs("contributor", "/subscriptions/11111111-1111-4111-8111-111111111111")],
+        credential_rotated_on="2026-11-01"))
+
+evaluation = evaluate(program)
+print(partner_attribution.__file__)
+print(sorted(r.name for r in evaluation.resources))
+"""
+
+
+def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(PROJECT_ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = wheels.glob("partner_attribution-*.whl")
+
+    # A fresh virtualenv; its dependencies (pulumi, the providers' SDKs, azure-*) come from this test
+    # environment's site-packages through a .pth line, which (unlike a site directory) does not run
+    # that environment's .pth files: the editable install of this repository is not visible.
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    fresh_site = Path(
+        subprocess.run(
+            [python, "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
+    (fresh_site / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(fresh_site), str(wheel)], check=True
+    )
+
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    shutil.copy(PROJECT_ROOT / "Pulumi.dev.yaml", work / "Pulumi.dev.yaml")
+    shutil.copy(PROJECT_ROOT / "__main__.py", work / "__main__.py")
+    clean_env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+
+    plan = subprocess.run(
+        [python, "-m", "partner_attribution", "plan", "--stack", "dev", "--format", "json"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=clean_env,
+    )
+    assert plan.returncode == 0, plan.stderr
+    assert '"name": "platform-delivery"' in plan.stdout and '"role": "Management Group Contributor"' in plan.stdout
+
+    component = subprocess.run([python, "-c", COMPONENT_UNDER_MOCKS], cwd=work, capture_output=True, text=True, env=clean_env)
+    assert component.returncode == 0, component.stderr
+    installed, names = component.stdout.splitlines()
+    assert installed.startswith(str(fresh_site)) and not installed.startswith(str(PROJECT_ROOT))
+    assert names == "['ops', 'ops-app', 'ops-pal', 'ops-password', 'ops-role-977b8712', 'ops-sp']"
