@@ -73,16 +73,7 @@ def _principals(evaluation: Evaluation) -> list[dict[str, Any]]:
                 "palEligible": entry.pal_eligible,
                 "credentialEndDate": entry.credential_end_date,
                 "federatedCredentials": [str(r.plain_input("displayName")) for r in own if r.type == FEDERATED_CREDENTIAL_TYPE],
-                "roleAssignments": [
-                    {
-                        "role": role.role,
-                        "roleDefinitionId": role.role_definition_id,
-                        "scope": role.scope,
-                        "palEligible": role.pal_eligible,
-                        "palListing": role.pal_listing,
-                    }
-                    for role in entry.roles
-                ],
+                "roleAssignments": [role.to_json() for role in entry.roles],
             }
         )
     return principals
