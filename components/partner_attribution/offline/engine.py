@@ -51,6 +51,8 @@ class RegisteredResource:
     additional_secret_outputs: list[str]
     id: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """URNs each input depends on, as the engine records them (``propertyDependencies``)."""
 
     def input_is_secret(self, key: str) -> bool:
         return rpc.is_rpc_secret(self.inputs.get(key))
@@ -156,6 +158,7 @@ class RecordingMonitor(mocks.MockMonitor):
                     additional_secret_outputs=list(request.additionalSecretOutputs),
                     id=registered.id if registered else None,
                     outputs=dict(registered.state) if registered else {},
+                    property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
                 )
             )
         return response
