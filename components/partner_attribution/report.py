@@ -87,10 +87,34 @@ def _role_text(role: RoleEntry) -> str:
     return f"{role.role} at {role.scope}" + ("" if role.pal_eligible else " (not PAL-eligible)")
 
 
+_CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MARKDOWN_ESCAPES = str.maketrans({"\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;"})
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell a spreadsheet won't run: text starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a
+    leading ``'`` (OWASP's advice against CSV injection); other values are unchanged."""
+    if isinstance(value, str) and value.startswith(_CSV_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def md_cell(value: object) -> str:
+    """Text for a markdown table cell or list item: backslashes and ``|`` escaped, ``<``/``>`` as entities
+    (no raw HTML), line breaks as ``<br>``, so a crafted name can't end the cell, the row or the table."""
+    text = str(value).translate(_MARKDOWN_ESCAPES)
+    return "<br>".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+
+def _md_row(*cells: str) -> str:
+    """A markdown table row of cells already made safe with :func:`md_cell`."""
+    return "| " + " | ".join(cells) + " |"
+
+
 def to_markdown(report: AttributionReport) -> str:
     s = report.summary
     lines = [
-        f"# Partner attribution: partner ID {report.partner_id}",
+        f"# Partner attribution: partner ID {md_cell(report.partner_id)}",
         "",
         f"{s['principalsLinked']} of {s['principals']} principals linked; "
         f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PAL-eligible roles.",
@@ -99,9 +123,10 @@ def to_markdown(report: AttributionReport) -> str:
         "|---|---|---|---|---|",
     ]
     for p in report.principals:
-        roles = "<br>".join(_role_text(r) for r in p.roles)
-        lines.append(f"| {p.name} | {p.partner_id} | {p.link_state} | {'yes' if p.pal_eligible else 'no'} | {roles} |")
-    lines += ["", "## Gaps", ""] + ([f"- {g}" for g in s["gaps"]] or ["- none"])
+        roles = "<br>".join(md_cell(_role_text(r)) for r in p.roles)
+        eligible = "yes" if p.pal_eligible else "no"
+        lines.append(_md_row(md_cell(p.name), md_cell(p.partner_id), md_cell(p.link_state), eligible, roles))
+    lines += ["", "## Gaps", ""] + ([f"- {md_cell(g)}" for g in s["gaps"]] or ["- none"])
     if report.manual_claims:
         lines += [
             "",
@@ -110,7 +135,8 @@ def to_markdown(report: AttributionReport) -> str:
             "| workload | product | association | where |",
             "|---|---|---|---|",
         ]
-        lines += [f"| {c['workload']} | {c['product']} | {c['association']} | {c['where']} |" for c in report.manual_claims]
+        keys = ("workload", "product", "association", "where")
+        lines += [_md_row(*(md_cell(c[key]) for key in keys)) for c in report.manual_claims]
     return "\n".join(lines) + "\n"
 
 
@@ -120,11 +146,10 @@ def to_csv(report: AttributionReport) -> str:
     writer.writerow(["principal", "clientId", "partnerId", "configuredPartnerId", "linkState", "role", "scope", "palEligible"])
     for p in report.principals:
         for r in p.roles or (RoleEntry("", "", "", False, ""),):
-            writer.writerow(
-                [p.name, p.client_id, p.partner_id, p.configured_partner_id, p.link_state, r.role, r.scope, r.pal_eligible]
-            )
+            row = [p.name, p.client_id, p.partner_id, p.configured_partner_id, p.link_state, r.role, r.scope, r.pal_eligible]
+            writer.writerow([csv_cell(cell) for cell in row])
     for c in report.manual_claims:
-        writer.writerow([c["workload"], "", "", "", "manual claim", c["product"], c["where"], ""])
+        writer.writerow([csv_cell(cell) for cell in (c["workload"], "", "", "", "manual claim", c["product"], c["where"], "")])
     return out.getvalue()
 
 

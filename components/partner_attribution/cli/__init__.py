@@ -2,7 +2,8 @@
 
 Exit codes (:class:`~partner_attribution.cli.output.ExitCode`): 0 success, 1 a problem found and
 reported (invalid configuration, drift, missing link, a failed call), 2 usage error (including a
-missing file or input that is not what the command reads). ``--format json`` writes machine-readable
+missing file or input that is not what the command reads), 130 interrupted (Ctrl-C; during ``link`` or
+``unlink`` the message says the write may have reached Azure and how to check). ``--format json`` writes machine-readable
 output to stdout; messages go to stderr. Heavy SDKs are imported inside commands so ``--help`` starts fast.
 
 * :mod:`.offline`: ``plan``, ``report``; :mod:`.live`: ``verify``, ``link``, ``show``, ``unlink``;
@@ -14,6 +15,7 @@ from __future__ import annotations
 import typer
 
 from . import live, offline
+from .output import interruptible
 
 app = typer.Typer(
     name="partner-attribution",
@@ -29,12 +31,8 @@ def _root() -> None:
     """Microsoft Partner Admin Link (PAL) for Pulumi stacks: plan offline, report attribution, verify links."""
 
 
-app.command()(offline.plan)
-app.command()(offline.report)
-app.command()(live.verify)
-app.command()(live.link)
-app.command()(live.show)
-app.command()(live.unlink)
+for _command in (offline.plan, offline.report, live.verify, live.link, live.show, live.unlink):
+    app.command()(interruptible(_command))
 
 
 def main() -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -133,6 +134,31 @@ def _call(action: Callable[[], T]) -> T:
         fail(str(exc))
 
 
+def _show_command(live: LiveOptions) -> str:
+    """The ``show`` command line that reads the same identity's link in the same cloud."""
+    words = ["partner-attribution", "show"]
+    if live.cloud != "public":
+        words += ["--cloud", live.cloud]
+    if live.authority_host:
+        words += ["--authority-host", live.authority_host]
+    if live.arm_endpoint:
+        words += ["--arm-endpoint", live.arm_endpoint]
+    return shlex.join(words)
+
+
+def _write(live: LiveOptions, doing: str, outcome: str, action: Callable[[], T]) -> T:
+    """Run a write to Azure; interrupted (Ctrl-C), say it may have reached Azure, how to check, and exit 130."""
+    try:
+        return _call(action)
+    except KeyboardInterrupt:
+        console(stderr=True).print(
+            f"interrupted while {doing}: the request may have reached Azure, so {outcome}. "
+            f"Check with the same identity: {_show_command(live)}",
+            markup=False,
+        )
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+
+
 @live_command(timeout=120)
 def link(
     live: LiveOptions,
@@ -153,7 +179,13 @@ def link(
     if problem is not None:
         raise typer.BadParameter(problem, param_hint="--partner-id")
     client = _own_client(live)
-    _print_link(_call(lambda: client.link(partner_id, overwrite=overwrite)), output_format)
+    linked = _write(
+        live,
+        f"linking to partner ID {partner_id}",
+        "the identity may now be linked to it",
+        lambda: client.link(partner_id, overwrite=overwrite),
+    )
+    _print_link(linked, output_format)
 
 
 @live_command(timeout=60)
@@ -183,7 +215,12 @@ def unlink(
     if current is not None and partner_id and current.partner_id != partner_id:
         fail(f"linked to {current.partner_id}, not {partner_id}: left as it is")
     if current is not None:
-        _call(lambda: client.unlink(current.partner_id))
+        _write(
+            live,
+            f"unlinking from partner ID {current.partner_id}",
+            "the link may be gone",
+            lambda: client.unlink(current.partner_id),
+        )
     removed = current.partner_id if current else None
     if output_format is LiveFormat.json:
         write_json({"unlinked": removed})

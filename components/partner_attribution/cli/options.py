@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +54,20 @@ class LiveOptions:
             raise typer.BadParameter(str(exc), param_hint="--cloud") from None
 
 
+MAX_TIMEOUT_SECONDS = 86_400.0
+"""``--timeout`` is at most a day: longer budgets are a typo, and some socket layers overflow on huge values."""
+
+
+def check_timeout(value: float) -> float:
+    """``--timeout`` must be a finite number of seconds, more than 0 and at most a day; a usage error otherwise."""
+    if not math.isfinite(value) or value <= 0 or value > MAX_TIMEOUT_SECONDS:
+        raise typer.BadParameter(
+            f"must be a number of seconds more than 0 and at most {MAX_TIMEOUT_SECONDS:.0f} (a day), not {value}",
+            param_hint="--timeout",
+        )
+    return value
+
+
 def _live_parameters(timeout: float) -> list[inspect.Parameter]:
     keyword = inspect.Parameter.KEYWORD_ONLY
     return [
@@ -60,7 +75,7 @@ def _live_parameters(timeout: float) -> list[inspect.Parameter]:
             "timeout",
             keyword,
             default=timeout,
-            annotation=Annotated[float, typer.Option(help="Retry budget per identity, in seconds.")],
+            annotation=Annotated[float, typer.Option(help="Retry budget per identity, in seconds.", callback=check_timeout)],
         ),
         inspect.Parameter(
             "cloud", keyword, default="public", annotation=Annotated[str, typer.Option(help="public, usgovernment or china.")]

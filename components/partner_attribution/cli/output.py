@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ExitCode(IntEnum):
@@ -22,6 +26,8 @@ class ExitCode(IntEnum):
     """A problem found and reported: invalid configuration, drift, a missing or wrong link, a failed call."""
     USAGE = 2
     """The command line is wrong: a missing file, an option out of range, input that is not what the command reads."""
+    INTERRUPTED = 130
+    """Interrupted (Ctrl-C): 128 + SIGINT, as shells report it."""
 
 
 def console(stderr: bool = False) -> Console:
@@ -42,22 +48,52 @@ def fail(message: str, code: ExitCode = ExitCode.PROBLEM) -> NoReturn:
     raise typer.Exit(int(code))
 
 
+def interruptible(command: F) -> F:
+    """Make Ctrl-C end ``command`` with ``interrupted`` on stderr and exit 130, not click's "Aborted!" and 1."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            console(stderr=True).print("interrupted", markup=False)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+    return run  # type: ignore[return-value]
+
+
 def read_file(path: Path, option: str = "--input") -> str:
+    """The UTF-8 text of ``path``; a usage error (exit 2) naming ``option`` when it can't be read."""
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint=option) from None
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror or exc}", param_hint=option) from None
+    except UnicodeDecodeError:
+        raise typer.BadParameter(
+            f"{path} is not UTF-8 text; give the JSON 'pulumi stack output --json' writes", param_hint=option
+        ) from None
+
+
+def _read_stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError:
+        raise typer.BadParameter(
+            "standard input is not UTF-8 text; pipe 'pulumi stack output --json' into it", param_hint="--input"
+        ) from None
 
 
 def read_json(path: Path | None, what: str) -> object:
     """JSON from ``path`` or, for None or ``-``, standard input (never waiting on a terminal)."""
     if (path is None or str(path) == "-") and sys.stdin.isatty():
         raise typer.BadParameter("pipe 'pulumi stack output --json' into this command or give --input FILE", param_hint="--input")
-    text = sys.stdin.read() if path is None or str(path) == "-" else read_file(path)
+    text = _read_stdin() if path is None or str(path) == "-" else read_file(path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         fail(f"{what} is not JSON ({exc.msg} at line {exc.lineno}); pipe 'pulumi stack output --json' into it", ExitCode.USAGE)
+    except RecursionError:
+        fail(f"{what} is nested too deeply to be a stack output; pipe 'pulumi stack output --json' into it", ExitCode.USAGE)
 
 
 def write_json(document: object) -> None:
