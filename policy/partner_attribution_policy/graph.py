@@ -164,17 +164,22 @@ class StackGraph:
         principal_id = known_str(assignment.props.get("principalId"))
         return self._principal_by_object_id.get(principal_id.lower()) if principal_id else None
 
+    @cached_property
+    def _application_by_client_id(self) -> dict[str, StackResource]:
+        index: dict[str, StackResource] = {}
+        for app in self.of_type(APPLICATION_TYPE):
+            client_id = known_str(app.props.get("clientId"))
+            if client_id:
+                index.setdefault(client_id.lower(), app)
+        return index
+
     def application_of_principal(self, principal: StackResource) -> StackResource | None:
         """The application a service principal's ``clientId`` comes from, if it is in the stack."""
         found = self._referenced(principal, "clientId", APPLICATION_TYPE)
         if found:
             return found[0]
         client_id = known_str(principal.props.get("clientId"))
-        if client_id:
-            for app in self.of_type(APPLICATION_TYPE):
-                if (known_str(app.props.get("clientId")) or "").lower() == client_id.lower():
-                    return app
-        return None
+        return self._application_by_client_id.get(client_id.lower()) if client_id else None
 
     def application_of_password(self, password: StackResource) -> StackResource | None:
         """The application a password credential belongs to (``applicationId``, or ``applicationObjectId`` of azuread v2)."""
@@ -184,17 +189,31 @@ class StackGraph:
                 return found[0]
         return None
 
-    def _link_covers(self, link: StackResource, principal: StackResource, application: StackResource | None) -> bool:
-        references = link.all_references()
-        if principal.urn in references or (application is not None and application.urn in references):
-            return True
-        client_id = known_str(link.props.get("client_id"))
-        if client_id:
-            ids = {known_str(principal.props.get("clientId"))}
-            if application is not None:
-                ids.add(known_str(application.props.get("clientId")))
-            return client_id.lower() in {i.lower() for i in ids if i}
-        return False
+    @cached_property
+    def _link_index(self) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+        """Positions of PAL links by each URN they depend on, and by their known ``client_id`` (lower case)."""
+        by_urn: dict[str, set[int]] = {}
+        by_client_id: dict[str, set[int]] = {}
+        for position, link in enumerate(self._by_type.get(PAL_LINK_TYPE, ())):
+            for urn in link.all_references():
+                by_urn.setdefault(urn, set()).add(position)
+            client_id = known_str(link.props.get("client_id"))
+            if client_id:
+                by_client_id.setdefault(client_id.lower(), set()).add(position)
+        return by_urn, by_client_id
+
+    def links_of(self, principal: StackResource, application: StackResource | None) -> tuple[StackResource, ...]:
+        """PAL links that depend on the principal or its application, or sign in with their client ID, in stack order."""
+        by_urn, by_client_id = self._link_index
+        ends = [principal] if application is None else [principal, application]
+        positions: set[int] = set()
+        for end in ends:
+            positions |= by_urn.get(end.urn, set())
+            client_id = known_str(end.props.get("clientId"))
+            if client_id:
+                positions |= by_client_id.get(client_id.lower(), set())
+        links = self._by_type.get(PAL_LINK_TYPE, [])
+        return tuple(links[p] for p in sorted(positions))
 
     @cached_property
     def principals(self) -> list[Principal]:
@@ -204,7 +223,6 @@ class StackGraph:
             principal = self.principal_of_assignment(assignment)
             if principal is not None:
                 assignments.setdefault(principal.urn, []).append(assignment)
-        links = self.of_type(PAL_LINK_TYPE)
         result: list[Principal] = []
         for sp in self.of_type(SERVICE_PRINCIPAL_TYPE):
             app = self.application_of_principal(sp)
@@ -213,7 +231,7 @@ class StackGraph:
                     resource=sp,
                     application=app,
                     assignments=tuple(assignments.get(sp.urn, ())),
-                    links=tuple(link for link in links if self._link_covers(link, sp, app)),
+                    links=self.links_of(sp, app),
                 )
             )
         return result

@@ -159,7 +159,12 @@ def stack_request(resources: Sequence[ResourceSpec]) -> analyzer_pb2.AnalyzeStac
     async def serialize_all() -> list[struct_pb2.Struct]:
         return [await rpc.serialize_properties(r.inputs, {}) for r in resources]
 
-    structs = asyncio.run(serialize_all())
+    # A private loop: asyncio.run would leave the thread without a current loop, which the SDK's mock engine needs.
+    loop = asyncio.new_event_loop()
+    try:
+        structs = loop.run_until_complete(serialize_all())
+    finally:
+        loop.close()
     request = analyzer_pb2.AnalyzeStackRequest()
     for spec, properties in zip(resources, structs, strict=True):
         request.resources.append(
