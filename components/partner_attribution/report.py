@@ -93,10 +93,12 @@ _MARKDOWN_ESCAPES = str.maketrans({"\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "
 
 def csv_cell(value: object) -> object:
     """A CSV cell a spreadsheet won't run: text starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a
-    leading ``'`` (OWASP's advice against CSV injection); other values are unchanged."""
-    if isinstance(value, str) and value.startswith(_CSV_FORMULA_STARTS):
-        return "'" + value
-    return value
+    leading ``'`` (OWASP's advice against CSV injection); line breaks become ``\\n``, which the writer quotes
+    (a bare CR it would leave unquoted, ending the row). Other values are unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "'" + text if value.startswith(_CSV_FORMULA_STARTS) else text
 
 
 def md_cell(value: object) -> str:
