@@ -61,6 +61,11 @@ class StackFileError(ValueError):
 class _RefusedError(Exception):
     """A plain scalar this tool won't read: the engine would hand the program something else."""
 
+    def __init__(self, problem: str, kind: str = "a number") -> None:
+        super().__init__(problem)
+        self.kind = kind
+        """What the engine reads the scalar as, for a message about a key."""
+
 
 class _ComposeLoader(_BaseLoader):
     """Composes nodes only: no implicit typing; untagged nodes get private tags, so explicit tags stand out."""
@@ -270,17 +275,16 @@ class _Converter:
         if node.tag == _STR_TAG:
             return str(node.value)
         try:
-            value = _resolve_plain(node.value)
+            kind = _kind(_resolve_plain(node.value))
         except _RefusedError as exc:
-            raise self.refuse(node, where, f"mapping key {exc}") from None
-        if value != node.value:
+            kind = exc.kind
+        if kind != "text":
             raise self.refuse(
                 node,
                 where,
-                f"the key {_shown(node.value)} is read by Pulumi as {_kind(value)}, not text; "
-                f"write it in quotes: {_quoted(node.value)}",
+                f"the key {_shown(node.value)} is read by Pulumi as {kind}, not text; write it in quotes: {_quoted(node.value)}",
             )
-        return str(value)
+        return str(node.value)
 
     def _scalar(self, node: yaml.ScalarNode, where: str) -> Any:
         if node.tag == _STR_TAG:
@@ -320,13 +324,13 @@ def _date(text: str) -> str | None:
     """An unquoted date as the engine hands it to the program (Go's ``time.Time.String()``); a timestamp
     with a time of day is refused."""
     if _TIMESTAMP.match(text):
-        raise _RefusedError(_timestamp_problem(text))
+        raise _timestamp_problem(text)
     match = _DATE.fullmatch(text)
     if match is None:
         return None
     year, month, day = (int(part) for part in match.groups())
     if year == 0:
-        raise _RefusedError(_timestamp_problem(text))
+        raise _timestamp_problem(text)
     try:
         datetime.date(year, month, day)
     except ValueError:
@@ -374,8 +378,9 @@ def _float_problem(text: str) -> str:
     )
 
 
-def _timestamp_problem(text: str) -> str:
-    return (
+def _timestamp_problem(text: str) -> _RefusedError:
+    return _RefusedError(
         f"unquoted {_shown(text)} is read by Pulumi as a timestamp and handed to the program rewritten; "
-        f"write it in quotes: {_quoted(text)}"
+        f"write it in quotes: {_quoted(text)}",
+        "a timestamp",
     )
