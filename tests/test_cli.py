@@ -43,11 +43,16 @@ def test_plan_example_stack() -> None:
         "platform-delivery",
         "application platform-delivery-app",
         "service principal platform-delivery-sp",
-        "federated credential github-main",
+        "link credential: federated, no secret; federated credential platform-delivery-link-fic trusts issuer "
+        "https://token.actions.githubusercontent.com, subject repo:contoso-partner/landing-zone:ref:refs/heads/main",
+        "federated credential github-production",
+        "existing application (not declared; pulumi destroy leaves it and its link)",
+        "link credential: password reporting-password, valid until 2027-11-01",
         "PAL link to partner ID 1234567",
         "not PAL-eligible",
     ):
         assert text in result.stdout
+    assert "platform-delivery-password" not in result.stdout
     assert "none of its roles (Cost Management Reader) is PAL-eligible" in result.stderr
 
 
@@ -55,11 +60,20 @@ def test_plan_json() -> None:
     result = invoke("plan", "--stack", "dev", "--format", "json")
     assert result.exit_code == 0
     document = json.loads(result.stdout)
-    assert [p["name"] for p in document["principals"]] == ["platform-delivery", "workload-delivery", "reporting"]
+    names = ["platform-delivery", "workload-delivery", "customer-automation", "reporting"]
+    assert [p["name"] for p in document["principals"]] == names
+    assert [p["linkCredential"] for p in document["principals"]] == ["federated", "federated", "federated", "password"]
+    assert document["principals"][0]["linkFederation"] == {
+        "issuer": "https://token.actions.githubusercontent.com",
+        "subject": "repo:contoso-partner/landing-zone:ref:refs/heads/main",
+        "audience": "api://AzureADTokenExchange",
+        "federatedCredential": "platform-delivery-link-fic",
+    }
+    assert [p["resources"]["password"] for p in document["principals"]] == [None, None, None, "reporting-password"]
     first = document["principals"][0]["roleAssignments"][1]
     assert set(first) >= {"role", "roleDefinitionId", "scope", "palEligible"}
     assert {"type", "name", "parent"} <= set(document["resources"][0])
-    assert len(document["resources"]) == 22
+    assert len(document["resources"]) == 26
     assert document["principals"][0]["partnerId"] == PARTNER
 
 
@@ -69,7 +83,8 @@ def test_plan_several_files_with_one_summary(tmp_path: Path) -> None:
     result = invoke("plan", "-c", "Pulumi.dev.yaml", "-c", str(broken), "-f", "json")
     assert result.exit_code == 1
     document = json.loads(result.stdout)
-    assert document["summary"] == {"stacks": 2, "ok": 1, "failed": 1, "principals": 3, "warnings": 1}
+    warnings = len(document["stacks"][0]["warnings"])
+    assert document["summary"] == {"stacks": 2, "ok": 1, "failed": 1, "principals": 4, "warnings": warnings}
     assert document["stacks"][1]["errors"][0].startswith("partnerId: '12AB' is not a Microsoft partner ID")
     assert "2 stacks: 1 ok, 1 with errors" in result.stderr
 
@@ -78,7 +93,7 @@ def test_plan_markdown() -> None:
     result = invoke("plan", "--stack", "dev", "--format", "markdown")
     assert result.exit_code == 0
     assert (
-        "| platform-delivery | 1234567 | Contributor | `/subscriptions/11111111-1111-4111-8111-111111111111` | yes |"
+        "| platform-delivery | 1234567 | federated | Contributor | `/subscriptions/11111111-1111-4111-8111-111111111111` | yes |"
         in result.stdout
     )
 
@@ -127,7 +142,7 @@ def stack_output() -> dict[str, Any]:
 def test_report_markdown(stack_output: dict[str, Any]) -> None:
     result = invoke("report", stdin=json.dumps(stack_output))
     assert result.exit_code == 1  # the reporting principal has no eligible role: a gap
-    assert "3 of 3 principals linked; 3 scopes covered by PAL-eligible roles." in result.stdout
+    assert "4 of 4 principals linked; 3 scopes covered by PAL-eligible roles." in result.stdout
     assert "- reporting: no PAL-eligible role: no partner credit" in result.stdout
     assert "| Sales dashboards | Power BI | DPOR (Digital Partner of Record) |" in result.stdout
     assert "gap: reporting: no PAL-eligible role" in result.stderr
@@ -138,7 +153,7 @@ def test_report_json_and_gaps(stack_output: dict[str, Any]) -> None:
     moved["attribution"]["principals"][1]["partnerId"] = "7654321"
     result = invoke("report", "--format", "json", stdin=json.dumps(moved))
     document = json.loads(result.stdout)
-    assert document["summary"]["principalsLinked"] == 2
+    assert document["summary"]["principalsLinked"] == 3
     assert document["summary"]["gaps"] == [
         "workload-delivery: linked to 7654321, configured 1234567",
         "reporting: no PAL-eligible role: no partner credit",
@@ -152,7 +167,7 @@ def test_report_csv_and_attribution_alone(stack_output: dict[str, Any], tmp_path
     result = invoke("report", "--input", str(path), "--format", "csv")
     lines = result.stdout.splitlines()
     assert lines[0] == "principal,clientId,partnerId,configuredPartnerId,linkState,role,scope,palEligible"
-    assert len(lines) == 1 + 5 + 2
+    assert len(lines) == 1 + 6 + 2
 
 
 def test_report_input_that_is_not_an_attribution_document_is_a_usage_error() -> None:
@@ -187,9 +202,9 @@ def test_report_html_renders_in_headless_chromium(stack_output: dict[str, Any], 
         f"--user-data-dir={profile}",
     ]
     dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60).stdout
-    assert '<table id="principals">' in dom and dom.count("<tr>") == 1 + 3 + 1 + 2
+    assert '<table id="principals">' in dom and dom.count("<tr>") == 1 + 4 + 1 + 2
     assert "Role &lt;b&gt;&amp;&lt;/b&gt; at" in dom
-    assert "3 of 3 principals linked" in dom
+    assert "4 of 4 principals linked" in dom
     shot = tmp_path / "report.png"
     subprocess.run(
         [chromium, *flags, f"--screenshot={shot}", "--window-size=1200,900", page.as_uri()],

@@ -25,13 +25,24 @@ from partner_attribution.offline.engine import (
 )
 from partner_attribution.offline.stack_file import read_stack_config
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "example_stack.json"
+SNAPSHOT = Path(__file__).parent / "snapshots" / "password-0.1_names.json"
+"""The resources of the example stack as release 0.1.0 shipped it (``stacks/Pulumi.password-0.1.yaml``), recorded
+with 0.1.0's code."""
+EXAMPLE_SNAPSHOT = Path(__file__).parent / "snapshots" / "example_stack.json"
+RELEASE_0_1_STACK = Path(__file__).parent / "stacks" / "Pulumi.password-0.1.yaml"
 PAL = "pulumi-python:dynamic/partner-attribution:PartnerAdminLink"
 SUB = "/subscriptions/11111111-1111-4111-8111-111111111111"
 
 
 @pytest.fixture(scope="module")
 def example() -> Evaluation:
+    """A stack of password-linked principals: the example stack as release 0.1.0 shipped it."""
+    return evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), read_stack_config(RELEASE_0_1_STACK))
+
+
+@pytest.fixture(scope="module")
+def federated_example() -> Evaluation:
+    """The current example stack: federated links, an existing principal, one password link."""
     return evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml"))
 
 
@@ -141,9 +152,9 @@ def test_warns_about_principals_without_eligible_roles(example: Evaluation) -> N
     ]
 
 
-def test_same_config_declares_identical_inputs(example: Evaluation) -> None:
+def test_same_config_declares_identical_inputs(federated_example: Evaluation) -> None:
     again = evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml"))
-    first = {r.urn: (r.inputs, sorted(r.dependencies), r.parent) for r in example.resources}
+    first = {r.urn: (r.inputs, sorted(r.dependencies), r.parent) for r in federated_example.resources}
     second = {r.urn: (r.inputs, sorted(r.dependencies), r.parent) for r in again.resources}
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
 
@@ -171,17 +182,23 @@ def _covers(resource: Any, entry: dict[str, str]) -> bool:
     return False
 
 
-def test_snapshot_no_resource_would_be_replaced(example: Evaluation) -> None:
-    """Every resource of the last release's example stack is still declared under the same type,
-    name and parent, or an alias carries it over. Regenerate deliberately with
-    UPDATE_SNAPSHOT=1 python -m pytest tests/test_component.py."""
-    current = _snapshot_of(example)
-    if os.environ.get("UPDATE_SNAPSHOT") == "1":
-        SNAPSHOT.write_text(json.dumps(current, indent=1) + "\n")
+def test_snapshot_no_resource_would_be_replaced() -> None:
+    """Every resource that release 0.1.0 declared for its example stack is still declared under the same type,
+    name and parent (or an alias carries it over), and nothing is added to such a stack."""
+    release = evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), read_stack_config(RELEASE_0_1_STACK))
     recorded = json.loads(SNAPSHOT.read_text())
-    lost = [e for e in recorded if not any(_covers(r, e) for r in example.resources)]
+    lost = [e for e in recorded if not any(_covers(r, e) for r in release.resources)]
     assert lost == [], f"these would be replaced in customers' tenants; add aliases: {lost}"
-    assert current == recorded, "new resources: review them, then regenerate the snapshot (UPDATE_SNAPSHOT=1)"
+    assert _snapshot_of(release) == recorded, "an upgraded 0.1.0 stack would gain resources"
+
+
+def test_example_stack_names_are_frozen(federated_example: Evaluation) -> None:
+    """The current example stack's resources, frozen for the next release. Regenerate deliberately with
+    UPDATE_SNAPSHOT=1 python -m pytest tests/test_component.py."""
+    current = _snapshot_of(federated_example)
+    if os.environ.get("UPDATE_SNAPSHOT") == "1":
+        EXAMPLE_SNAPSHOT.write_text(json.dumps(current, indent=1) + "\n")
+    assert current == json.loads(EXAMPLE_SNAPSHOT.read_text()), "review the change, then regenerate (UPDATE_SNAPSHOT=1)"
 
 
 def test_snapshot_guard_catches_a_rename(example: Evaluation) -> None:
@@ -312,3 +329,114 @@ def test_component_outputs_are_registered() -> None:
     assert _sync_await(principal.pal_eligible.future()) is True
     ids = _sync_await(principal.role_assignment_ids.future())
     assert list(ids.values()) == [evaluation.of_type("azure-native:authorization:RoleAssignment")[0].id]
+
+
+# -- secretless links and existing principals --------------------------------------------------------
+
+GITHUB_MAIN = ("https://token.actions.githubusercontent.com", "repo:contoso-partner/landing-zone:ref:refs/heads/main")
+
+
+def test_a_federated_principal_declares_no_password_and_one_link_credential(federated_example: Evaluation) -> None:
+    own = [r for r in federated_example.resources if short(r.parent) == "platform-delivery"]
+    assert not [r for r in own if r.type.endswith("ApplicationPassword")]
+    link_fic = federated_example.by_name("platform-delivery-link-fic")
+    assert short(link_fic.parent) == "platform-delivery"
+    assert (link_fic.plain_input("issuer"), link_fic.plain_input("subject")) == GITHUB_MAIN
+    assert link_fic.plain_input("audiences") == ["api://AzureADTokenExchange"]
+    assert link_fic.plain_input("applicationId") == federated_example.by_name("platform-delivery-app").id
+    link = federated_example.by_name("platform-delivery-pal")
+    assert link.plain_input("credential_type") == "federated" and "client_secret" not in link.inputs
+    assert (link.plain_input("trusted_issuer"), link.plain_input("trusted_subject")) == GITHUB_MAIN
+    assert link.additional_secret_outputs == []
+    assert "platform-delivery-link-fic" in {short(u) for u in link.dependencies}
+
+
+def test_nothing_secret_is_declared_or_exported_for_a_federated_principal(federated_example: Evaluation) -> None:
+    federated = {"platform-delivery", "workload-delivery", "customer-automation"}
+    for resource in federated_example.resources:
+        if short(resource.parent) in federated or resource.name in federated:
+            assert not any(resource.input_is_secret(key) for key in resource.inputs), resource.name
+    assert set(federated_example.outputs["linkCredentials"]) == {"reporting"}
+    entries = {p["name"]: p for p in federated_example.outputs["attribution"]["principals"]}
+    assert {name: e["linkCredential"] for name, e in entries.items()} == {
+        "platform-delivery": "federated",
+        "workload-delivery": "federated",
+        "customer-automation": "federated",
+        "reporting": "password",
+    }
+    assert entries["platform-delivery"]["credentialEndDate"] is None
+
+
+def test_an_existing_principal_declares_no_application_and_keeps_its_link(federated_example: Evaluation) -> None:
+    own = [r for r in federated_example.resources if short(r.parent) == "customer-automation"]
+    assert sorted(r.type.split(":")[-1] for r in own) == [
+        "ApplicationFederatedIdentityCredential",
+        "PartnerAdminLink",
+        "RoleAssignment",
+    ]
+    role = next(r for r in own if r.type.endswith("RoleAssignment"))
+    assert role.plain_input("principalId") == "44444444-4444-4444-8444-444444444444"
+    link = next(r for r in own if r.type == PAL)
+    assert link.plain_input("client_id") == "33333333-3333-4333-8333-333333333333"
+    fic = next(r for r in own if r.type.endswith("ApplicationFederatedIdentityCredential"))
+    assert fic.plain_input("applicationId").startswith("/applications/")  # looked up by client ID
+
+
+def test_an_existing_principal_with_a_password_link_takes_the_secret_from_config() -> None:
+    from conftest import config_with
+
+    entry = {
+        "name": "customer-sp",
+        "existingApplication": {"clientId": "33333333-3333-4333-8333-333333333333"},
+        "roles": [{"role": "Contributor", "scope": SUB}],
+    }
+    config = config_with([entry], linkSecrets={"customer-sp": "s3cret-value-from-config"})
+    evaluation = evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), config)
+    link = evaluation.by_name("customer-sp-pal")
+    assert link.input_is_secret("client_secret") and link.plain_input("client_secret") == "s3cret-value-from-config"
+    assert "credential_type" not in link.inputs
+    assert not [r for r in evaluation.resources if r.type.endswith(("Application", "ServicePrincipal", "ApplicationPassword"))]
+    role = evaluation.by_name(next(r.name for r in evaluation.resources if r.type.endswith("RoleAssignment")))
+    assert role.plain_input("principalId")  # looked up by client ID (azuread.get_service_principal)
+    assert "linkCredentials" in evaluation.secret_outputs
+
+
+def test_preview_says_when_a_federated_link_has_no_token_source(federated_example: Evaluation) -> None:
+    warnings = [w for w in federated_example.warnings if "no pipeline token was found" in w]
+    assert len(warnings) == 3 and all("repo:contoso-partner/landing-zone:ref:refs/heads/main" in w for w in warnings)
+
+
+def test_no_warning_when_the_pipeline_token_is_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", "https://127.0.0.1:1/token?x=1")
+    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token")
+    evaluation = evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml"))
+    assert not [w for w in evaluation.warnings if "no pipeline token" in w]
+
+
+def test_federated_component_from_python() -> None:
+    from partner_attribution.args import LinkFederationArgs
+
+    def program() -> None:
+        DeliveryPrincipal(
+            "ops",
+            DeliveryPrincipalArgs(
+                partner_id="1234567",
+                role_assignments=[RoleAssignmentArgs("Contributor", SUB)],
+                link_credential="federated",
+                link_federation=LinkFederationArgs.github_actions(
+                    "contoso/infra", environment="prod", owner_id=1, repository_id=2
+                ),
+            ),
+        )
+
+    evaluation = evaluate(program)
+    fic = evaluation.by_name("ops-link-fic")
+    assert fic.plain_input("subject") == "repo:contoso@1/infra@2:environment:prod"
+    assert sorted(r.name for r in evaluation.resources) == [
+        "ops",
+        "ops-app",
+        "ops-link-fic",
+        "ops-pal",
+        "ops-role-977b8712",
+        "ops-sp",
+    ]

@@ -24,7 +24,18 @@ def problems_of(config: dict[str, str]) -> list[str]:
 
 def test_example_stack_is_valid() -> None:
     config = load_stack_config(read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml"))
-    assert [p.name for p in config.principals] == ["platform-delivery", "workload-delivery", "reporting"]
+    assert [(p.name, p.link_credential, p.existing is not None) for p in config.principals] == [
+        ("platform-delivery", "federated", False),
+        ("workload-delivery", "federated", False),
+        ("customer-automation", "federated", True),
+        ("reporting", "password", False),
+    ]
+    trust = config.principals[0].link_trust
+    assert trust is not None and (trust.issuer, trust.subject, trust.audience) == (
+        "https://token.actions.githubusercontent.com",
+        "repo:contoso-partner/landing-zone:ref:refs/heads/main",
+        "api://AzureADTokenExchange",
+    )
     kinds = {a.scope.split("/")[1] for p in config.principals for a in p.roles}  # type: ignore[union-attr]
     assert kinds == {"providers", "subscriptions"}
 
@@ -43,8 +54,8 @@ RULES = [
     pytest.param(
         config_with([{"name": "delivery", "roles": [{"role": "Contributor"}]}]),
         [
-            "principals[0].credential: required; give {rotatedOn: YYYY-MM-DD, lifetimeDays: 180}",
             "principals[0].roles[0].scope: required; give an Azure resource ID",
+            "principals[0].credential.rotatedOn: required for the password link credential; give YYYY-MM-DD, e.g. today's date",
         ],
         id="missing required keys",
     ),

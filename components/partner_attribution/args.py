@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 
 GITHUB_ACTIONS_AUDIENCE = "api://AzureADTokenExchange"
+GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
+AZURE_DEVOPS_ISSUER = "https://vstoken.dev.azure.com/{organization_id}"
+LinkCredential = Literal["password", "federated"]
+"""How a principal's PAL link signs in as the principal: ``password`` (an ``ApplicationPassword`` the stack
+creates, kept as a Pulumi secret) or ``federated`` (the pipeline's OIDC token; no secret anywhere)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,72 @@ class FederatedCredentialArgs:
 
 
 @dataclass(frozen=True)
+class LinkFederationArgs:
+    """Whose OIDC token the delivery principals trust for their PAL link (``link_credential="federated"``):
+    the pipeline that runs ``pulumi up`` and the scheduled drift preview. One issuer and subject for the stack;
+    build it with :meth:`github_actions` or :meth:`azure_devops`, or give both explicitly."""
+
+    issuer: str
+    """Token issuer, e.g. ``https://token.actions.githubusercontent.com``."""
+    subject: str
+    """Subject claim the pipeline presents, matched exactly (case-sensitive)."""
+    audience: str | None = None
+    """Audience of the token; default: the token-exchange audience of the stack's cloud
+    (``api://AzureADTokenExchange`` in the public cloud)."""
+
+    @classmethod
+    def github_actions(
+        cls,
+        repository: str,
+        *,
+        branch: str | None = None,
+        environment: str | None = None,
+        owner_id: int | None = None,
+        repository_id: int | None = None,
+    ) -> LinkFederationArgs:
+        """Trust a GitHub Actions workflow of ``owner/repo`` on ``branch`` (a scheduled workflow runs on the
+        default branch) or in ``environment`` (which wins when the job names one). Repositories created after
+        2026-07-15 present immutable subjects ``repo:owner@ID/repo@ID:…``: give ``owner_id`` and
+        ``repository_id`` for those (``../shared/reference/federation/FACTS.md`` §6)."""
+        if (branch is None) == (environment is None):
+            raise ValueError("give exactly one of branch or environment")
+        owner, _, name = repository.partition("/")
+        if owner_id is not None and repository_id is not None:
+            repository = f"{owner}@{owner_id}/{name}@{repository_id}"
+        elif (owner_id is None) != (repository_id is None):
+            raise ValueError("give both owner_id and repository_id for an immutable subject, or neither")
+        context = f"environment:{environment}" if environment is not None else f"ref:refs/heads/{branch}"
+        return cls(GITHUB_ACTIONS_ISSUER, f"repo:{repository}:{context}")
+
+    @classmethod
+    def azure_devops(cls, organization_id: str, organization: str, project: str, service_connection: str) -> LinkFederationArgs:
+        """Trust an Azure DevOps service connection through the Azure DevOps issuer
+        (``https://vstoken.dev.azure.com/<organization ID>``, subject ``sc://<org>/<project>/<connection>``). That
+        issuer retires on 2027-07-01 for public-cloud service connections of single-tenant apps; with the Entra
+        issuer that replaces it, copy the issuer and subject from the service connection and give them
+        explicitly (FACTS.md §7)."""
+        return cls(
+            AZURE_DEVOPS_ISSUER.format(organization_id=organization_id), f"sc://{organization}/{project}/{service_connection}"
+        )
+
+
+@dataclass(frozen=True)
+class ExistingApplicationArgs:
+    """A delivery principal that already exists (a customer's admin created it, or another library does):
+    the stack declares no application or service principal for it, only its role assignments, the federated
+    credential its link trusts (when ``add_link_federated_credential``) and its PAL link. Nothing of the
+    existing application is deleted by ``pulumi destroy``, and its link is left in place."""
+
+    client_id: str
+    """Application (client) ID."""
+    object_id: str | None = None
+    """Object ID of its service principal; looked up by client ID when not given."""
+    add_link_federated_credential: bool = True
+    """Add the link's federated credential to the application (needs the right to update it); false when the
+    customer's admin adds it by hand."""
+
+
+@dataclass(frozen=True)
 class DeliveryPrincipalArgs:
     """Arguments of :class:`partner_attribution.DeliveryPrincipal`."""
 
@@ -60,9 +132,10 @@ class DeliveryPrincipalArgs:
     """Microsoft Associated Partner ID (the numeric PartnerID of the partner location) to link to."""
     role_assignments: Sequence[RoleAssignmentArgs]
     """Azure roles to assign; at least one PAL-eligible role is needed for partner credit."""
-    credential_rotated_on: str
-    """Date (YYYY-MM-DD) the link credential was last rotated. Changing it creates a new
-    password and nothing else; the password is valid ``credential_lifetime_days`` from this date."""
+    credential_rotated_on: str | None = None
+    """Date (YYYY-MM-DD, not in the future) the link password was last rotated (``link_credential="password"``,
+    required then). Changing it creates a new password and nothing else; the password is valid
+    ``credential_lifetime_days`` from this date."""
     credential_lifetime_days: int = 180
     """Validity of the password, from ``credential_rotated_on`` (1 to 730 days)."""
     display_name: str | None = None
@@ -82,3 +155,12 @@ class DeliveryPrincipalArgs:
     """Warn at every preview when the password expires within this many days."""
     extra_link_options: dict[str, str] = field(default_factory=dict)
     """Endpoint overrides for the PAL link (``authority_host``, ``arm_endpoint``): private clouds and tests."""
+    link_credential: LinkCredential = "password"
+    """How the PAL link signs in as the principal: ``password`` or ``federated`` (see :data:`LinkCredential`)."""
+    link_federation: LinkFederationArgs | None = None
+    """Required with ``link_credential="federated"``: the pipeline token the principal trusts."""
+    existing_application: ExistingApplicationArgs | None = None
+    """Link a principal that already exists instead of creating one."""
+    link_client_secret: pulumi.Input[str] | None = None
+    """An existing principal's password for its link (``link_credential="password"``), e.g. from
+    ``pulumi config set --secret``; kept a Pulumi secret."""

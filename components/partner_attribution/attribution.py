@@ -11,14 +11,15 @@ Schema (version 1; documents written by 0.1.0 have no ``version`` and the same f
     {"version": 1, "partnerId": "1234567",
      "nonAzureWorkloads": [{"name": ..., "product": "microsoft365", "notes": ...}],
      "principals": [{"name", "displayName", "clientId", "objectId", "tenantId", "partnerId",
-                     "linkState", "configuredPartnerId", "palEligible", "credentialEndDate",
+                     "linkState", "configuredPartnerId", "palEligible", "credentialEndDate", "linkCredential",
                      "roles": [{"role", "roleDefinitionId", "scope", "palEligible", "palListing"}]}]}
 
 ``partnerId`` of a principal is the live one (after a refresh: what Microsoft reports);
 ``configuredPartnerId`` is the one the stack asks for.
 
-The **link credentials** (``linkCredentials``, always a Pulumi secret) map each principal's name to
-``{"tenantId", "clientId", "clientSecret"}``: what ``verify`` signs in with.
+The **link credentials** (``linkCredentials``, always a Pulumi secret) map the name of each principal whose link
+signs in with a password to ``{"tenantId", "clientId", "clientSecret"}``: what ``verify`` signs in with. A
+federated principal has no entry: there is no secret; ``verify`` signs it in with the pipeline's token.
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ class RoleEntry:
         )
 
 
+def _link_credential(value: str, where: str) -> str:
+    if value not in ("password", "federated"):
+        raise AttributionFormatError(f"{where}.linkCredential: expected 'password' or 'federated', got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class PrincipalEntry:
     name: str
@@ -97,8 +104,11 @@ class PrincipalEntry:
     link_state: str
     configured_partner_id: str
     pal_eligible: bool
-    credential_end_date: str
+    credential_end_date: str | None
+    """When the link password expires; None when the stack created no password (federated or existing)."""
     roles: tuple[RoleEntry, ...]
+    link_credential: str = "password"
+    """How the link signs in as the principal: ``password`` or ``federated`` (absent before 0.2: ``password``)."""
 
     @property
     def linked(self) -> bool:
@@ -117,6 +127,7 @@ class PrincipalEntry:
             "configuredPartnerId": self.configured_partner_id,
             "palEligible": self.pal_eligible,
             "credentialEndDate": self.credential_end_date,
+            "linkCredential": self.link_credential,
             "roles": [r.to_json() for r in self.roles],
         }
 
@@ -136,8 +147,9 @@ class PrincipalEntry:
             link_state=_get(obj, "linkState", str, where, ""),
             configured_partner_id=str(_get(obj, "configuredPartnerId", (str, int), where, partner_id)),
             pal_eligible=_get(obj, "palEligible", bool, where, False),
-            credential_end_date=_get(obj, "credentialEndDate", str, where, ""),
+            credential_end_date=_get(obj, "credentialEndDate", str, where, None),
             roles=tuple(RoleEntry.from_json(r, f"{where}.roles[{i}]") for i, r in enumerate(roles)),
+            link_credential=_link_credential(_get(obj, "linkCredential", str, where, "password"), where),
         )
 
 
@@ -225,6 +237,7 @@ def principal_entry(component: DeliveryPrincipal, live: Sequence[Any], scopes: S
         configured_partner_id=spec.partner_id,
         pal_eligible=spec.pal_eligible,
         credential_end_date=spec.credential_end_date,
+        link_credential=spec.link_credential,
         roles=tuple(
             RoleEntry(
                 role=r.role.name,
@@ -271,8 +284,9 @@ def link_credentials_output(components: Mapping[str, DeliveryPrincipal]) -> pulu
     """The ``linkCredentials`` stack output, a Pulumi secret."""
     import pulumi
 
-    names = list(components)
-    values = pulumi.Output.all(*[o for c in components.values() for o in (c.tenant_id, c.client_id, c.client_secret)])
+    with_secret = {name: c for name, c in components.items() if c.client_secret is not None}
+    names = list(with_secret)
+    values = pulumi.Output.all(*[o for c in with_secret.values() for o in (c.tenant_id, c.client_id, c.client_secret)])
     width = len(LINK_CREDENTIAL_FIELDS)
     return pulumi.Output.secret(
         values.apply(

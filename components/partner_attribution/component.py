@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
+from typing import cast
 
 import pulumi
 import pulumi_azuread as azuread
@@ -24,10 +26,11 @@ from pulumi_azure_native import authorization
 
 from .args import DeliveryPrincipalArgs
 from .azure_ids import role_assignment_name
-from .naming import COMPONENT_TYPE
-from .partner_link import PartnerAdminLink, PartnerAdminLinkArgs
+from .naming import COMPONENT_TYPE, LINK_FEDERATED_CREDENTIAL_DISPLAY_NAME
+from .pal.federation import find_token_source, no_token_source_message
+from .partner_link import CLIENT_SECRET, FEDERATED, PartnerAdminLink, PartnerAdminLinkArgs
 from .problems import Problem
-from .spec import PrincipalSpec, RoleSpec, resolve_principal
+from .spec import LinkTrust, PrincipalSpec, RoleSpec, resolve_principal
 
 
 def today() -> dt.date:
@@ -60,10 +63,10 @@ class DeliveryPrincipal(pulumi.ComponentResource):
     object_id: pulumi.Output[str]
     """Object ID of the service principal: the identity that roles and the PAL link attach to."""
     tenant_id: pulumi.Output[str]
-    client_secret: pulumi.Output[str]
-    """The link credential's value, a Pulumi secret."""
-    credential_end_date: pulumi.Output[str]
-    """When the link credential expires (RFC 3339)."""
+    client_secret: pulumi.Output[str] | None
+    """The link password, a Pulumi secret; None for a federated link (no secret exists)."""
+    credential_end_date: pulumi.Output[str | None]
+    """When the link password expires (RFC 3339); None when the stack creates no password."""
     role_assignment_ids: pulumi.Output[dict[str, str]]
     """Azure resource ID of each role assignment, by assignment key."""
     partner_id: pulumi.Output[str]
@@ -96,24 +99,35 @@ class DeliveryPrincipal(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.spec = spec
         child = pulumi.ResourceOptions(parent=self)
-        owners = list(spec.owners) or None
 
-        application = azuread.Application(spec.application_name, display_name=spec.display_name, owners=owners, opts=child)
-        principal = azuread.ServicePrincipal(
-            spec.service_principal_name, client_id=application.client_id, owners=owners, opts=child
-        )
-        password = azuread.ApplicationPassword(
-            spec.password_name,
-            application_id=application.id,
-            display_name="partner-attribution PAL link",
-            end_date=spec.credential_end_date,
-            rotate_when_changed={"rotatedOn": spec.credential_rotated_on},
-            opts=child,
-        )
+        identity = self._identity(spec, child)
+        password: azuread.ApplicationPassword | None = None
+        if spec.declares_password:
+            password = azuread.ApplicationPassword(
+                spec.password_name,
+                application_id=identity.application_id,
+                display_name="partner-attribution PAL link",
+                end_date=spec.credential_end_date,
+                rotate_when_changed={"rotatedOn": cast(str, spec.credential_rotated_on)},
+                opts=child,
+            )
+        link_credential: azuread.ApplicationFederatedIdentityCredential | None = None
+        if spec.declares_link_federated_credential:
+            trust = cast(LinkTrust, spec.link_trust)
+            link_credential = azuread.ApplicationFederatedIdentityCredential(
+                spec.link_federated_credential_name,
+                application_id=identity.application_id,
+                display_name=LINK_FEDERATED_CREDENTIAL_DISPLAY_NAME,
+                issuer=trust.issuer,
+                subject=trust.subject,
+                audiences=[trust.audience],
+                description="partner-attribution: the PAL link signs in as this principal with the pipeline's token",
+                opts=child,
+            )
         for fic in spec.federated_credentials:
             azuread.ApplicationFederatedIdentityCredential(
                 fic.resource_name,
-                application_id=application.id,
+                application_id=identity.application_id,
                 display_name=fic.name,
                 issuer=fic.issuer,
                 subject=fic.subject,
@@ -126,37 +140,52 @@ class DeliveryPrincipal(pulumi.ComponentResource):
         for role in spec.roles:
             assignments[role.key] = authorization.RoleAssignment(
                 role.resource_name,
-                principal_id=principal.object_id,
+                principal_id=identity.object_id,
                 principal_type="ServicePrincipal",  # the SDK default "User" fails for new SPs (PrincipalNotFound)
                 role_definition_id=role.definition_id,
                 scope=role.scope,
-                role_assignment_name=_assignment_name(role, principal.object_id),
+                role_assignment_name=_assignment_name(role, identity.object_id),
                 description=role.description,
                 condition=role.condition,
                 condition_version=role.condition_version,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=identity.depends_on),
             )
 
         self._warn(spec)
+        secret = password.value if password is not None else spec.link_client_secret
+        link_trust = spec.link_trust
         link = PartnerAdminLink(
             spec.partner_link_name,
             PartnerAdminLinkArgs(
                 partner_id=spec.partner_id,
-                tenant_id=principal.application_tenant_id,
-                client_id=application.client_id,
-                client_secret=password.value,
+                tenant_id=identity.tenant_id,
+                client_id=identity.client_id,
+                client_secret=None if spec.federated else secret,
                 cloud=spec.cloud,
                 overwrite_existing=spec.overwrite_existing_link,
                 timeout_seconds=spec.link_timeout_seconds,
+                credential_type=FEDERATED if spec.federated else CLIENT_SECRET,
+                token_audience=link_trust.audience if link_trust else None,
+                trusted_issuer=link_trust.issuer if link_trust else None,
+                trusted_subject=link_trust.subject if link_trust else None,
                 **spec.extra_link_options,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[principal, password, *assignments.values()]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[
+                    *identity.depends_on,
+                    *(r for r in (password, link_credential) if r is not None),
+                    *assignments.values(),
+                ],
+                # A principal that exists outside the stack keeps its link when the stack is destroyed.
+                retain_on_delete=spec.existing is not None,
+            ),
         )
 
-        self.client_id = application.client_id
-        self.object_id = principal.object_id
-        self.tenant_id = principal.application_tenant_id
-        self.client_secret = pulumi.Output.secret(password.value)
+        self.client_id = identity.client_id
+        self.object_id = identity.object_id
+        self.tenant_id = identity.tenant_id
+        self.client_secret = pulumi.Output.secret(secret) if secret is not None and not spec.federated else None
         self.credential_end_date = pulumi.Output.from_input(spec.credential_end_date)
         self.role_assignment_ids = pulumi.Output.all(**{k: a.id for k, a in assignments.items()})
         self.partner_id = link.partner_id
@@ -167,7 +196,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
                 "client_id": self.client_id,
                 "object_id": self.object_id,
                 "tenant_id": self.tenant_id,
-                "client_secret": self.client_secret,
+                **({"client_secret": self.client_secret} if self.client_secret is not None else {}),
                 "credential_end_date": self.credential_end_date,
                 "role_assignment_ids": self.role_assignment_ids,
                 "partner_id": self.partner_id,
@@ -176,8 +205,37 @@ class DeliveryPrincipal(pulumi.ComponentResource):
             }
         )
 
+    @staticmethod
+    def _identity(spec: PrincipalSpec, child: pulumi.ResourceOptions) -> _Identity:
+        """The application and service principal: declared, or looked up for one that exists already."""
+        if spec.existing is None:
+            owners = list(spec.owners) or None
+            application = azuread.Application(spec.application_name, display_name=spec.display_name, owners=owners, opts=child)
+            principal = azuread.ServicePrincipal(
+                spec.service_principal_name, client_id=application.client_id, owners=owners, opts=child
+            )
+            return _Identity(
+                application.client_id, application.id, principal.object_id, principal.application_tenant_id, [principal]
+            )
+        existing = spec.existing
+        client_id = pulumi.Output.from_input(existing.client_id)
+        if existing.object_id is not None:
+            object_id: pulumi.Output[str] = pulumi.Output.from_input(existing.object_id)
+        else:
+            object_id = azuread.get_service_principal_output(client_id=existing.client_id).object_id
+        application_id: pulumi.Output[str] = (
+            azuread.get_application_output(client_id=existing.client_id).id
+            if spec.declares_link_federated_credential or spec.federated_credentials
+            else pulumi.Output.from_input("")
+        )
+        tenant_id = azuread.get_client_config_output().tenant_id
+        return _Identity(client_id, application_id, object_id, tenant_id, [])
+
     def _warn(self, spec: PrincipalSpec) -> None:
-        """Preview warnings: no PAL-eligible role, a link credential near or past its end."""
+        """Preview warnings: no PAL-eligible role, a link password near or past its end, a federated link with no
+        pipeline token where the preview runs, and the spec's advice."""
+        for advice in spec.advice:
+            pulumi.log.warn(advice, resource=self)
         if not spec.pal_eligible:
             pulumi.log.warn(
                 f"DeliveryPrincipal {spec.name!r}: none of its roles ({', '.join(r.role.name for r in spec.roles)}) "
@@ -185,7 +243,13 @@ class DeliveryPrincipal(pulumi.ComponentResource):
                 "(see docs/roles.md) or set requireEligibleRole to make this an error",
                 resource=self,
             )
+        if spec.federated and pulumi.runtime.is_dry_run() and find_token_source() is None:
+            trust = cast(LinkTrust, spec.link_trust)
+            message = no_token_source_message(f"DeliveryPrincipal {spec.name!r}", trust.issuer, trust.subject)
+            pulumi.log.warn(f"{message} Here, pulumi up would stop at the link.", resource=self)
         end_date = spec.credential_end_date
+        if end_date is None:
+            return
         days_left = (dt.date.fromisoformat(end_date[:10]) - today()).days
         if days_left <= spec.credential_expiry_warning_days:
             state = "expired" if days_left < 0 else f"expires in {days_left} days"
@@ -194,3 +258,13 @@ class DeliveryPrincipal(pulumi.ComponentResource):
                 "credential.rotatedOn to today's date and running pulumi up",
                 resource=self,
             )
+
+
+@dataclass(frozen=True)
+class _Identity:
+    client_id: pulumi.Output[str]
+    application_id: pulumi.Output[str]
+    """``/applications/<object ID>``: what federated credentials and passwords attach to."""
+    object_id: pulumi.Output[str]
+    tenant_id: pulumi.Output[str]
+    depends_on: list[pulumi.Resource]

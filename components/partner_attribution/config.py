@@ -12,16 +12,24 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from .args import GITHUB_ACTIONS_AUDIENCE, DeliveryPrincipalArgs, FederatedCredentialArgs, RoleAssignmentArgs
+from .args import (
+    GITHUB_ACTIONS_AUDIENCE,
+    DeliveryPrincipalArgs,
+    ExistingApplicationArgs,
+    FederatedCredentialArgs,
+    LinkFederationArgs,
+    RoleAssignmentArgs,
+)
 from .attribution import WorkloadEntry
 from .spec import PrincipalSpec, resolve_principal
-from .validators import check_cloud, check_expiry_warning_days, check_link_timeout, check_partner_id
+from .validators import check_cloud, check_expiry_warning_days, check_link_credential, check_link_timeout, check_partner_id
 from .workloads import PRODUCTS
 
 NAMESPACE = "partner-attribution"
@@ -40,8 +48,22 @@ CONFIG_KEYS = {
     "overwrite_existing_link": "overwriteExistingLink",
     "link_timeout_seconds": "linkTimeoutSeconds",
     "credential_expiry_warning_days": "credentialExpiryWarningDays",
+    "link_credential": "linkCredential",
+    "link_federation": "linkFederation",
+    "existing_application": "existingApplication",
+    "client_id": "clientId",
+    "object_id": "objectId",
+    "link_client_secret": "linkSecrets",
 }
-INHERITED = {"partner_id", "cloud", "link_timeout_seconds", "credential_expiry_warning_days", "require_eligible_role"}
+INHERITED = {
+    "partner_id",
+    "cloud",
+    "link_timeout_seconds",
+    "credential_expiry_warning_days",
+    "require_eligible_role",
+    "link_credential",
+    "link_federation",
+}
 """Principal arguments set from stack-wide keys: their problems are reported once, at the stack-wide key."""
 
 
@@ -60,13 +82,18 @@ _TOP_LEVEL: dict[str, _Field] = {
     "linkTimeoutSeconds": _Field(int, describe="a whole number of seconds"),
     "credentialExpiryWarningDays": _Field(int, describe="a whole number of days"),
     "nonAzureWorkloads": _Field(list, describe="a list of {name, product}"),
+    "linkCredential": _Field(str, describe="password or federated"),
+    "linkFederation": _Field(dict, describe="{github: {...}}, {azureDevOps: {...}} or {issuer, subject}"),
+    "linkSecrets": _Field(dict, describe="a mapping of principal name to its link password (pulumi config set --secret)"),
 }
 _PRINCIPAL: dict[str, _Field] = {
     "name": _Field(str, True, "a lower-case name such as 'platform-delivery'"),
     "displayName": _Field(str, describe="a string"),
     "partnerId": _Field(str, describe="the numeric Associated Partner ID"),
     "roles": _Field(list, True, "a list of {role, scope}"),
-    "credential": _Field(dict, True, "{rotatedOn: YYYY-MM-DD, lifetimeDays: 180}"),
+    "credential": _Field(dict, describe="{rotatedOn: YYYY-MM-DD, lifetimeDays: 180}"),
+    "linkCredential": _Field(str, describe="password or federated"),
+    "existingApplication": _Field(dict, describe="{clientId, objectId?, addLinkFederatedCredential?}"),
     "federatedCredentials": _Field(list, describe="a list of {name, issuer, subject}"),
     "owners": _Field(list, describe="a list of object IDs"),
     "overwriteExistingLink": _Field(bool, describe="true or false"),
@@ -84,6 +111,34 @@ _CREDENTIAL: dict[str, _Field] = {
     "rotatedOn": _Field(str, True, "a date, YYYY-MM-DD"),
     "lifetimeDays": _Field(int, describe="1 to 730"),
 }
+_EXISTING: dict[str, _Field] = {
+    "clientId": _Field(str, True, "the application (client) ID"),
+    "objectId": _Field(str, describe="the service principal's object ID"),
+    "addLinkFederatedCredential": _Field(bool, describe="true or false"),
+}
+_FEDERATION: dict[str, _Field] = {
+    "github": _Field(dict, describe="{repository: owner/repo, branch: main} or {repository, environment}"),
+    "azureDevOps": _Field(dict, describe="{organizationId, organization, project, serviceConnection}"),
+    "issuer": _Field(str, describe="the token issuer (https://...)"),
+    "subject": _Field(str, describe="the subject claim the pipeline presents"),
+    "audience": _Field(str, describe="the token audience"),
+}
+_GITHUB: dict[str, _Field] = {
+    "repository": _Field(str, True, "owner/repo"),
+    "branch": _Field(str, describe="the branch the workflows run on, e.g. main"),
+    "environment": _Field(str, describe="the GitHub environment the jobs name"),
+    "ownerId": _Field(int, describe="the numeric owner ID (immutable subjects)"),
+    "repositoryId": _Field(int, describe="the numeric repository ID (immutable subjects)"),
+}
+_AZURE_DEVOPS: dict[str, _Field] = {
+    "organizationId": _Field(str, True, "the organization's GUID"),
+    "organization": _Field(str, True, "the organization name"),
+    "project": _Field(str, True, "the project name"),
+    "serviceConnection": _Field(str, True, "the service connection name"),
+}
+_GO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$")
+"""How the Pulumi CLI hands a program an unquoted YAML date (Go's time.String(), yaml.v3): read as that date."""
+
 _WORKLOAD: dict[str, _Field] = {
     "name": _Field(str, True, "what the customer calls the workload"),
     "product": _Field(str, True, "one of " + ", ".join(sorted(PRODUCTS))),
@@ -192,7 +247,11 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
     timeout = top.get("linkTimeoutSeconds", 600)
     warning_days = top.get("credentialExpiryWarningDays", 30)
     require_eligible = top.get("requireEligibleRole", False)
+    link_credential = top.get("linkCredential", "password")
+    federation = _link_federation(top["linkFederation"], problems) if "linkFederation" in top else None
+    link_secrets = _link_secrets(top.get("linkSecrets", {}), problems)
     for key, value, check in (
+        ("linkCredential", link_credential, check_link_credential),
         ("partnerId", partner_id, check_partner_id),
         ("cloud", cloud, check_cloud),
         ("linkTimeoutSeconds", timeout, check_link_timeout),
@@ -229,11 +288,17 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
         for i, owner in enumerate(owners):
             if not isinstance(owner, str):
                 problems.append(f"{here}.owners[{i}]: expected an object ID string, got {owner!r}")
+        existing = (
+            _check_mapping(entry["existingApplication"], _EXISTING, f"{here}.existingApplication", problems)
+            if "existingApplication" in entry
+            else None
+        )
         complete_roles = [r for r in roles if r is not None and "role" in r and "scope" in r]
-        if name is None or "roles" not in entry or credential is None or "rotatedOn" not in credential:
+        if name is None or ("credential" in entry and (credential is None or "rotatedOn" not in credential)):
             continue  # structural problems already reported; the rules on values need a complete entry
-        if len(complete_roles) != len(roles):
+        if "existingApplication" in entry and (existing is None or "clientId" not in existing):
             continue
+        roles_complete = "roles" in entry and len(complete_roles) == len(roles)
         args = DeliveryPrincipalArgs(
             partner_id=entry.get("partnerId", partner_id),
             display_name=entry.get("displayName"),
@@ -249,8 +314,8 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
                 )
                 for r in complete_roles
             ],
-            credential_rotated_on=credential["rotatedOn"],
-            credential_lifetime_days=credential.get("lifetimeDays", 180),
+            credential_rotated_on=_date(credential["rotatedOn"]) if credential is not None else None,
+            credential_lifetime_days=credential.get("lifetimeDays", 180) if credential is not None else 180,
             federated_credentials=[
                 FederatedCredentialArgs(
                     name=f["name"],
@@ -268,14 +333,32 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
             cloud=cloud,
             link_timeout_seconds=timeout,
             credential_expiry_warning_days=warning_days,
+            link_credential=entry.get("linkCredential", link_credential),
+            link_federation=federation,
+            existing_application=(
+                ExistingApplicationArgs(
+                    client_id=existing["clientId"],
+                    object_id=existing.get("objectId"),
+                    add_link_federated_credential=existing.get("addLinkFederatedCredential", True),
+                )
+                if existing is not None
+                else None
+            ),
+            link_client_secret=pulumi.Output.secret(link_secrets[name]) if name in link_secrets else None,
         )
+        if name in link_secrets and existing is None:
+            problems.append(
+                f"linkSecrets.{name}: only for a principal with existingApplication; the stack creates this one's password"
+            )
         spec, principal_problems = resolve_principal(name, args)
         for problem in principal_problems:
             field = str(problem.path[0]) if problem.path else ""
             if field in INHERITED and CONFIG_KEYS.get(field, field) not in entry:
-                continue  # a stack-wide value: reported once, at its own key
+                continue
+            if field == "role_assignments" and not roles_complete:
+                continue  # the roles' shape problems are reported already  # a stack-wide value: reported once, at its own key
             problems.append(problem.under("principals", index).render(CONFIG_KEYS))
-        if spec is not None:
+        if spec is not None and roles_complete:
             principals.append(spec)
 
     workloads: list[WorkloadEntry] = []
@@ -300,6 +383,66 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
         cloud=cloud,
         non_azure_workloads=tuple(workloads),
     )
+
+
+def _date(value: str) -> str:
+    """A date as written: the engine hands an unquoted YAML date over as ``YYYY-MM-DD 00:00:00 +0000 UTC``."""
+    match = _GO_DATE.match(value)
+    return match.group(1) if match else value
+
+
+def _link_federation(raw: Any, problems: list[str]) -> LinkFederationArgs | None:
+    """``linkFederation``: exactly one of ``github``, ``azureDevOps`` or an explicit ``issuer`` and ``subject``."""
+    entry = _check_mapping(raw, _FEDERATION, "linkFederation", problems)
+    if entry is None:
+        return None
+    forms = [form for form in ("github", "azureDevOps", "issuer") if form in entry]
+    if len(forms) != 1 or ("issuer" in entry) != ("subject" in entry):
+        problems.append("linkFederation: give exactly one of github: {...}, azureDevOps: {...}, or issuer and subject")
+        return None
+    audience = entry.get("audience")
+    if "github" in entry:
+        github = _check_mapping(entry["github"], _GITHUB, "linkFederation.github", problems)
+        if github is None or "repository" not in github:
+            return None
+        if github["repository"].count("/") != 1:
+            problems.append(f"linkFederation.github.repository: {github['repository']!r}: use owner/repo")
+            return None
+        try:
+            trust = LinkFederationArgs.github_actions(
+                github["repository"],
+                branch=github.get("branch"),
+                environment=github.get("environment"),
+                owner_id=github.get("ownerId"),
+                repository_id=github.get("repositoryId"),
+            )
+        except ValueError as exc:
+            problems.append(f"linkFederation.github: {exc}")
+            return None
+        return LinkFederationArgs(trust.issuer, trust.subject, audience)
+    if "azureDevOps" in entry:
+        ado = _check_mapping(entry["azureDevOps"], _AZURE_DEVOPS, "linkFederation.azureDevOps", problems)
+        if ado is None or not {"organizationId", "organization", "project", "serviceConnection"} <= ado.keys():
+            return None
+        trust = LinkFederationArgs.azure_devops(
+            ado["organizationId"], ado["organization"], ado["project"], ado["serviceConnection"]
+        )
+        return LinkFederationArgs(trust.issuer, trust.subject, audience)
+    return LinkFederationArgs(entry["issuer"], entry["subject"], audience)
+
+
+def _link_secrets(raw: Any, problems: list[str]) -> dict[str, str]:
+    """``linkSecrets``: principal name → password. Values are secrets: no message ever shows one."""
+    if not isinstance(raw, dict):
+        problems.append("linkSecrets: expected a mapping of principal name to its link password")
+        return {}
+    secrets: dict[str, str] = {}
+    for name, value in raw.items():
+        if not isinstance(value, str) or not value:
+            problems.append(f"linkSecrets.{name}: expected the password as a string (set it with pulumi config set --secret)")
+        else:
+            secrets[str(name)] = value
+    return secrets
 
 
 def read_pulumi_config() -> dict[str, str]:

@@ -39,6 +39,15 @@ def federated_credential(principal: str, credential: str) -> str:
     return f"{principal}-fic-{credential}"
 
 
+def link_federated_credential(principal: str) -> str:
+    """The federated credential a ``federated`` PAL link signs in through: ``<principal>-link-fic``."""
+    return f"{principal}-link-fic"
+
+
+LINK_FEDERATED_CREDENTIAL_DISPLAY_NAME = "partner-attribution-pal-link"
+"""The link credential's name in Entra (immutable there: FACTS.md §2)."""
+
+
 def role_assignment(principal: str, key: str) -> str:
     """A role assignment: ``<principal>-role-<key>``."""
     return f"{principal}-role-{key}"

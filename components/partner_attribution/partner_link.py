@@ -1,10 +1,17 @@
 """The Partner Admin Link as a Pulumi resource: a dynamic provider that links each principal *as itself*.
 
-Inputs: ``partner_id``, ``tenant_id``, ``client_id``, ``client_secret`` (always secret), ``cloud``,
-``authority_host``, ``arm_endpoint``, ``overwrite_existing``, ``timeout_seconds``.
-Outputs: ``partner_id``, ``partner_name``, ``tenant_id``, ``client_id``, ``object_id``, ``state``.
+Inputs: ``partner_id``, ``tenant_id``, ``client_id``, ``cloud``, ``authority_host``, ``arm_endpoint``,
+``overwrite_existing``, ``timeout_seconds``, and how the link signs in as the principal:
 
-The credential also stays in the resource's state, encrypted as a Pulumi secret: ``pulumi refresh``
+* ``credential_type`` omitted or ``"client_secret"``: ``client_secret`` (always secret);
+* ``credential_type: "federated"``: no ``client_secret`` at all; ``token_audience``, ``trusted_issuer``,
+  ``trusted_subject`` (optional): the pipeline's OIDC token is fetched afresh at each attempt
+  (:mod:`partner_attribution.pal.federation`). Nothing secret is in the inputs, outputs or state.
+
+Outputs: ``partner_id`` (live), ``partner_name``, ``tenant_id``, ``client_id``, ``object_id``, ``state``,
+``linked_partner_id`` (the partner ID this stack linked; re-pointing any other needs ``overwrite_existing``).
+
+A client secret also stays in the resource's state, encrypted as a Pulumi secret: ``pulumi refresh``
 and ``pulumi destroy`` hand the provider only the state, and both must sign in as the principal.
 It is never an output in clear text, never logged, never in an error message, and never in the
 pickled provider (``__provider``), which holds only a reference to this module's class.
@@ -23,7 +30,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi.dynamic as dynamic
@@ -38,7 +45,8 @@ from .pal.errors import (
     RetryBudgetExhaustedError,
     SecretNotAccepted,
 )
-from .pal.identity import ClientSecretSource, CloudEndpoints, quiet_sdk_logging
+from .pal.federation import EXCHANGE_AUDIENCES, find_token_source
+from .pal.identity import ClientAssertionSource, ClientSecretSource, CloudEndpoints, CredentialSource, quiet_sdk_logging
 from .validators import CLOUDS, PARTNER_ID_PATTERN
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's marker for unknown values in previews
@@ -48,7 +56,20 @@ READ_PROPAGATION_SECONDS = 60
 principal long ago, so 'application not found' at refresh means it was deleted, not that it is new."""
 
 REPLACE_KEYS = ("tenant_id", "client_id", "cloud")
-UPDATE_KEYS = ("partner_id", "client_secret", "overwrite_existing", "timeout_seconds", "authority_host", "arm_endpoint")
+UPDATE_KEYS = (
+    "partner_id",
+    "client_secret",
+    "overwrite_existing",
+    "timeout_seconds",
+    "authority_host",
+    "arm_endpoint",
+    "credential_type",
+    "token_audience",
+    "trusted_issuer",
+    "trusted_subject",
+)
+CLIENT_SECRET, FEDERATED = "client_secret", "federated"
+CREDENTIAL_TYPES = (CLIENT_SECRET, FEDERATED)
 _DEFAULTS: dict[str, Any] = {
     "cloud": "public",
     "authority_host": None,
@@ -56,6 +77,8 @@ _DEFAULTS: dict[str, Any] = {
     "overwrite_existing": False,
     "timeout_seconds": DEFAULT_TIMEOUT_SECONDS,
 }
+_FEDERATED_SETTINGS = ("credential_type", "token_audience", "trusted_issuer", "trusted_subject")
+"""Inputs of a federated link only: a password link omits them, so an existing stack's inputs stay as they were."""
 
 
 def _warn(message: str) -> None:
@@ -63,12 +86,31 @@ def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
+def _federated(props: dict[str, Any]) -> bool:
+    return props.get("credential_type") == FEDERATED
+
+
+def _source(props: dict[str, Any]) -> CredentialSource:
+    """Sign in as the principal: with its client secret, or with the pipeline's OIDC token."""
+    if not _federated(props):
+        return ClientSecretSource(props["tenant_id"], props["client_id"], props["client_secret"])
+    cloud = props.get("cloud") or "public"
+    return ClientAssertionSource(
+        props["tenant_id"],
+        props["client_id"],
+        find_token_source(),
+        audience=props.get("token_audience") or EXCHANGE_AUDIENCES[cloud],
+        trusted_issuer=props.get("trusted_issuer") or None,
+        trusted_subject=props.get("trusted_subject") or None,
+    )
+
+
 def _client(props: dict[str, Any], *, for_read: bool = False) -> PartnerLinkClient:
     endpoints = CloudEndpoints.for_cloud(
         props.get("cloud") or "public", props.get("authority_host") or None, props.get("arm_endpoint") or None
     )
     return PartnerLinkClient(
-        ClientSecretSource(props["tenant_id"], props["client_id"], props["client_secret"]),
+        _source(props),
         endpoints,
         timeout_seconds=float(props.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS),
         propagation_timeout_seconds=READ_PROPAGATION_SECONDS if for_read else None,
@@ -84,16 +126,27 @@ def _settings(props: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _outputs(props: dict[str, Any], link: LinkState) -> dict[str, Any]:
+def _credential_inputs(props: dict[str, Any]) -> dict[str, Any]:
+    """The sign-in inputs as given: the secret of a password link, the trust of a federated one."""
+    if _federated(props):
+        return {key: props.get(key) for key in _FEDERATED_SETTINGS if props.get(key) is not None}
+    return {"client_secret": props["client_secret"]}
+
+
+def _outputs(props: dict[str, Any], link: LinkState, linked_partner_id: str | None) -> dict[str, Any]:
+    """``linked_partner_id`` is the partner ID this stack itself linked (or adopted): a refresh that finds the
+    link re-pointed elsewhere changes ``partner_id``, never this, so an update can tell the partner's own
+    change of ID from another partner's link."""
     outs = _settings(props)
     outs.update(
         tenant_id=props["tenant_id"],
         client_id=props["client_id"],
-        client_secret=props["client_secret"],
+        **_credential_inputs(props),
         partner_id=link.partner_id,
         partner_name=link.partner_name,
         object_id=link.object_id,
         state=link.state,
+        linked_partner_id=linked_partner_id,
     )
     return outs
 
@@ -101,8 +154,8 @@ def _outputs(props: dict[str, Any], link: LinkState) -> dict[str, Any]:
 def _live_inputs(props: dict[str, Any], link: LinkState) -> dict[str, Any]:
     """Inputs as they would have to be to match the live link. Returned by read, so the engine's
     property diff after a refresh shows ``partner_id: <live> => <configured>``."""
-    inputs = {key: props.get(key) for key in ("tenant_id", "client_id", "client_secret")}
-    inputs.update(_settings(props), partner_id=link.partner_id)
+    inputs = {key: props.get(key) for key in ("tenant_id", "client_id")}
+    inputs.update(_credential_inputs(props), **_settings(props), partner_id=link.partner_id)
     return inputs
 
 
@@ -133,9 +186,20 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
                 failures.append(dynamic.CheckFailure(key, "required"))
             elif known(key) and not GUID_PATTERN.match(str(inputs[key])):
                 failures.append(dynamic.CheckFailure(key, f"{inputs[key]!r} is not a GUID"))
-        for key in ("partner_id", "client_secret"):
-            if key not in inputs:
-                failures.append(dynamic.CheckFailure(key, "required"))
+        if "partner_id" not in inputs:
+            failures.append(dynamic.CheckFailure("partner_id", "required"))
+        credential_type = inputs.get("credential_type", CLIENT_SECRET)
+        if known("credential_type") and credential_type not in CREDENTIAL_TYPES:
+            failures.append(
+                dynamic.CheckFailure("credential_type", f"{credential_type!r}: use one of {', '.join(CREDENTIAL_TYPES)}")
+            )
+        elif credential_type == FEDERATED and "client_secret" in inputs:
+            failures.append(dynamic.CheckFailure("client_secret", "a federated link has no client secret; remove it"))
+        elif credential_type != FEDERATED and "client_secret" not in inputs:
+            failures.append(dynamic.CheckFailure("client_secret", "required (or set credential_type to federated)"))
+        for key in ("trusted_issuer",):
+            if known(key) and not str(inputs[key]).startswith("https://"):
+                failures.append(dynamic.CheckFailure(key, f"{inputs[key]!r}: must be an https:// URL"))
         if known("cloud") and inputs["cloud"] not in CLOUDS:
             failures.append(dynamic.CheckFailure("cloud", f"{inputs['cloud']!r}: use one of {', '.join(CLOUDS)}"))
         for key in ("authority_host", "arm_endpoint"):
@@ -160,7 +224,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         quiet_sdk_logging()
         link = _client(props).link(str(props["partner_id"]), overwrite=bool(props.get("overwrite_existing")))
-        return dynamic.CreateResult(_link_id(props, link), _outputs(props, link))
+        return dynamic.CreateResult(_link_id(props, link), _outputs(props, link, link.partner_id))
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         quiet_sdk_logging()
@@ -186,10 +250,14 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
             return dynamic.ReadResult("", {})
         if link is None:
             return dynamic.ReadResult("", {})
-        return dynamic.ReadResult(id_, _outputs(props, link), _live_inputs(props, link))
+        # What this stack linked: kept across refreshes (a state written before 0.2 records only partner_id,
+        # which is what the stack linked unless an earlier refresh already recorded drift).
+        linked = props.get("linked_partner_id") or props.get("partner_id")
+        return dynamic.ReadResult(id_, _outputs(props, link, linked), _live_inputs(props, link))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         quiet_sdk_logging()
+        linked = str(olds.get("linked_partner_id") or olds.get("partner_id"))
         if str(news["partner_id"]) == str(olds.get("partner_id")):
             # A rotated secret or a changed setting: nothing to tell Microsoft.
             kept = LinkState(
@@ -199,13 +267,15 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
                 object_id=olds["object_id"],
                 state=olds.get("state") or "Active",
             )
-            return dynamic.UpdateResult(_outputs(news, kept))
+            return dynamic.UpdateResult(_outputs(news, kept, linked))
+        # Re-pointing needs overwrite_existing unless the live link is the one this stack itself made: a link that
+        # a refresh found pointing at another partner is never taken over by `pulumi up --refresh`.
         link = _client(news).link(
             str(news["partner_id"]),
             overwrite=bool(news.get("overwrite_existing")),
-            expected_current=str(olds.get("partner_id")),
+            expected_current=linked,
         )
-        return dynamic.UpdateResult(_outputs(news, link))
+        return dynamic.UpdateResult(_outputs(news, link, link.partner_id))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         quiet_sdk_logging()
@@ -228,8 +298,8 @@ class PartnerAdminLinkArgs:
     """Associated Partner ID to link the principal to."""
     tenant_id: pulumi.Input[str]
     client_id: pulumi.Input[str]
-    client_secret: pulumi.Input[str]
-    """Always stored as a Pulumi secret."""
+    client_secret: pulumi.Input[str] | None = None
+    """The password a ``client_secret`` link signs in with; always stored as a Pulumi secret."""
     cloud: str = "public"
     authority_host: str | None = None
     """Override of the Entra authority (private clouds, tests)."""
@@ -238,6 +308,15 @@ class PartnerAdminLinkArgs:
     overwrite_existing: bool = False
     timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
     """Retry budget of one operation."""
+    credential_type: str = CLIENT_SECRET
+    """``client_secret`` (sign in with ``client_secret``) or ``federated`` (sign in with the pipeline's OIDC token,
+    :mod:`partner_attribution.pal.federation`; no secret anywhere)."""
+    token_audience: str | None = None
+    """Audience of the pipeline token (federated); default: the token-exchange audience of ``cloud``."""
+    trusted_issuer: str | None = None
+    """Issuer the principal's federated credential trusts: a token from another issuer fails at once, named."""
+    trusted_subject: str | None = None
+    """Subject the principal's federated credential trusts."""
 
 
 class PartnerAdminLink(dynamic.Resource, module=PAL_LINK_MODULE, name=PAL_LINK_NAME):
@@ -254,11 +333,26 @@ class PartnerAdminLink(dynamic.Resource, module=PAL_LINK_MODULE, name=PAL_LINK_N
     """``Active`` once linked."""
 
     def __init__(self, name: str, args: PartnerAdminLinkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if args.credential_type not in CREDENTIAL_TYPES:
+            raise ValueError(f"credential_type {args.credential_type!r}: use one of {', '.join(CREDENTIAL_TYPES)}")
+        if (args.client_secret is None) != (args.credential_type == FEDERATED):
+            raise ValueError("give client_secret for a client_secret link, and none for a federated one")
+        credential: dict[str, Any]
+        if args.credential_type == FEDERATED:
+            credential = {
+                "credential_type": FEDERATED,
+                "token_audience": args.token_audience,
+                "trusted_issuer": args.trusted_issuer,
+                "trusted_subject": args.trusted_subject,
+            }
+        else:
+            # Exactly the inputs a 0.1 link had: an existing stack's link sees no change on upgrade.
+            credential = {"client_secret": pulumi.Output.secret(cast(pulumi.Input[str], args.client_secret))}
         props: dict[str, Any] = {
             "partner_id": args.partner_id,
             "tenant_id": args.tenant_id,
             "client_id": args.client_id,
-            "client_secret": pulumi.Output.secret(args.client_secret),
+            **credential,
             "cloud": args.cloud,
             "authority_host": args.authority_host,
             "arm_endpoint": args.arm_endpoint,
@@ -268,5 +362,6 @@ class PartnerAdminLink(dynamic.Resource, module=PAL_LINK_MODULE, name=PAL_LINK_N
             "object_id": None,
             "state": None,
         }
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["client_secret"]))
+        secret_outputs = [] if args.credential_type == FEDERATED else ["client_secret"]
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret_outputs))
         super().__init__(PartnerAdminLinkProvider(), name, props, opts)

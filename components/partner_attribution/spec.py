@@ -16,7 +16,7 @@ from typing import cast
 import pulumi
 
 from . import naming
-from .args import DeliveryPrincipalArgs, FederatedCredentialArgs, RoleAssignmentArgs
+from .args import DeliveryPrincipalArgs, ExistingApplicationArgs, FederatedCredentialArgs, RoleAssignmentArgs
 from .azure_ids import InvalidScopeError, parse_scope, role_definition_id
 from .problems import Path, Problem
 from .roles import Role, UnknownRoleError, builtin_roles
@@ -24,9 +24,11 @@ from .validators import (
     MAX_FEDERATED_CREDENTIALS,
     check_cloud,
     check_credential_lifetime,
+    check_display_name,
     check_expiry_warning_days,
     check_federated_credential_name,
     check_issuer,
+    check_link_credential,
     check_link_timeout,
     check_object_id,
     check_partner_id,
@@ -38,6 +40,23 @@ from .validators import (
 
 CONDITION_VERSION = "2.0"
 """The only ABAC condition version Azure RBAC accepts."""
+EXCHANGE_AUDIENCES = {
+    "public": "api://AzureADTokenExchange",
+    "usgovernment": "api://AzureADTokenExchangeUSGov",
+    "china": "api://AzureADTokenExchangeChina",
+}
+"""Token-exchange audience per cloud (FACTS.md §1); the same table as
+:data:`partner_attribution.pal.federation.EXCHANGE_AUDIENCES`, which the provider process uses (a test keeps them equal)."""
+AZURE_DEVOPS_ISSUER_RETIRES = "2027-07-01"
+
+
+@dataclass(frozen=True)
+class LinkTrust:
+    """The pipeline token a federated link signs in with: issuer, subject and audience, resolved."""
+
+    issuer: str
+    subject: str
+    audience: str
 
 
 @dataclass(frozen=True)
@@ -78,15 +97,43 @@ class PrincipalSpec:
     roles: tuple[RoleSpec, ...]
     federated_credentials: tuple[FederatedCredentialSpec, ...]
     owners: tuple[pulumi.Input[str], ...]
-    credential_rotated_on: str
-    credential_end_date: str
-    """RFC 3339 end of the link password: rotation date plus lifetime, midnight UTC."""
+    credential_rotated_on: str | None
+    credential_end_date: str | None
+    """RFC 3339 end of the link password: rotation date plus lifetime, midnight UTC (password links the stack
+    creates; None otherwise)."""
     overwrite_existing_link: bool
     cloud: str
     link_timeout_seconds: int
     credential_expiry_warning_days: int
     require_eligible_role: bool
     extra_link_options: Mapping[str, str] = field(default_factory=dict)
+    link_credential: str = "password"
+    """``password`` or ``federated``."""
+    link_trust: LinkTrust | None = None
+    """For ``federated``: the issuer, subject and audience the link's federated credential trusts."""
+    existing: ExistingApplicationArgs | None = None
+    """An application that exists already: no application or service principal is declared for it."""
+    link_client_secret: pulumi.Input[str] | None = None
+    """An existing principal's password for its link."""
+    advice: tuple[str, ...] = ()
+    """Warnings for the preview: things that are allowed but likely to bite."""
+
+    @property
+    def federated(self) -> bool:
+        return self.link_credential == "federated"
+
+    @property
+    def declares_link_federated_credential(self) -> bool:
+        """Whether the stack adds the link's federated credential to the application."""
+        return self.federated and (self.existing is None or self.existing.add_link_federated_credential)
+
+    @property
+    def declares_password(self) -> bool:
+        return not self.federated and self.existing is None
+
+    @property
+    def link_federated_credential_name(self) -> str:
+        return naming.link_federated_credential(self.name)
 
     @property
     def pal_eligible(self) -> bool:
@@ -197,11 +244,19 @@ def _resolve_roles(name: str, assignments: list[RoleAssignmentArgs], path: Path)
 
 
 def _resolve_federated(
-    name: str, credentials: list[FederatedCredentialArgs], path: Path
+    name: str, credentials: list[FederatedCredentialArgs], path: Path, link_credential: bool
 ) -> tuple[list[FederatedCredentialSpec], list[Problem]]:
     problems: list[Problem] = []
-    if len(credentials) > MAX_FEDERATED_CREDENTIALS:
-        problems.append(Problem(path, f"Entra allows at most {MAX_FEDERATED_CREDENTIALS} per application"))
+    total = len(credentials) + int(link_credential)
+    if total > MAX_FEDERATED_CREDENTIALS:
+        counted = f"{len(credentials)} of yours and the link's" if link_credential else f"{len(credentials)}"
+        problems.append(
+            Problem(
+                path,
+                f"Entra allows at most {MAX_FEDERATED_CREDENTIALS} federated credentials per application; this one would have "
+                f"{total} ({counted}); remove {total - MAX_FEDERATED_CREDENTIALS}",
+            )
+        )
     names: dict[str, int] = {}
     specs = []
     for index, fic in enumerate(credentials):
@@ -229,16 +284,91 @@ def _resolve_federated(
     return specs, problems
 
 
-def resolve_principal(name: str, args: DeliveryPrincipalArgs) -> tuple[PrincipalSpec | None, list[Problem]]:
+def _resolve_link(name: str, args: DeliveryPrincipalArgs, today: dt.date) -> tuple[LinkTrust | None, list[Problem], list[str]]:
+    """The link credential's rules: what each choice needs, and nothing it would ignore."""
+    problems: list[Problem] = []
+    advice: list[str] = []
+    problems += _check(("link_credential",), check_link_credential(args.link_credential))
+    federated = args.link_credential == "federated"
+    existing = args.existing_application
+    if existing is not None:
+        problems += _check(("existing_application", "client_id"), check_object_id(existing.client_id))
+        if existing.object_id is not None:
+            problems += _check(("existing_application", "object_id"), check_object_id(existing.object_id))
+        if not federated and args.link_client_secret is None:
+            problems.append(
+                Problem(
+                    ("link_client_secret",),
+                    "an existing principal's password link needs its client secret: give «link_client_secret» "
+                    "as a Pulumi secret, or use the federated link credential",
+                )
+            )
+        if args.credential_rotated_on is not None:
+            problems.append(
+                Problem(
+                    ("credential_rotated_on",), "not used for an existing principal (the stack creates no password); remove it"
+                )
+            )
+    elif args.link_client_secret is not None:
+        problems.append(
+            Problem(("link_client_secret",), "only for an existing principal; the stack creates this principal's password")
+        )
+    if federated:
+        if args.link_client_secret is not None:
+            problems.append(Problem(("link_client_secret",), "a federated link uses no secret; remove it"))
+        if existing is None and args.credential_rotated_on is not None:
+            problems.append(
+                Problem(("credential_rotated_on",), "a federated link has no password to rotate; remove the credential")
+            )
+    elif existing is None:
+        if args.credential_rotated_on is None:
+            problems.append(
+                Problem(
+                    ("credential_rotated_on",), "required for the password link credential; give YYYY-MM-DD, e.g. today's date"
+                )
+            )
+        else:
+            problems += _check(("credential_rotated_on",), check_rotation_date(args.credential_rotated_on, today))
+        problems += _check(("credential_lifetime_days",), check_credential_lifetime(args.credential_lifetime_days))
+    if not federated:
+        return None, problems, advice  # a stack-wide trust may be set for other principals; this one uses a password
+    federation = args.link_federation
+    if federation is None:
+        problems.append(
+            Problem(
+                ("link_federation",), "required for the federated link credential: the issuer and subject of the pipeline's token"
+            )
+        )
+        return None, problems, advice
+    problems += _check(("link_federation", "issuer"), check_issuer(federation.issuer))
+    problems += _check(("link_federation", "subject"), check_subject(federation.subject))
+    audience = federation.audience or EXCHANGE_AUDIENCES.get(args.cloud, EXCHANGE_AUDIENCES["public"])
+    if federation.issuer.startswith("https://vstoken.dev.azure.com/"):
+        advice.append(
+            f"DeliveryPrincipal {name!r}: its link trusts the Azure DevOps issuer, which Microsoft retires on "
+            f"{AZURE_DEVOPS_ISSUER_RETIRES} for public-cloud service connections of single-tenant apps; convert the service "
+            "connection to the Entra issuer and set linkFederation's issuer and subject to what it shows "
+            "(docs/link-credentials.md)"
+        )
+    return LinkTrust(federation.issuer, federation.subject, audience), problems, advice
+
+
+def resolve_principal(
+    name: str, args: DeliveryPrincipalArgs, *, today: dt.date | None = None
+) -> tuple[PrincipalSpec | None, list[Problem]]:
     """Check ``args`` and compute everything derived from them; a spec only when there is no problem.
 
     Problems come in argument order, each with its path in Python argument names
-    (``role_assignments[0].scope``); the caller renders them in its own vocabulary."""
+    (``role_assignments[0].scope``); the caller renders them in its own vocabulary. ``today`` (UTC by
+    default) bounds the credential's rotation date."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
     problems: list[Problem] = []
     problems += _check(("name",), check_principal_name(name))
     problems += _check(("partner_id",), check_partner_id(args.partner_id))
-    problems += _check(("credential_rotated_on",), check_rotation_date(args.credential_rotated_on))
-    problems += _check(("credential_lifetime_days",), check_credential_lifetime(args.credential_lifetime_days))
+    if args.display_name is not None:
+        problems += _check(("display_name",), check_display_name(args.display_name))
+    trust, link_problems, advice = _resolve_link(name, args, today)
+    problems += link_problems
     problems += _check(("cloud",), check_cloud(args.cloud))
     problems += _check(("link_timeout_seconds",), check_link_timeout(args.link_timeout_seconds))
     problems += _check(("credential_expiry_warning_days",), check_expiry_warning_days(args.credential_expiry_warning_days))
@@ -256,15 +386,33 @@ def resolve_principal(name: str, args: DeliveryPrincipalArgs) -> tuple[Principal
                 "is set; add an eligible role such as Contributor at a scope the principal works on",
             )
         )
-    federated, federated_problems = _resolve_federated(name, list(args.federated_credentials), ("federated_credentials",))
+    link_fic = args.link_credential == "federated" and (
+        args.existing_application is None or args.existing_application.add_link_federated_credential
+    )
+    federated, federated_problems = _resolve_federated(
+        name, list(args.federated_credentials), ("federated_credentials",), link_fic
+    )
     problems += federated_problems
+    if trust is not None and link_fic:
+        for index, fic in enumerate(federated):
+            if (fic.issuer, fic.subject) == (trust.issuer, trust.subject):
+                problems.append(
+                    Problem(
+                        ("federated_credentials", index),
+                        "trusts the same issuer and subject as the link's federated credential, which Entra allows once per "
+                        "application; remove it: the link's credential lets this pipeline sign in too",
+                    )
+                )
     for index, owner in enumerate(args.owners):
         if isinstance(owner, str):
             problems += _check(("owners", index), check_object_id(owner))
+    if args.existing_application is not None and args.owners:
+        problems.append(Problem(("owners",), "the stack declares no application for an existing principal; remove owners"))
     if problems:
         return None, problems
 
-    rotated_on = cast(dt.date, parse_date(args.credential_rotated_on))
+    rotated_on = parse_date(args.credential_rotated_on) if args.credential_rotated_on is not None else None
+    password = args.link_credential == "password" and args.existing_application is None
     return (
         PrincipalSpec(
             name=name,
@@ -273,14 +421,21 @@ def resolve_principal(name: str, args: DeliveryPrincipalArgs) -> tuple[Principal
             roles=tuple(roles),
             federated_credentials=tuple(federated),
             owners=tuple(args.owners),
-            credential_rotated_on=args.credential_rotated_on,
-            credential_end_date=credential_end_date(rotated_on, args.credential_lifetime_days),
+            credential_rotated_on=args.credential_rotated_on if password else None,
+            credential_end_date=credential_end_date(rotated_on, args.credential_lifetime_days)
+            if password and rotated_on
+            else None,
             overwrite_existing_link=args.overwrite_existing_link,
             cloud=args.cloud,
             link_timeout_seconds=args.link_timeout_seconds,
             credential_expiry_warning_days=args.credential_expiry_warning_days,
             require_eligible_role=args.require_eligible_role,
             extra_link_options=dict(args.extra_link_options),
+            link_credential=args.link_credential,
+            link_trust=trust,
+            existing=args.existing_application,
+            link_client_secret=args.link_client_secret,
+            advice=tuple(advice),
         ),
         [],
     )

@@ -22,6 +22,14 @@ MAX_LIFETIME_DAYS = 730
 MAX_FEDERATED_CREDENTIALS = 20
 """Entra: at most 20 federated identity credentials per application (FACTS.md §2)."""
 MIN_LINK_TIMEOUT, MAX_LINK_TIMEOUT = 30, 3600
+MAX_DISPLAY_NAME = 256
+"""Microsoft Graph, application resource type: displayName "Maximum length is 256 characters"
+(learn.microsoft.com/graph/api/resources/application, read 2026-11). No limit is documented for a service
+principal's display name, which this project sets from the application's."""
+MAX_FEDERATED_FIELD = 600
+"""Issuer, subject and audience of a federated credential: at most 600 characters each (FACTS.md §2)."""
+LINK_CREDENTIALS = ("password", "federated")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def check_partner_id(value: object) -> str | None:
@@ -63,10 +71,29 @@ def parse_date(value: object) -> dt.date | None:
         return None
 
 
-def check_rotation_date(value: object) -> str | None:
-    if parse_date(value) is None:
+def check_rotation_date(value: object, today: dt.date | None = None) -> str | None:
+    """A real ``YYYY-MM-DD`` date, not after ``today``: a future rotation date would stretch the password's
+    validity past its lifetime (a password "rotated" on 2099-01-01 is valid until 2099 plus the lifetime)."""
+    date = parse_date(value)
+    if date is None:
         return f"{value!r} is not a date; use YYYY-MM-DD, e.g. the day you rotate the credential"
+    if today is not None and date > today:
+        return f"{value} is in the future; use the day the credential was rotated (today, {today}, or earlier)"
     return None
+
+
+def check_display_name(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "give a display name (1 to 256 characters)"
+    if len(value) > MAX_DISPLAY_NAME:
+        return f"{len(value)} characters is too long; Entra allows at most {MAX_DISPLAY_NAME} for an application's display name"
+    if _CONTROL.search(value):
+        return "contains a control character (a line break, tab or similar); use printable characters only"
+    return None
+
+
+def check_link_credential(value: object) -> str | None:
+    return None if value in LINK_CREDENTIALS else f"{value!r}: use one of {', '.join(LINK_CREDENTIALS)}"
 
 
 def check_credential_lifetime(value: object) -> str | None:
@@ -81,12 +108,26 @@ def check_federated_credential_name(value: object) -> str | None:
     return f"{value!r}: use 3 to 120 letters, digits, '-' or '_', starting with a letter or digit"
 
 
+def _federated_field(value: str, what: str) -> str | None:
+    if value != value.strip():
+        return f"the {what} has leading or trailing spaces, which Entra matches literally (the exchange fails); remove them"
+    if len(value) > MAX_FEDERATED_FIELD:
+        return f"the {what} is {len(value)} characters; Entra allows at most {MAX_FEDERATED_FIELD}"
+    if _CONTROL.search(value):
+        return f"the {what} contains a control character"
+    return None
+
+
 def check_issuer(value: object) -> str | None:
-    return None if isinstance(value, str) and value.startswith("https://") else f"{value!r}: the issuer must be an https:// URL"
+    if not isinstance(value, str) or not value.startswith("https://"):
+        return f"{value!r}: the issuer must be an https:// URL"
+    return _federated_field(value, "issuer")
 
 
 def check_subject(value: object) -> str | None:
-    return None if isinstance(value, str) and value.strip() else "the subject must not be empty"
+    if not isinstance(value, str) or not value.strip():
+        return "the subject must not be empty"
+    return _federated_field(value, "subject")
 
 
 def check_object_id(value: object) -> str | None:

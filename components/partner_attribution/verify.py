@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .attribution import AttributionDocument, AttributionFormatError
-from .pal import ClientSecretSource, CloudEndpoints, PartnerLinkClient, PartnerLinkError
+from .pal import ClientSecretSource, CloudEndpoints, CredentialSource, PartnerLinkClient, PartnerLinkError
+from .pal.federation import EXCHANGE_AUDIENCES, find_token_source
+from .pal.identity import ClientAssertionSource
 
 
 class VerifyInputError(ValueError):
@@ -26,7 +28,8 @@ class VerifyTarget:
     name: str
     tenant_id: str
     client_id: str
-    client_secret: str = field(repr=False)
+    client_secret: str | None = field(repr=False)
+    """None: the principal's link is federated; it is checked by signing in with the pipeline's token."""
     expected_partner_id: str
 
 
@@ -73,6 +76,12 @@ def targets_from_stack_output(document: Any, partner_id: str | None = None) -> l
         raise VerifyInputError(str(exc)) from None
     targets = []
     for principal in attribution.principals:
+        expected = partner_id or principal.configured_partner_id or principal.partner_id
+        if principal.link_credential == "federated":
+            if not principal.tenant_id or not principal.client_id:
+                raise VerifyInputError(f"attribution: principal {principal.name!r} has no tenantId or clientId")
+            targets.append(VerifyTarget(principal.name, principal.tenant_id, principal.client_id, None, expected))
+            continue
         cred = credentials.get(principal.name)
         if cred is None:
             raise VerifyInputError(f"no credentials for principal {principal.name!r} in 'linkCredentials'")
@@ -85,16 +94,22 @@ def targets_from_stack_output(document: Any, partner_id: str | None = None) -> l
                 tenant_id=cred["tenantId"],
                 client_id=cred["clientId"],
                 client_secret=cred["clientSecret"],
-                expected_partner_id=partner_id or principal.configured_partner_id or principal.partner_id,
+                expected_partner_id=expected,
             )
         )
     return targets
 
 
-def _check(target: VerifyTarget, endpoints: CloudEndpoints, timeout: float) -> VerifyResult:
+def _source(target: VerifyTarget, audience: str) -> CredentialSource:
+    if target.client_secret is not None:
+        return ClientSecretSource(target.tenant_id, target.client_id, target.client_secret)
+    return ClientAssertionSource(target.tenant_id, target.client_id, find_token_source(), audience=audience)
+
+
+def _check(target: VerifyTarget, endpoints: CloudEndpoints, timeout: float, audience: str) -> VerifyResult:
     started = time.monotonic()
     client = PartnerLinkClient(
-        ClientSecretSource(target.tenant_id, target.client_id, target.client_secret),
+        _source(target, audience),
         endpoints,
         timeout_seconds=timeout,
         propagation_timeout_seconds=min(timeout, 30),
@@ -124,12 +139,14 @@ def verify_links(
     concurrency: int = 16,
     timeout: float = 60,
     on_result: Callable[[VerifyResult], None] | None = None,
+    token_audience: str = EXCHANGE_AUDIENCES["public"],
 ) -> list[VerifyResult]:
-    """Check every target, at most ``concurrency`` at a time; results in input order."""
+    """Check every target, at most ``concurrency`` at a time; results in input order. Federated targets sign in
+    with the pipeline's token for ``token_audience``."""
     targets = list(targets)
 
     def run(target: VerifyTarget) -> VerifyResult:
-        result = _check(target, endpoints, timeout)
+        result = _check(target, endpoints, timeout, token_audience)
         if on_result is not None:
             on_result(result)
         return result

@@ -33,11 +33,13 @@ def verify(
     """Sign in as each principal and check its PAL link names the expected partner ID.
 
     Input: 'pulumi stack output --json --show-secrets' (attribution + linkCredentials) on stdin or --input.
+    Principals with a federated link are signed in with the pipeline's OIDC token (run it in the pipeline).
     With AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set and no --input, checks that one identity
     (then --partner-id is required). Exit 1 when any link is missing or wrong.
 
     Example: pulumi stack output --json --show-secrets | partner-attribution verify
     """
+    from ..pal.federation import EXCHANGE_AUDIENCES
     from ..verify import VerifyInputError, VerifyResult, VerifyTarget, targets_from_stack_output, verify_links
 
     env_identity = all(os.environ.get(k) for k in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"))
@@ -77,7 +79,14 @@ def verify(
         def advance(_result: VerifyResult) -> None:
             progress.advance(task)
 
-        results = verify_links(targets, endpoints, concurrency=concurrency, timeout=live.timeout, on_result=advance)
+        results = verify_links(
+            targets,
+            endpoints,
+            concurrency=concurrency,
+            timeout=live.timeout,
+            on_result=advance,
+            token_audience=EXCHANGE_AUDIENCES.get(live.cloud, EXCHANGE_AUDIENCES["public"]),
+        )
 
     failed = [r for r in results if not r.ok]
     if output_format is LiveFormat.json:

@@ -130,8 +130,28 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
             }
         return f"{name}-id", inputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """Look-ups of principals that exist outside the stack, and of the deploying identity."""
+        client_id = str(args.args.get("clientId", ""))
+        if args.token == "azuread:index/getServicePrincipal:getServicePrincipal":
+            object_id = placeholder_guid("existing-service-principal", client_id)
+            return {
+                "id": object_id,
+                "objectId": object_id,
+                "clientId": client_id,
+                "applicationTenantId": PLACEHOLDER_TENANT,
+            }, []
+        if args.token == "azuread:index/getApplication:getApplication":
+            object_id = placeholder_guid("existing-application", client_id)
+            return {"id": f"/applications/{object_id}", "objectId": object_id, "clientId": client_id}, []
+        if args.token == "azuread:index/getClientConfig:getClientConfig":
+            return {
+                "id": PLACEHOLDER_TENANT,
+                "tenantId": PLACEHOLDER_TENANT,
+                "clientId": placeholder_guid("deployer"),
+                "objectId": placeholder_guid("deployer-object"),
+            }, []
+        return {}, []
 
 
 class RecordingMonitor(mocks.MockMonitor):

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..attribution import AttributionDocument
 from ..naming import COMPONENT_TYPE, PAL_LINK_TYPE
+from ..naming import LINK_FEDERATED_CREDENTIAL_DISPLAY_NAME as LINK_FIC
 from .engine import Evaluation, RegisteredResource, evaluate, run_program_file
 from .stack_file import StackFileError, read_stack_config
 
@@ -59,6 +60,12 @@ def _principals(evaluation: Evaluation) -> list[dict[str, Any]]:
         def named(type_: str, own: list[RegisteredResource] = own) -> str | None:
             return next((r.name for r in own if r.type == type_), None)
 
+        link = next((r for r in own if r.type == PAL_LINK_TYPE), None)
+        federated = link is not None and link.plain_input("credential_type") == "federated"
+        link_fic = next(
+            (r for r in own if r.type == FEDERATED_CREDENTIAL_TYPE and r.plain_input("displayName") == LINK_FIC), None
+        )
+
         principals.append(
             {
                 "name": entry.name,
@@ -72,7 +79,21 @@ def _principals(evaluation: Evaluation) -> list[dict[str, Any]]:
                 "partnerId": entry.configured_partner_id,
                 "palEligible": entry.pal_eligible,
                 "credentialEndDate": entry.credential_end_date,
-                "federatedCredentials": [str(r.plain_input("displayName")) for r in own if r.type == FEDERATED_CREDENTIAL_TYPE],
+                "linkCredential": entry.link_credential,
+                "linkFederation": (
+                    {
+                        "issuer": link.plain_input("trusted_issuer"),
+                        "subject": link.plain_input("trusted_subject"),
+                        "audience": link.plain_input("token_audience"),
+                        "federatedCredential": link_fic.name if link_fic is not None else None,
+                    }
+                    if federated and link is not None
+                    else None
+                ),
+                "existingApplication": named(APPLICATION_TYPE) is None,
+                "federatedCredentials": [
+                    str(r.plain_input("displayName")) for r in own if r.type == FEDERATED_CREDENTIAL_TYPE and r is not link_fic
+                ],
                 "roleAssignments": [role.to_json() for role in entry.roles],
             }
         )

@@ -34,12 +34,27 @@ def print_tree(out: Console, plan: StackPlan) -> None:
     for p in plan.principals:
         branch = tree.add(f"[bold]{escape(p['name'])}[/] ({escape(p['displayName'])})")
         names = p["resources"]
+        if p["existingApplication"]:
+            branch.add("existing application (not declared; pulumi destroy leaves it and its link)")
         if names["application"]:
             branch.add(f"application {escape(names['application'])}")
         if names["servicePrincipal"]:
             branch.add(f"service principal {escape(names['servicePrincipal'])}")
         if names["password"]:
-            branch.add(f"link credential {escape(names['password'])}, valid until {p['credentialEndDate'][:10]}")
+            branch.add(f"link credential: password {escape(names['password'])}, valid until {p['credentialEndDate'][:10]}")
+        elif p["linkCredential"] == "password":
+            branch.add("link credential: password from linkSecrets (a Pulumi secret)")
+        federation = p["linkFederation"]
+        if federation:
+            where = (
+                f"federated credential {escape(federation['federatedCredential'])}"
+                if federation["federatedCredential"]
+                else "an existing federated credential"
+            )
+            branch.add(
+                f"link credential: federated, no secret; {where} trusts issuer {escape(str(federation['issuer']))}, "
+                f"subject {escape(str(federation['subject']))}"
+            )
         for fic in p["federatedCredentials"]:
             branch.add(f"federated credential {escape(fic)}")
         for role in p["roleAssignments"]:
@@ -55,10 +70,12 @@ def markdown(plan: StackPlan) -> str:
     if not plan.ok:
         lines += ["**Configuration errors:**", ""] + [f"- {e}" for e in plan.errors]
         return "\n".join(lines)
-    lines += ["| principal | partner ID | role | scope | PAL |", "|---|---|---|---|---|"]
+    lines += ["| principal | partner ID | link credential | role | scope | PAL |", "|---|---|---|---|---|---|"]
     for p in plan.principals:
         for role in p["roleAssignments"]:
             pal = "yes" if role["palEligible"] else "no"
-            lines.append(f"| {p['name']} | {p['partnerId']} | {role['role']} | `{role['scope']}` | {pal} |")
+            lines.append(
+                f"| {p['name']} | {p['partnerId']} | {p['linkCredential']} | {role['role']} | `{role['scope']}` | {pal} |"
+            )
     lines += [""] + [f"> warning: {w}" for w in plan.warnings]
     return "\n".join(lines).rstrip()

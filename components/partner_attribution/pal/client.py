@@ -1,27 +1,42 @@
 """The PAL client: read, create, re-point and remove the Partner Admin Link of one identity.
 
 Authentication uses azure-identity (:mod:`.identity`), API calls azure-mgmt-managementpartner. Both SDK
-pipelines run with their own retries off (``retry_total=0``) so that this module owns the single retry
-budget of an operation: Entra replication delays, throttling, 5xx and dropped connections are retried
-with capped backoff until ``timeout_seconds``; permanent errors fail at once (:mod:`.errors`).
-TLS is always verified; a custom CA bundle is taken from ``REQUESTS_CA_BUNDLE``, as requests does.
+pipelines run with their own retries off (``retry_total=0``) and no redirects followed, so that this module
+owns the single retry budget of an operation: Entra replication delays, throttling, 5xx and dropped
+connections are retried with capped backoff until ``timeout_seconds``; permanent errors fail at once
+(:mod:`.errors`). TLS is always verified; a custom CA bundle is taken from ``REQUESTS_CA_BUNDLE``.
+
+Nothing is trusted unconfirmed: an access token is used only when its tenant and application are the ones
+signed in as (:class:`~.identity.CheckedCredential`); a link answer counts only when it names the partner ID
+asked for and the caller's tenant and object ID; the budget bounds wall time, a server trickling bytes
+included; no secret, assertion or token appears in a message.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import (
     LinkConflictError,
+    NetworkProblem,
     PermanentLinkError,
+    RequestRejectedError,
     RetryBudgetExhaustedError,
+    Transient,
+    TransientError,
+    UnconfirmedAnswer,
     classify,
     retry_after_seconds,
+    scrub,
+    scrubbed,
 )
-from .identity import CONNECTION_TIMEOUT, READ_TIMEOUT, CloudEndpoints, CredentialSource
+from .identity import CONNECTION_TIMEOUT, READ_TIMEOUT, CheckedCredential, CloudEndpoints, CredentialSource
 from .retry import Backoff, Budget
 
 if TYPE_CHECKING:
@@ -29,6 +44,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_PARTNER_ID = re.compile(r"^[0-9]{1,10}$")
+
+
+class AnswerNotConfirmedError(ValueError):
+    """A success answer that does not say what a link answer must (raised while parsing it)."""
 
 
 @dataclass(frozen=True)
@@ -46,24 +66,59 @@ class LinkState:
 
     @classmethod
     def from_response(cls, response: Any) -> LinkState:
+        """Parse an answer; :class:`AnswerNotConfirmedError` when it is empty or names no usable partner ID,
+        tenant or object: such an answer is not a link."""
+
         def text(value: Any) -> str | None:
             return (
                 None if value is None else value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else str(value)
             )
 
+        if response is None:
+            raise AnswerNotConfirmedError("the answer has no body")
+        partner_id, tenant_id, object_id = (getattr(response, key, None) for key in ("partner_id", "tenant_id", "object_id"))
+        if not isinstance(partner_id, str) or not _PARTNER_ID.match(partner_id):
+            raise AnswerNotConfirmedError(f"the answer names no partner ID (partnerId: {partner_id!r})")
+        if not isinstance(tenant_id, str) or not tenant_id or not isinstance(object_id, str) or not object_id:
+            raise AnswerNotConfirmedError("the answer does not name the linked tenant and object")
+        version = getattr(response, "version", None)
         return cls(
-            partner_id=str(response.partner_id),
-            partner_name=response.partner_name,
-            tenant_id=str(response.tenant_id),
-            object_id=str(response.object_id),
-            state=str(response.state or "Active"),
-            version=int(response.version) if response.version is not None else None,
-            created_time=text(response.created_time),
-            updated_time=text(response.updated_time),
+            partner_id=partner_id,
+            partner_name=getattr(response, "partner_name", None),
+            tenant_id=tenant_id,
+            object_id=object_id,
+            state=str(getattr(response, "state", None) or "Active"),
+            version=version if isinstance(version, int) and not isinstance(version, bool) else None,
+            created_time=text(getattr(response, "created_time", None)),
+            updated_time=text(getattr(response, "updated_time", None)),
         )
 
 
 ProgressCallback = Callable[[str], None]
+
+
+def _within(seconds: float, call: Callable[[], T]) -> T:
+    """Run ``call`` and wait at most ``seconds`` for it: a server that keeps a connection alive by sending a
+    byte at a time defeats per-read socket timeouts, not this. A call that overruns is abandoned on a daemon
+    thread (its connection belongs to a client that is discarded)."""
+    answers: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+
+    def run() -> None:
+        try:
+            answers.put((True, call()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread as is
+            answers.put((False, exc))
+
+    threading.Thread(target=run, name="pal-call", daemon=True).start()
+    try:
+        ok, value = answers.get(timeout=max(0.001, seconds))
+    except queue.Empty:
+        raise TransientError(
+            NetworkProblem(f"timed out: no complete answer within {seconds:.1f}s, what was left of the budget")
+        ) from None
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
 
 
 class PartnerLinkClient:
@@ -88,21 +143,32 @@ class PartnerLinkClient:
         self.on_retry = on_retry or (lambda message: log.warning("%s", message))
         self.read_timeout = min(read_timeout, timeout_seconds)  # one request never outlasts the budget
         self._api: ACEProvisioningManagementPartnerAPI | None = None
+        self._credential: CheckedCredential | None = None
         self._token_response: tuple[int, float | None] | None = None
+        self._tokens: list[str] = []
 
     @property
     def who(self) -> str:
         return self.source.describe()
 
+    def _secrets(self) -> list[str]:
+        return [*self.source.secrets(), *self._tokens, *(self._credential.tokens if self._credential else [])]
+
     def _client(self) -> ACEProvisioningManagementPartnerAPI:
         if self._api is None:
             from azure.mgmt.managementpartner import ACEProvisioningManagementPartnerAPI
 
+            if self._credential is not None:
+                self._tokens += self._credential.tokens
+            self._credential = CheckedCredential(
+                self.source.credential(self.endpoints, self._record_token_response, self.read_timeout), self.source
+            )
             self._api = ACEProvisioningManagementPartnerAPI(
-                self.source.credential(self.endpoints, self._record_token_response, self.read_timeout),
+                self._credential,  # type: ignore[arg-type]
                 base_url=self.endpoints.arm_endpoint,
                 credential_scopes=[self.endpoints.arm_scope],
                 retry_total=0,
+                permit_redirects=False,  # ARM does not redirect these calls; never follow one off the host
                 connection_timeout=CONNECTION_TIMEOUT,
                 read_timeout=self.read_timeout,
             )
@@ -120,9 +186,21 @@ class PartnerLinkClient:
         return Budget(self.timeout_seconds)
 
     def _timeouts(self, budget: Budget) -> dict[str, float]:
-        """Per-call ARM timeouts: at most what is left of the budget, so a slow answer can't outlast it."""
+        """Per-call ARM timeouts: at most what is left of the budget."""
         remaining = max(1.0, budget.remaining)
         return {"connection_timeout": min(CONNECTION_TIMEOUT, remaining), "read_timeout": min(self.read_timeout, remaining)}
+
+    def _attempt(self, call: Callable[[], T], budget: Budget) -> T:
+        """One attempt, bounded by what is left of the budget, end to end."""
+        self.source.prepare(max(1.0, min(self.read_timeout, budget.remaining)))
+
+        def run() -> T:
+            try:
+                return call()
+            except AnswerNotConfirmedError as exc:
+                raise TransientError(UnconfirmedAnswer(f"Microsoft's answer is not a link: {exc}")) from None
+
+        return _within(budget.remaining, run)
 
     def _run(self, operation: str, call: Callable[[], T], budget: Budget) -> T:
         """Run one SDK call, retrying transient failures within ``budget``."""
@@ -131,7 +209,7 @@ class PartnerLinkClient:
             attempt += 1
             self._token_response = None
             try:
-                return call()
+                return self._attempt(call, budget)
             except Exception as exc:  # noqa: BLE001 - classified below, re-raised as our own error
                 from_arm = self._from_arm(exc)
                 verdict = classify(exc, self.who, None if from_arm else self._token_response)
@@ -141,7 +219,8 @@ class PartnerLinkClient:
                     # replay AADSTS700016 long after Entra caught up: start from a fresh one.
                     self._api = None
             if isinstance(verdict, PermanentLinkError):
-                raise verdict from None
+                raise scrubbed(verdict, self._secrets()) from None
+            verdict = _scrub_outcome(verdict, self._secrets())
             limit = budget.seconds
             if verdict.propagation and self.propagation_timeout_seconds is not None:
                 limit = min(limit, self.propagation_timeout_seconds)
@@ -154,6 +233,17 @@ class PartnerLinkClient:
             )
             budget.sleep(delay)
 
+    def _confirm(self, link: LinkState, partner_id: str | None) -> LinkState:
+        """The answer names the partner ID asked for and the caller (the access token's tenant and object)."""
+        claims = self._credential.claims if self._credential is not None else None
+        if partner_id is not None and link.partner_id != partner_id:
+            raise AnswerNotConfirmedError(f"it names partner ID {link.partner_id}, not {partner_id}")
+        if claims is not None and claims.tenant_id and link.tenant_id.lower() != claims.tenant_id.lower():
+            raise AnswerNotConfirmedError(f"it names tenant {link.tenant_id}, not the caller's {claims.tenant_id}")
+        if claims is not None and claims.object_id and link.object_id.lower() != claims.object_id.lower():
+            raise AnswerNotConfirmedError(f"it names object {link.object_id}, not the caller's {claims.object_id}")
+        return link
+
     def _get(self, budget: Budget) -> LinkState | None:
         from azure.core.exceptions import ResourceNotFoundError
 
@@ -162,7 +252,9 @@ class PartnerLinkClient:
                 link = LinkState.from_response(self._client().partners.get(**self._timeouts(budget)))
             except ResourceNotFoundError:
                 return None
-            return None if link.state.lower() == "deleted" else link
+            if link.state.lower() == "deleted":
+                return None
+            return self._confirm(link, None)
 
         return self._run("reading the partner link", call, budget)
 
@@ -175,7 +267,7 @@ class PartnerLinkClient:
 
         Already linked to it: adopted as is. Linked to another ID: re-pointed with PATCH (as
         ``az managementpartner update`` does) only when ``overwrite`` is set or the current ID is
-        ``expected_current`` (the one this stack recorded); otherwise :class:`LinkConflictError`.
+        ``expected_current`` (the one this stack itself linked); otherwise :class:`LinkConflictError`.
         The current link is read first because what PUT does on a link to another ID is not
         documented: it may fail, or it may re-point silently.
         """
@@ -190,16 +282,20 @@ class PartnerLinkClient:
                     raise LinkConflictError(self.who, current.partner_id, partner_id)
                 return self._run(
                     "re-pointing the partner link",
-                    lambda: LinkState.from_response(self._client().partner.update(partner_id, **self._timeouts(budget))),
+                    lambda: self._confirm(
+                        LinkState.from_response(self._client().partner.update(partner_id, **self._timeouts(budget))), partner_id
+                    ),
                     budget,
                 )
             try:
                 return self._run(
                     "creating the partner link",
-                    lambda: LinkState.from_response(self._client().partner.create(partner_id, **self._timeouts(budget))),
+                    lambda: self._confirm(
+                        LinkState.from_response(self._client().partner.create(partner_id, **self._timeouts(budget))), partner_id
+                    ),
                     budget,
                 )
-            except PermanentLinkError as exc:
+            except RequestRejectedError as exc:
                 if exc.status != 409:
                     raise
                 # A link appeared between GET and PUT (PUT refuses existing links): read again.
@@ -221,3 +317,9 @@ class PartnerLinkClient:
             return True
 
         return self._run("removing the partner link", call, budget)
+
+
+def _scrub_outcome(outcome: Transient, secrets: list[str]) -> Transient:
+    from dataclasses import replace
+
+    return replace(outcome, cause=scrub(outcome.cause, secrets))

@@ -16,6 +16,7 @@ Entra's codes (``AADSTSnnnn``): learn.microsoft.com/entra/identity-platform/refe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -55,6 +56,30 @@ class ArmNotAware(Transient):
 
 
 @dataclass(frozen=True)
+class FederationNotReplicated(Transient):
+    """AADSTS70021 with a token whose issuer and subject are the trusted ones: a federated credential
+    created moments ago is not usable yet (FACTS.md §4: "retry token requests")."""
+
+    propagation: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class AssertionExpired(Transient):
+    """AADSTS700024: the pipeline token was not within its valid time range; the next attempt fetches a fresh one."""
+
+
+@dataclass(frozen=True)
+class TokenSourceUnavailable(Transient):
+    """The pipeline's token endpoint failed this time."""
+
+
+@dataclass(frozen=True)
+class UnconfirmedAnswer(Transient):
+    """A success status whose body does not confirm what was asked (another partner ID, another caller,
+    no partner ID, an empty body): not a link. Retried; reported as such when the budget runs out."""
+
+
+@dataclass(frozen=True)
 class Throttled(Transient):
     """HTTP 429."""
 
@@ -67,6 +92,14 @@ class ServerUnavailable(Transient):
 @dataclass(frozen=True)
 class NetworkProblem(Transient):
     """The connection failed, dropped or timed out."""
+
+
+class TransientError(Exception):
+    """Raised by this package's own steps (fetching a pipeline token) to say "retry": carries the outcome."""
+
+    def __init__(self, outcome: Transient) -> None:
+        self.outcome = outcome
+        super().__init__(outcome.cause)
 
 
 # -- errors raised to callers ---------------------------------------------------------------------
@@ -105,6 +138,27 @@ class TlsVerificationError(PermanentLinkError):
     """The server's certificate did not verify: a proxy or private cloud with its own CA."""
 
 
+class NoTokenSourceError(PermanentLinkError):
+    """A federated link has no pipeline token to sign in with (a ``pulumi up`` from a laptop)."""
+
+
+class FederationMismatchError(PermanentLinkError):
+    """The pipeline token's issuer or subject is not the one the principal trusts, or Entra says no
+    federated credential matches it after the budget."""
+
+
+class FederationDisabledError(PermanentLinkError):
+    """The tenant disables or constrains workload identity federation (AADSTS700223, AADSTS700238)."""
+
+
+class TokenMismatchError(PermanentLinkError):
+    """Entra answered with an access token for another tenant or application than the one asked for."""
+
+
+class RedirectRefusedError(PermanentLinkError):
+    """A 3xx answer: Azure Resource Manager does not redirect these calls, and no redirect is followed."""
+
+
 class LinkConflictError(PermanentLinkError):
     """The identity is linked to another partner ID and re-pointing was not allowed."""
 
@@ -135,6 +189,12 @@ PROPAGATION_TEXT = {
     "7000215": "the client secret is not valid (yet)",
 }
 CREDENTIAL_EXPIRED = "7000222"
+FEDERATION_NO_MATCH = "70021"
+FEDERATION_MISMATCH_CODES = frozenset({"700211", "700212", "700213", "7002137", "7002138", "70025"})
+"""Issuer, audience or subject not matching any federated credential, or none configured (FACTS.md §3)."""
+ASSERTION_EXPIRED = "700024"
+FEDERATION_DISABLED_CODES = frozenset({"700223", "700238"})
+ARM_WRONG_AUDIENCE = "InvalidAuthenticationTokenAudience"
 UNKNOWN_TENANT_CODES = frozenset({"90002", "900023", "90023"})
 
 
@@ -166,6 +226,13 @@ def _retry_after(exc: BaseException) -> float | None:
     return retry_after_seconds(headers.get("Retry-After") if hasattr(headers, "get") else None)
 
 
+def arm_error_code(exc: BaseException) -> str | None:
+    """The ``error.code`` of an ARM error answer, when azure-core parsed one."""
+    error = getattr(exc, "error", None)
+    code = getattr(error, "code", None)
+    return code if isinstance(code, str) else None
+
+
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -190,6 +257,10 @@ def classify(
     ``token_response`` is the (status, Retry-After) of the credential's last HTTP response:
     azure-identity drops both from the exceptions it raises.
     """
+    if isinstance(exc, PermanentLinkError):
+        return exc  # raised by this package on purpose (a token for another principal, no token source, ...)
+    if isinstance(exc, TransientError):
+        return exc.outcome
     code = aadsts_code(exc)
     if code in PROPAGATION_CODES:
         return PROPAGATION_CODES[code](f"AADSTS{code}: {PROPAGATION_TEXT[code]}")
@@ -198,12 +269,35 @@ def classify(
             f"the client secret of {who} has expired (AADSTS{code}). Rotate it: change the principal's "
             "credential rotation date (credential.rotatedOn) and run pulumi up."
         )
+    if code == FEDERATION_NO_MATCH:
+        return FederationNotReplicated(f"AADSTS{code}: no federated credential of {who} matches the token yet")
+    if code in FEDERATION_MISMATCH_CODES:
+        return FederationMismatchError(
+            f"Entra found no federated credential of {who} matching the pipeline token (AADSTS{code}). "
+            "Check the stack's linkFederation issuer and subject against what the pipeline presents (matching is case-sensitive)."
+        )
+    if code == ASSERTION_EXPIRED:
+        return AssertionExpired(f"AADSTS{code}: the pipeline token has expired; fetching a fresh one")
+    if code in FEDERATION_DISABLED_CODES:
+        return FederationDisabledError(
+            f"the tenant of {who} disables or constrains workload identity federation (AADSTS{code}). Ask the tenant's "
+            "administrator to allow the pipeline's issuer, or give the principal the password link credential "
+            "(linkCredential: password)."
+        )
     if code in UNKNOWN_TENANT_CODES or "Unable to get authority configuration" in str(exc):
         return TenantNotFoundError(f"the tenant of {who} was not found (AADSTS{code or '90002'}); check the tenant ID")
     status = http_status(exc)
     retry_after = _retry_after(exc)
     if status is None and token_response is not None and token_response[0] >= 400:
         status, retry_after = token_response
+    if status is not None and 300 <= status < 400:
+        return RedirectRefusedError(f"Azure Resource Manager answered HTTP {status} (a redirect) for {who}; not followed", status)
+    if status == 401 and arm_error_code(exc) == ARM_WRONG_AUDIENCE:
+        return PermanentLinkError(
+            f"Azure Resource Manager refused the token of {who}: its audience is not this endpoint (HTTP 401 "
+            f"{ARM_WRONG_AUDIENCE}). Check the cloud setting and the ARM endpoint.",
+            status,
+        )
     if status == 401:
         return ArmNotAware("ARM answered 401: the new principal is not known to Azure Resource Manager yet")
     if status in RETRYABLE_STATUS:
@@ -224,3 +318,26 @@ def classify(
     if code is not None:
         return PermanentLinkError(f"Entra refused {who}: {first_line(exc)}")
     return PermanentLinkError(f"{type(exc).__name__} while managing the link of {who}: {first_line(exc)}")
+
+
+# -- secrets never leave in a message --------------------------------------------------------------
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_FORM_SECRET = re.compile(r"(?i)\b(client_secret|client_assertion|access_token|refresh_token|password)=([^&\s\"']+)")
+REDACTED = "[redacted]"
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every known secret value, bearer token, JWT and secret form field replaced by ``[redacted]``:
+    Azure and Entra sometimes echo the request in an error."""
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _JWT.sub(REDACTED, text)
+    return _FORM_SECRET.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+
+
+def scrubbed(error: PartnerLinkError, secrets: Iterable[str]) -> PartnerLinkError:
+    """The same error with a scrubbed message."""
+    error.args = tuple(scrub(str(a), secrets) if isinstance(a, str) else a for a in error.args)
+    return error

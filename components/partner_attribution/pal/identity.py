@@ -8,9 +8,12 @@ call is made with the principal's own credential (``../shared/reference/README.m
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from .federation import TokenClaims, TokenSource, TokenSourceError, no_token_source_message, token_lifetime_left
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -63,11 +66,25 @@ class CloudEndpoints:
 
 
 class CredentialSource(Protocol):
-    """How to sign in as the identity whose link is managed. A seam: client secrets today,
-    certificates and federated (secretless) credentials next."""
+    """How to sign in as the identity whose link is managed: a client secret, a pipeline's OIDC token
+    (workload identity federation), or whoever is signed in."""
+
+    @property
+    def tenant_id(self) -> str | None:
+        """The tenant an access token must be for (None: not known in advance)."""
+
+    @property
+    def client_id(self) -> str | None:
+        """The application an access token must be for (None: not known in advance)."""
 
     def describe(self) -> str:
         """Who this is, for messages (never includes a secret)."""
+
+    def prepare(self, timeout: float) -> None:
+        """Called before each attempt: fetch what the attempt signs in with (a fresh assertion)."""
+
+    def secrets(self) -> list[str]:
+        """Every secret value this source has handed out, to scrub from messages."""
 
     def credential(
         self, endpoints: CloudEndpoints, response_hook: ResponseHook | None = None, read_timeout: float = READ_TIMEOUT
@@ -87,6 +104,12 @@ class ClientSecretSource:
     def describe(self) -> str:
         return f"service principal {self.client_id} in tenant {self.tenant_id}"
 
+    def prepare(self, timeout: float) -> None:
+        return None
+
+    def secrets(self) -> list[str]:
+        return [self.client_secret]
+
     def credential(
         self, endpoints: CloudEndpoints, response_hook: ResponseHook | None = None, read_timeout: float = READ_TIMEOUT
     ) -> TokenCredential:
@@ -102,6 +125,98 @@ class ClientSecretSource:
             connection_timeout=CONNECTION_TIMEOUT,
             read_timeout=read_timeout,
             raw_response_hook=response_hook,
+            permit_redirects=False,
+        )
+
+
+class ClientAssertionSource:
+    """A service principal signing in with the pipeline's OIDC token (workload identity federation).
+
+    At each attempt :meth:`prepare` fetches a fresh token from ``token_source`` and checks its claims
+    before Entra sees it: a token whose issuer or subject is not the trusted one fails at once, naming
+    both (claims only, never the token); an expired one is fetched again. No token source at all fails
+    before any waiting."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        client_id: str,
+        token_source: TokenSource | None,
+        *,
+        audience: str,
+        trusted_issuer: str | None = None,
+        trusted_subject: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.tenant_id: str | None = tenant_id
+        self.client_id: str | None = client_id
+        self.token_source = token_source
+        self.audience = audience
+        self.trusted_issuer = trusted_issuer
+        self.trusted_subject = trusted_subject
+        self.clock = clock
+        self._assertion: str | None = None
+        self._handed_out: list[str] = []
+
+    def describe(self) -> str:
+        return f"service principal {self.client_id} in tenant {self.tenant_id}"
+
+    def secrets(self) -> list[str]:
+        return list(self._handed_out)
+
+    def prepare(self, timeout: float) -> None:
+        from .errors import AssertionExpired, FederationMismatchError, NoTokenSourceError, TokenSourceUnavailable, TransientError
+
+        if self.token_source is None:
+            raise NoTokenSourceError(no_token_source_message(self.describe(), self.trusted_issuer, self.trusted_subject))
+        try:
+            token = self.token_source.token(self.audience, timeout)
+        except TokenSourceError as exc:
+            raise TransientError(TokenSourceUnavailable(f"pipeline token ({self.token_source.name}): {exc}")) from None
+        self._handed_out.append(token)
+        try:
+            claims = TokenClaims.of(token)
+        except ValueError as exc:
+            raise FederationMismatchError(f"the pipeline token from {self.token_source.name} is {exc}") from None
+        expected = (self.trusted_issuer, self.trusted_subject)
+        if None not in expected and (claims.issuer, claims.subject) != expected:
+            raise FederationMismatchError(
+                f"{self.describe()} trusts issuer {self.trusted_issuer} and subject {self.trusted_subject}, but the pipeline "
+                f"token from {self.token_source.name} has issuer {claims.issuer} and subject {claims.subject}. Run the "
+                "deployment from the pipeline the stack's linkFederation names, or change linkFederation to what this "
+                "pipeline presents."
+            )
+        if self.audience not in claims.audience:
+            raise FederationMismatchError(
+                f"the pipeline token from {self.token_source.name} is for audience {', '.join(claims.audience) or '(none)'}, "
+                f"not {self.audience}; request it with that audience"
+            )
+        left = token_lifetime_left(claims, self.clock())
+        if left is not None and left <= 0:
+            raise TransientError(AssertionExpired(f"the pipeline token from {self.token_source.name} has expired"))
+        self._assertion = token
+
+    def _current(self) -> str:
+        if self._assertion is None:
+            raise RuntimeError("prepare() the source before signing in")
+        return self._assertion
+
+    def credential(
+        self, endpoints: CloudEndpoints, response_hook: ResponseHook | None = None, read_timeout: float = READ_TIMEOUT
+    ) -> TokenCredential:
+        from azure.identity import ClientAssertionCredential
+
+        return ClientAssertionCredential(
+            cast(str, self.tenant_id),
+            cast(str, self.client_id),
+            self._current,
+            authority=endpoints.authority_host,
+            disable_instance_discovery=endpoints.custom_authority or None,
+            retry_total=0,
+            connection_timeout=CONNECTION_TIMEOUT,
+            read_timeout=read_timeout,
+            raw_response_hook=response_hook,
+            permit_redirects=False,
         )
 
 
@@ -109,8 +224,17 @@ class ClientSecretSource:
 class DefaultIdentitySource:
     """The signed-in identity: Azure CLI login, environment, managed or workload identity."""
 
+    tenant_id: str | None = None
+    client_id: str | None = None
+
     def describe(self) -> str:
         return "the signed-in identity (DefaultAzureCredential)"
+
+    def prepare(self, timeout: float) -> None:
+        return None
+
+    def secrets(self) -> list[str]:
+        return []
 
     def credential(
         self, endpoints: CloudEndpoints, response_hook: ResponseHook | None = None, read_timeout: float = READ_TIMEOUT
@@ -124,3 +248,53 @@ class DefaultIdentitySource:
             read_timeout=read_timeout,
             raw_response_hook=response_hook,
         )
+
+
+class CheckedCredential:
+    """A credential whose tokens are used only when they are for the identity that asked.
+
+    Each access token's tenant (``tid``) and application (``appid``/``azp``) claims are compared with what the
+    source signs in as, before the token goes to ARM (no signature check: it came from Entra over verified TLS),
+    so a token for another principal never links or re-points that principal. The object ID (``oid``) of the
+    last token is kept: the link answer must name it."""
+
+    def __init__(self, inner: TokenCredential, source: CredentialSource) -> None:
+        self.inner = inner
+        self.source = source
+        self.tokens: list[str] = []
+        self.claims: TokenClaims | None = None
+
+    def _check(self, token: str) -> None:
+        from .errors import TokenMismatchError
+
+        self.tokens.append(token)
+        try:
+            claims = TokenClaims.of(token)
+        except ValueError as exc:
+            raise TokenMismatchError(f"Entra's access token for {self.source.describe()} is {exc}") from None
+        wrong = []
+        if self.source.tenant_id is not None and (claims.tenant_id or "").lower() != self.source.tenant_id.lower():
+            wrong.append(f"tenant {claims.tenant_id}")
+        if self.source.client_id is not None and (claims.app_id or "").lower() != self.source.client_id.lower():
+            wrong.append(f"application {claims.app_id}")
+        if wrong:
+            raise TokenMismatchError(
+                f"Entra answered the sign-in of {self.source.describe()} with an access token for {' and '.join(wrong)}; "
+                "not used, so no other principal's link is touched"
+            )
+        self.claims = claims
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        token = self.inner.get_token(*scopes, **kwargs)
+        self._check(token.token)
+        return token
+
+    def get_token_info(self, *scopes: str, **kwargs: Any) -> Any:
+        token = self.inner.get_token_info(*scopes, **kwargs)  # type: ignore[attr-defined]
+        self._check(token.token)
+        return token
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()

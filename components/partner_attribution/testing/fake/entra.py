@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 if TYPE_CHECKING:
-    from .server import RequestContext
+    from .model import FakeApp
+    from .server import FakeAzure, RequestContext
 
 
 def entra_error(error: str, code: int, description: str) -> dict[str, Any]:
@@ -55,6 +55,44 @@ def serve_discovery(h: RequestContext, parts: list[str], path: str) -> None:
     h.send("discovery", path, 404, {"error": "not_found"})
 
 
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def _check_assertion(fake: FakeAzure, app: FakeApp, assertion: str, now: float) -> tuple[int, str] | None:
+    """Entra's checks of a client assertion against the app's federated credentials (FACTS.md §3, §4):
+    signature (the fake signs every issuer's tokens with its own key), expiry, then a federated credential
+    whose issuer, subject and audience match exactly (case-sensitive); one that matches but is not replicated
+    yet answers AADSTS70021, as Entra does in the minutes after it was created."""
+    import jwt
+
+    if fake.federation_disabled:
+        return 700223, "Workload identity federation is disabled or constrained for this tenant."
+    try:
+        claims = jwt.decode(
+            assertion, fake.signing_public_key, algorithms=["RS256"], options={"verify_aud": False, "verify_exp": False}
+        )
+    except jwt.PyJWTError:
+        return 700211, "No matching federated identity record found for presented assertion issuer."
+    if float(claims.get("exp", 0)) < time.time():
+        return 700024, "Client assertion is not within its valid time range."
+    issuer, subject, audiences = claims.get("iss"), claims.get("sub"), claims.get("aud")
+    audiences = audiences if isinstance(audiences, list) else [audiences]
+    if not app.federated:
+        return 70025, f"The client '{app.client_id}' has no configured federated identity credentials."
+    same_issuer = [f for f in app.federated if f.issuer == issuer]
+    if not same_issuer:
+        return 700211, f"No matching federated identity record found for presented assertion issuer '{issuer}'."
+    same_subject = [f for f in same_issuer if f.subject == subject]
+    if not same_subject:
+        return 700213, f"No matching federated identity record found for presented assertion subject '{subject}'."
+    matching = [f for f in same_subject if f.audience in audiences]
+    if not matching:
+        return 700212, f"No matching federated identity record found for presented assertion audience '{audiences}'."
+    if all(now < f.ready_at for f in matching):
+        return 70021, "No matching federated identity record found for presented assertion."
+    return None
+
+
 def serve_token(h: RequestContext, parts: list[str], path: str, body: bytes) -> None:
     fake = h.azure
     form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
@@ -81,36 +119,41 @@ def serve_token(h: RequestContext, parts: list[str], path: str, body: bytes) -> 
                 ),
             )
             return
-        secret = app.secrets.get(form.get("client_secret", ""))
-        if secret is not None and secret.expires_at is not None and now >= secret.expires_at:
-            h.send(
-                "token",
-                path,
-                401,
-                entra_error(
-                    "invalid_client",
-                    7000222,
-                    f"The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal "
-                    "to create new keys for your app: https://aka.ms/NewClientSecret, or consider using "
-                    "certificate credentials for added security: https://aka.ms/certCreds.",
-                ),
-            )
-            return
-        if secret is None or secret.revoked or now < secret.ready_at:
-            h.send(
-                "token",
-                path,
-                401,
-                entra_error(
-                    "invalid_client",
-                    7000215,
-                    "Invalid client secret provided. Ensure the secret being sent in the request is the client "
-                    f"secret value, not the client secret ID, for a secret added to app '{client_id}'.",
-                ),
-            )
-            return
-        token = f"fake-access-token-{secrets.token_hex(16)}"
-        fake.tokens[token] = (tenant, client_id)
+        if form.get("client_assertion_type") == ASSERTION_TYPE:
+            refusal = _check_assertion(fake, app, form.get("client_assertion", ""), now)
+            if refusal is not None:
+                h.send("token", path, 401, entra_error("invalid_client", *refusal))
+                return
+        else:
+            secret = app.secrets.get(form.get("client_secret", ""))
+            if secret is not None and secret.expires_at is not None and now >= secret.expires_at:
+                h.send(
+                    "token",
+                    path,
+                    401,
+                    entra_error(
+                        "invalid_client",
+                        7000222,
+                        f"The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal "
+                        "to create new keys for your app: https://aka.ms/NewClientSecret, or consider using "
+                        "certificate credentials for added security: https://aka.ms/certCreds.",
+                    ),
+                )
+                return
+            if secret is None or secret.revoked or now < secret.ready_at:
+                h.send(
+                    "token",
+                    path,
+                    401,
+                    entra_error(
+                        "invalid_client",
+                        7000215,
+                        "Invalid client secret provided. Ensure the secret being sent in the request is the client "
+                        f"secret value, not the client secret ID, for a secret added to app '{client_id}'.",
+                    ),
+                )
+                return
+        token = fake.access_token_for(app)
     h.send(
         "token",
         path,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-Target = Literal["discovery", "token", "arm", "any"]
+Target = Literal["discovery", "token", "arm", "oidc", "any"]
+FaultKind = Literal["status", "drop", "slow", "body", "redirect", "echo", "trickle", "foreign_token"]
 
 
 @dataclass
@@ -22,6 +23,19 @@ class FakeApp:
     """ARM answers 401 until then."""
     deleted: bool = False
     secrets: dict[str, FakeSecret] = field(default_factory=dict, repr=False)
+    federated: list[FakeFederatedCredential] = field(default_factory=list)
+
+
+@dataclass
+class FakeFederatedCredential:
+    """A federated identity credential on an app: the issuer, subject and audience it trusts
+    (matched case-sensitively, as Entra does)."""
+
+    issuer: str
+    subject: str
+    audience: str = "api://AzureADTokenExchange"
+    ready_at: float = 0.0
+    """Until then, a matching assertion is answered with AADSTS70021 (replication, FACTS.md §4)."""
 
 
 @dataclass
@@ -36,12 +50,19 @@ class Fault:
     """A fault to inject into matching requests, ``times`` times (``None``: always)."""
 
     target: Target
-    kind: Literal["status", "drop", "slow"]
+    kind: FaultKind
+    """``status``: answer ``status``; ``drop``: close the connection; ``slow``: wait ``delay`` then serve;
+    ``body``: answer 200 with ``payload`` (a lie); ``redirect``: answer ``status`` (307) with ``location``;
+    ``echo``: answer 400 with the request's body and Authorization header in the error (as some proxies do);
+    ``trickle``: send a 200 answer one byte every ``delay`` seconds; ``foreign_token``: answer the token
+    request with a valid token for another app (``payload``: the FakeApp)."""
     status: int = 503
     retry_after: float | None = None
     delay: float = 0.0
     method: str | None = None
     times: int | None = 1
+    payload: Any = None
+    location: str | None = None
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from .arm import arm_error, serve_arm
 from .entra import serve_discovery, serve_token
-from .model import FakeApp, FakeSecret, Fault, RecordedRequest, Target, now_text
+from .model import FakeApp, FakeFederatedCredential, FakeSecret, Fault, RecordedRequest, Target, now_text
+from .oidc import EXCHANGE_AUDIENCE, GITHUB_ISSUER, serve_pipeline_token
 
 
 class FakeAzure:
@@ -77,6 +78,13 @@ class FakeAzure:
         self.apps: dict[str, FakeApp] = {}  # by client ID
         self.links: dict[tuple[str, str], dict[str, Any]] = {}  # (tenant, object ID) -> properties
         self.tokens: dict[str, tuple[str, str]] = {}  # access token -> (tenant, client ID)
+        self.federation_disabled = False
+        """Answer every client assertion with AADSTS700223 (a tenant that disables federation)."""
+        self.pipeline_tokens: dict[str, dict[str, Any]] = {}  # request token -> claims of the OIDC token it gets
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.signing_public_key = self.signing_key.public_key()
         self.lock = threading.RLock()
         self._in_flight = 0
         self._idle = threading.Condition(self.lock)
@@ -184,6 +192,13 @@ class FakeAzure:
             )
         return secret
 
+    def make_ready(self, app: FakeApp, secret: str | None = None) -> None:
+        """Entra catches up now: the app (and ``secret``) become usable, whatever delay they were given."""
+        with self.lock:
+            app.ready_at = 0.0
+            if secret is not None:
+                app.secrets[secret].ready_at = 0.0
+
     def expire_secret(self, app: FakeApp, secret: str) -> None:
         with self.lock:
             app.secrets[secret].expires_at = time.monotonic() - 1
@@ -195,6 +210,93 @@ class FakeAzure:
     def delete_app(self, app: FakeApp) -> None:
         with self.lock:
             app.deleted = True
+
+    def add_federated_credential(
+        self, app: FakeApp, issuer: str, subject: str, *, audience: str = EXCHANGE_AUDIENCE, ready_after: float = 0.0
+    ) -> FakeFederatedCredential:
+        """Trust ``issuer`` + ``subject`` on ``app``; usable ``ready_after`` seconds from now (AADSTS70021 before)."""
+        credential = FakeFederatedCredential(issuer, subject, audience, time.monotonic() + ready_after)
+        with self.lock:
+            app.federated.append(credential)
+        return credential
+
+    # -- tokens ----------------------------------------------------------------------------------
+    def sign(self, claims: dict[str, Any]) -> str:
+        """A JWT signed with the fake's key (RS256), as an identity provider would sign it."""
+        import jwt
+
+        return jwt.encode(claims, self.signing_key, algorithm="RS256", headers={"kid": "fake-key-1"})
+
+    def access_token_for(self, app: FakeApp) -> str:
+        """An ARM access token for ``app``, with the claims Entra puts in one (tid, appid, oid), and remembered
+        so the fake's ARM knows whose it is."""
+        now = int(time.time())
+        token = self.sign(
+            {
+                "aud": "https://management.azure.com/",
+                "iss": f"https://sts.windows.net/{app.tenant_id}/",
+                "iat": now,
+                "nbf": now,
+                "exp": now + 3600,
+                "tid": app.tenant_id,
+                "appid": app.client_id,
+                "oid": app.object_id,
+                "sub": app.object_id,
+                "idtyp": "app",
+                "jti": secrets.token_hex(8),
+            }
+        )
+        with self.lock:
+            self.tokens[token] = (app.tenant_id, app.client_id)
+        return token
+
+    @property
+    def issuer(self) -> str:
+        """The fake's own OIDC issuer (discovery and JWKS under it)."""
+        return f"{self.base_url}/oidc"
+
+    def issue_oidc_token(
+        self, subject: str, *, issuer: str | None = None, audience: str = EXCHANGE_AUDIENCE, lifetime: float = 600.0
+    ) -> str:
+        """A pipeline's OIDC token: ``issuer`` (default: the fake's own) claims ``subject`` for ``audience``."""
+        now = time.time()
+        return self.sign(
+            {
+                "iss": issuer or self.issuer,
+                "sub": subject,
+                "aud": audience,
+                "iat": int(now),
+                "nbf": int(now),
+                "exp": int(now + lifetime),
+            }
+        )
+
+    def github_actions_environment(self, subject: str, *, issuer: str = GITHUB_ISSUER, lifetime: float = 600.0) -> dict[str, str]:
+        """The variables a GitHub Actions job with ``id-token: write`` has, pointing at a stand-in of its token
+        endpoint: ``GET <url>&audience=<aud>`` with the request token answers ``{"value": <JWT>}``."""
+        request_token = f"fake-actions-request-{secrets.token_hex(12)}"
+        with self.lock:
+            self.pipeline_tokens[request_token] = {"iss": issuer, "sub": subject, "lifetime": lifetime}
+        return {
+            "ACTIONS_ID_TOKEN_REQUEST_URL": f"{self.base_url}/_actions/idtoken?api-version=2.0",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": request_token,
+        }
+
+    def azure_pipelines_environment(self, subject: str, *, issuer: str, service_connection_id: str) -> dict[str, str]:
+        """The variables of an Azure Pipelines job, pointing at a stand-in of its OIDC request endpoint."""
+        access_token = f"fake-system-access-{secrets.token_hex(12)}"
+        with self.lock:
+            self.pipeline_tokens[access_token] = {
+                "iss": issuer,
+                "sub": subject,
+                "lifetime": 600.0,
+                "connection": service_connection_id,
+            }
+        return {
+            "SYSTEM_OIDCREQUESTURI": f"{self.base_url}/_ado/oidctoken",
+            "SYSTEM_ACCESSTOKEN": access_token,
+            "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID": service_connection_id,
+        }
 
     # -- links ---------------------------------------------------------------------------------
     def link_of(self, app: FakeApp) -> dict[str, Any] | None:
@@ -320,6 +422,8 @@ class RequestContext(BaseHTTPRequestHandler):
             target: Target = "arm"
         elif url.path.endswith("/oauth2/v2.0/token"):
             target = "token"
+        elif url.path.startswith(("/oidc", "/_actions", "/_ado")):
+            target = "oidc"
         else:
             target = "discovery"
         length = int(self.headers.get("Content-Length") or 0)
@@ -338,6 +442,9 @@ class RequestContext(BaseHTTPRequestHandler):
                 with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
                 return
+            elif fault.kind in ("body", "redirect", "echo", "trickle", "foreign_token"):
+                self._lie(fault, target, url.path, body)
+                return
             else:
                 headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
                 if target == "arm":
@@ -351,12 +458,57 @@ class RequestContext(BaseHTTPRequestHandler):
                     }
                 self.send(target, url.path, fault.status, payload, headers)
                 return
-        if target == "discovery":
+        if target == "oidc":
+            serve_pipeline_token(self, parts, url.path, parse_qs(url.query))
+        elif target == "discovery":
             serve_discovery(self, parts, url.path)
         elif target == "token":
             serve_token(self, parts, url.path, body)
         else:
             serve_arm(self, parts, url.path, parse_qs(url.query))
+
+    def _lie(self, fault: Fault, target: Target, path: str, body: bytes) -> None:
+        """Answers that look fine and aren't: what a hostile network or a confused service would send."""
+        if fault.kind == "body":
+            self.send(target, path, 200, fault.payload)
+        elif fault.kind == "redirect":
+            self.send(
+                target,
+                path,
+                fault.status if 300 <= fault.status < 400 else 307,
+                None,
+                {"Location": fault.location or "https://example.invalid/"},
+            )
+        elif fault.kind == "echo":
+            echoed = f"{self.headers.get('Authorization', '')} {body.decode(errors='replace')}"
+            if target == "arm":
+                self.send(target, path, 400, arm_error("InvalidRequest", f"Could not process request: {echoed}"))
+            else:
+                self.send(
+                    target,
+                    path,
+                    400,
+                    {"error": "invalid_request", "error_description": f"AADSTS900144: could not process {echoed}"},
+                )
+        elif fault.kind == "foreign_token":
+            token = self.azure.access_token_for(fault.payload)
+            self.send(
+                target, path, 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
+            )
+        else:  # trickle: a valid-looking answer, one byte at a time
+            data = json.dumps(fault.payload if fault.payload is not None else {"partial": "x" * 64}).encode()
+            self.record(target, path, 200)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            for index in range(len(data)):
+                try:
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(fault.delay)
 
     def record(self, target: Target, path: str, status: int | None) -> None:
         with self.azure.lock:

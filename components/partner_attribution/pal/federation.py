@@ -1,0 +1,256 @@
+"""Workload identity federation: where a pipeline's OIDC token comes from, and what it claims.
+
+A federated PAL link signs in as the delivery principal with azure-identity's client-assertion
+credential; the assertion is the pipeline's OIDC token, fetched afresh at each attempt from the same
+places the azure-native and azuread providers read (``../shared/reference/federation/FACTS.md`` §6-§9):
+
+==========================================  ==============================================================
+``ARM_OIDC_TOKEN``                          a token given as is (Pulumi ESC ``azure-login``, Azure DevOps
+                                            ``addSpnToEnvironment`` ``idToken``)
+``ARM_OIDC_TOKEN_FILE_PATH``                a file holding the token, read at every attempt
+``AZURE_FEDERATED_TOKEN_FILE``              the same (Kubernetes workload identity), read at every attempt
+``ARM_OIDC_REQUEST_URL`` + ``_TOKEN``       an OIDC request endpoint (as the providers' generic OIDC)
+``ACTIONS_ID_TOKEN_REQUEST_URL`` + ``_TOKEN`` GitHub Actions (``permissions: id-token: write``), requested
+                                            with the exchange audience
+``SYSTEM_OIDCREQUESTURI`` + ``SYSTEM_ACCESSTOKEN``  Azure Pipelines, with the service connection ID from
++ a service connection ID                   ``AZURESUBSCRIPTION_SERVICE_CONNECTION_ID``,
+                                            ``ARM_OIDC_AZURE_SERVICE_CONNECTION_ID`` or
+                                            ``ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID`` (as azure-identity's
+                                            ``AzurePipelinesCredential`` requests it)
+==========================================  ==============================================================
+
+The first that is configured is used, in this order (azure-native's precedence: a given token, then a
+token file, then a request). Claims of a token are read for messages and checks only (issuer, subject,
+audience, expiry); a token is never printed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+EXCHANGE_AUDIENCES = {
+    "public": "api://AzureADTokenExchange",
+    "usgovernment": "api://AzureADTokenExchangeUSGov",
+    "china": "api://AzureADTokenExchangeChina",
+}
+"""The audience of a federated credential per cloud (FACTS.md §1; Microsoft documents the US Government and
+China values for managed identities, and recommends the global value for other issuers: not confirmed for
+GitHub or Azure DevOps tokens in sovereign clouds)."""
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+AZURE_DEVOPS_ISSUER = "https://vstoken.dev.azure.com/{organization_id}"
+REQUEST_TIMEOUT = 20.0
+
+LOOKED_FOR = (
+    "ARM_OIDC_TOKEN",
+    "ARM_OIDC_TOKEN_FILE_PATH",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "ARM_OIDC_REQUEST_URL/_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN (GitHub Actions, id-token: write)",
+    "SYSTEM_OIDCREQUESTURI + SYSTEM_ACCESSTOKEN (Azure Pipelines)",
+)
+"""Where a pipeline token is looked for, in order: named in the message when none is found."""
+
+_SERVICE_CONNECTION_VARIABLES = (
+    "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+    "ARM_OIDC_AZURE_SERVICE_CONNECTION_ID",
+    "ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID",
+)
+
+
+class TokenSourceError(Exception):
+    """The pipeline's token could not be had; the message says from where and why (never the token)."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a JWT says about itself, read without verifying it (for messages and checks only)."""
+
+    issuer: str | None
+    subject: str | None
+    audience: tuple[str, ...]
+    expires_at: float | None
+    tenant_id: str | None = None
+    app_id: str | None = None
+    """``appid`` (v1 tokens) or ``azp`` (v2): the client the token was issued to."""
+    object_id: str | None = None
+
+    @classmethod
+    def of(cls, token: str) -> TokenClaims:
+        """The claims of ``token``; :class:`ValueError` when it is not a JWT."""
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise ValueError("not a JWT (expected three dot-separated parts)")
+        payload = parts[1] + "=" * (-len(parts[1]) % 4)
+        try:
+            claims: Any = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
+        except (binascii.Error, ValueError, UnicodeError) as exc:
+            raise ValueError("not a JWT (its payload is not base64url JSON)") from exc
+        if not isinstance(claims, dict):
+            raise ValueError("not a JWT (its payload is not a JSON object)")
+        audience = claims.get("aud")
+        audiences = tuple(audience) if isinstance(audience, list) else ((audience,) if isinstance(audience, str) else ())
+        expiry = claims.get("exp")
+
+        def text(key: str) -> str | None:
+            value = claims.get(key)
+            return value if isinstance(value, str) else None
+
+        return cls(
+            issuer=text("iss"),
+            subject=text("sub"),
+            audience=audiences,
+            expires_at=float(expiry) if isinstance(expiry, (int, float)) and not isinstance(expiry, bool) else None,
+            tenant_id=text("tid"),
+            app_id=text("appid") or text("azp"),
+            object_id=text("oid"),
+        )
+
+
+class TokenSource(Protocol):
+    """Where the pipeline's OIDC token comes from."""
+
+    @property
+    def name(self) -> str:
+        """Which variables it reads, for messages."""
+
+    def token(self, audience: str, timeout: float = REQUEST_TIMEOUT) -> str:
+        """A fresh token for ``audience``; :class:`TokenSourceError` when there is none."""
+
+
+@dataclass(frozen=True)
+class StaticToken:
+    """A token given as is: it can expire during a long run (AADSTS700024), nothing renews it."""
+
+    name: str
+    value: str = field(repr=False)
+
+    def token(self, audience: str, timeout: float = REQUEST_TIMEOUT) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class TokenFile:
+    """A file the platform keeps fresh; read at every attempt."""
+
+    name: str
+    path: Path
+
+    def token(self, audience: str, timeout: float = REQUEST_TIMEOUT) -> str:
+        try:
+            text = self.path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise TokenSourceError(f"cannot read the token file {self.path} ({self.name}): {exc.strerror or exc}") from None
+        if not text:
+            raise TokenSourceError(f"the token file {self.path} ({self.name}) is empty")
+        return text
+
+
+def _http_json(method: str, url: str, bearer: str, timeout: float, headers: Mapping[str, str] | None = None) -> Any:
+    import requests
+
+    try:
+        response = requests.request(
+            method,
+            url,
+            headers={"Authorization": f"Bearer {bearer}", "Accept": "application/json", **(headers or {})},
+            timeout=(min(10.0, timeout), timeout),
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        raise TokenSourceError(f"the token request failed: {type(exc).__name__}") from None
+    if response.status_code != 200:
+        raise TokenSourceError(f"the token endpoint answered HTTP {response.status_code}")
+    try:
+        return response.json()
+    except ValueError:
+        raise TokenSourceError("the token endpoint answered something that is not JSON") from None
+
+
+@dataclass(frozen=True)
+class OidcRequest:
+    """GitHub Actions' ID token request (and the providers' generic ``ARM_OIDC_REQUEST_*``):
+    ``GET <url>&audience=<audience>`` with the request token as bearer; the answer's ``value``."""
+
+    name: str
+    url: str
+    request_token: str = field(repr=False)
+
+    def token(self, audience: str, timeout: float = REQUEST_TIMEOUT) -> str:
+        from urllib.parse import quote
+
+        separator = "&" if "?" in self.url else "?"
+        answer = _http_json("GET", f"{self.url}{separator}audience={quote(audience, safe='')}", self.request_token, timeout)
+        value = answer.get("value") if isinstance(answer, dict) else None
+        if not isinstance(value, str) or not value:
+            raise TokenSourceError(f"the token endpoint ({self.name}) answered without a 'value'")
+        return value
+
+
+@dataclass(frozen=True)
+class AzurePipelinesRequest:
+    """Azure Pipelines' OIDC request, as azure-identity's ``AzurePipelinesCredential`` makes it: ``POST
+    <SYSTEM_OIDCREQUESTURI>?api-version=7.1&serviceConnectionId=<id>`` with the job's access token; the
+    answer's ``oidcToken`` (FACTS.md §7)."""
+
+    name: str
+    url: str
+    access_token: str = field(repr=False)
+    service_connection_id: str
+
+    def token(self, audience: str, timeout: float = REQUEST_TIMEOUT) -> str:
+        from urllib.parse import quote
+
+        url = f"{self.url}?api-version=7.1&serviceConnectionId={quote(self.service_connection_id, safe='')}"
+        answer = _http_json("POST", url, self.access_token, timeout, {"X-TFS-FedAuthRedirect": "Suppress"})
+        value = answer.get("oidcToken") if isinstance(answer, dict) else None
+        if not isinstance(value, str) or not value:
+            raise TokenSourceError(f"the token endpoint ({self.name}) answered without an 'oidcToken'")
+        return value
+
+
+def find_token_source(environ: Mapping[str, str] | None = None) -> TokenSource | None:
+    """The first pipeline token source configured in ``environ`` (default: this process's), or None."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str:
+        return env.get(name, "").strip()
+
+    if get("ARM_OIDC_TOKEN"):
+        return StaticToken("ARM_OIDC_TOKEN", get("ARM_OIDC_TOKEN"))
+    for variable in ("ARM_OIDC_TOKEN_FILE_PATH", "AZURE_FEDERATED_TOKEN_FILE"):
+        if get(variable):
+            return TokenFile(variable, Path(get(variable)))
+    if get("ARM_OIDC_REQUEST_URL") and get("ARM_OIDC_REQUEST_TOKEN"):
+        return OidcRequest("ARM_OIDC_REQUEST_URL", get("ARM_OIDC_REQUEST_URL"), get("ARM_OIDC_REQUEST_TOKEN"))
+    if get("ACTIONS_ID_TOKEN_REQUEST_URL") and get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"):
+        return OidcRequest(
+            "ACTIONS_ID_TOKEN_REQUEST_URL", get("ACTIONS_ID_TOKEN_REQUEST_URL"), get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+        )
+    connection = next((get(v) for v in _SERVICE_CONNECTION_VARIABLES if get(v)), "")
+    if get("SYSTEM_OIDCREQUESTURI") and get("SYSTEM_ACCESSTOKEN") and connection:
+        return AzurePipelinesRequest("SYSTEM_OIDCREQUESTURI", get("SYSTEM_OIDCREQUESTURI"), get("SYSTEM_ACCESSTOKEN"), connection)
+    return None
+
+
+def no_token_source_message(who: str, issuer: str | None = None, subject: str | None = None) -> str:
+    """What to say when a federated link has no pipeline token to sign in with."""
+    trusted = f" that presents issuer {issuer} and subject {subject}" if issuer and subject else ""
+    return (
+        f"the PAL link of {who} signs in with workload identity federation, and no pipeline token was found "
+        f"(looked for {', '.join(LOOKED_FOR)}). Run pulumi from the pipeline{trusted}, "
+        "or give the principal the password link credential (linkCredential: password)."
+    )
+
+
+def token_lifetime_left(claims: TokenClaims, now: float | None = None) -> float | None:
+    """Seconds until the token expires (negative when expired), or None when it has no ``exp``."""
+    return None if claims.expires_at is None else claims.expires_at - (time.time() if now is None else now)
