@@ -253,7 +253,7 @@ def test_drift_credential_invalid(
     id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, secret))
     (fake_azure.expire_secret if how == "expired" else fake_azure.revoke_secret)(app, secret)
     with pytest.raises(ProviderCallError) as error:
-        host.read(URN, id_, outs, {**inputs, "timeout_seconds": 5})
+        host.read(URN, id_, {**outs, "timeout_seconds": 5}, inputs)  # Read's budget comes from the state
     assert "can't be verified" in error.value.details
     assert "credential.rotatedOn" in error.value.details
     assert ("AADSTS7000222" if how == "expired" else "AADSTS7000215") in error.value.details
@@ -290,7 +290,7 @@ def test_secret_never_leaks(host: DynamicProviderHost, fake_azure: FakeAzure, re
     assert secret not in repr(public_outputs)
     fake_azure.revoke_secret(app, secret)
     with pytest.raises(ProviderCallError) as error:
-        host.read(URN, id_, outs, {**inputs, "timeout_seconds": 3})
+        host.read(URN, id_, {**outs, "timeout_seconds": 3}, inputs)  # Read's budget comes from the state
     assert secret not in error.value.details
     fake_azure.delete_app(app)
     with pytest.raises(ProviderCallError) as error:
@@ -299,3 +299,143 @@ def test_secret_never_leaks(host: DynamicProviderHost, fake_azure: FakeAzure, re
     assert "retrying" in host.stderr() and secret not in host.stderr()
     assert secret not in repr(fake_azure.requests)
     assert secret not in registration["resource"].inputs["__provider"]
+
+
+def test_refresh_then_up_never_takes_over_another_partners_link(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    """`pulumi up --refresh`: the refresh records the other partner's ID; the update must not re-point it without
+    overwriteExistingLink (the preview still shows the drift)."""
+    app = fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    assert outs["linked_partner_id"] == PARTNER
+    fake_azure.set_link(app, OTHER)
+    _, refreshed = host.read(URN, id_, outs, inputs)
+    assert (refreshed["partner_id"], refreshed["linked_partner_id"]) == (OTHER, PARTNER)
+    assert host.diff(URN, id_, refreshed, inputs).changes == DIFF_SOME
+    with pytest.raises(ProviderCallError) as error:
+        host.update(URN, id_, refreshed, inputs)
+    assert f"already linked to partner ID {OTHER}, not {PARTNER}" in error.value.details
+    assert "overwriteExistingLink" in error.value.details
+    assert fake_azure.link_of(app)["partnerId"] == OTHER
+    updated = host.update(URN, id_, refreshed, {**inputs, "overwrite_existing": True})
+    assert (updated["partner_id"], updated["linked_partner_id"]) == (PARTNER, PARTNER)
+
+
+def test_the_partners_own_change_of_id_still_repoints(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    updated = host.update(URN, id_, outs, {**inputs, "partner_id": OTHER})
+    assert (updated["partner_id"], updated["linked_partner_id"]) == (OTHER, OTHER)
+    assert fake_azure.link_of(app)["partnerId"] == OTHER
+
+
+# -- federated links -----------------------------------------------------------------------------------
+
+GITHUB = "https://token.actions.githubusercontent.com"
+MAIN = "repo:contoso-partner/landing-zone:ref:refs/heads/main"
+
+
+@pytest.fixture(scope="module")
+def federated_registration() -> dict[str, Any]:
+    def program() -> None:
+        PartnerAdminLink(
+            "delivery-pal",
+            PartnerAdminLinkArgs(
+                partner_id=PARTNER,
+                tenant_id="00000000-0000-4000-8000-000000000001",
+                client_id="00000000-0000-4000-8000-000000000002",
+                credential_type="federated",
+                trusted_issuer=GITHUB,
+                trusted_subject=MAIN,
+            ),
+        )
+
+    return {"resource": evaluate(program).resources[0]}
+
+
+def federated_inputs(registration: dict[str, Any], azure: FakeAzure, app: FakeApp, **overrides: Any) -> dict[str, Any]:
+    news = {
+        "__provider": registration["resource"].inputs["__provider"],
+        "partner_id": PARTNER,
+        "tenant_id": app.tenant_id,
+        "client_id": app.client_id,
+        "credential_type": "federated",
+        "trusted_issuer": GITHUB,
+        "trusted_subject": MAIN,
+        "authority_host": azure.authority_host,
+        "arm_endpoint": azure.arm_endpoint,
+        "timeout_seconds": 20,
+    }
+    news.update(overrides)
+    return news
+
+
+def test_a_federated_link_registers_nothing_secret(federated_registration: dict[str, Any]) -> None:
+    resource = federated_registration["resource"]
+    assert "client_secret" not in resource.inputs
+    assert not any(resource.input_is_secret(key) for key in resource.inputs)
+    assert resource.additional_secret_outputs == []
+
+
+def test_federated_lifecycle_through_the_host(fake_azure: FakeAzure, federated_registration: dict[str, Any]) -> None:
+    app = fake_azure.add_app()
+    fake_azure.add_federated_credential(app, GITHUB, MAIN, ready_after=1.0)  # created moments ago
+    env = {**fake_azure.environment(), **fake_azure.github_actions_environment(MAIN)}
+    with DynamicProviderHost(env=env) as host:
+        host.configure()
+        news = federated_inputs(federated_registration, fake_azure, app)
+        inputs, failures = host.check(URN, {}, news)
+        assert failures == []
+        id_, outs = host.create(URN, inputs)
+        assert outs["partner_id"] == PARTNER and fake_azure.link_of(app)["partnerId"] == PARTNER
+        read_id, refreshed = host.read(URN, id_, outs, inputs)
+        assert read_id == id_ and refreshed["partner_id"] == PARTNER
+        fake_azure.remove_link(app)
+        assert host.read(URN, id_, outs, inputs)[0] == ""  # drift: the next preview creates it again
+        fake_azure.set_link(app, PARTNER)
+        host.delete(URN, id_, outs)
+        assert fake_azure.link_of(app) is None
+        state = {"outputs": outs, "refreshed": refreshed}
+        tokens = [t for t in fake_azure.tokens] + [env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]]
+        assert not any(token in repr(state) for token in tokens)
+        assert not any(token in host.stderr() for token in tokens)
+        assert "client_secret" not in outs and "client_secret" not in refreshed
+
+
+def test_check_accepts_a_federated_link_and_refuses_a_secret_with_it(
+    host: DynamicProviderHost, fake_azure: FakeAzure, federated_registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    assert host.check(URN, {}, federated_inputs(federated_registration, fake_azure, app))[1] == []
+    _, failures = host.check(URN, {}, federated_inputs(federated_registration, fake_azure, app, client_secret="x"))
+    assert failures == [("client_secret", "a federated link has no client secret; remove it")]
+    _, failures = host.check(URN, {}, federated_inputs(federated_registration, fake_azure, app, credential_type="certificate"))
+    assert failures == [("credential_type", "'certificate': use one of client_secret, federated")]
+
+
+def test_federated_link_without_a_token_source_fails_fast(
+    host: DynamicProviderHost, fake_azure: FakeAzure, federated_registration: dict[str, Any]
+) -> None:
+    """A `pulumi up` from a laptop: the host has no pipeline token; create fails at once, naming where it looked."""
+    app = fake_azure.add_app()
+    inputs, _ = host.check(URN, {}, federated_inputs(federated_registration, fake_azure, app))
+    with pytest.raises(ProviderCallError) as error:
+        host.create(URN, inputs)
+    assert "no pipeline token was found" in error.value.details and "ACTIONS_ID_TOKEN_REQUEST_URL" in error.value.details
+    assert fake_azure.requests == []
+
+
+def test_switching_a_link_to_federated_calls_nothing(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any], federated_registration: dict[str, Any]
+) -> None:
+    """Moving a principal from password to federated updates the link's inputs; the link itself stays."""
+    app = fake_azure.add_app()
+    id_, outs, _ = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    news = federated_inputs(federated_registration, fake_azure, app)
+    assert host.diff(URN, id_, outs, news).changes == DIFF_SOME
+    fake_azure.clear_requests()
+    updated = host.update(URN, id_, outs, news)
+    assert fake_azure.requests == [] and "client_secret" not in updated and updated["credential_type"] == "federated"

@@ -11,6 +11,7 @@ Used by ``partner-attribution plan``, the test suite and the benchmarks.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import runpy
 import uuid
@@ -233,6 +234,10 @@ def evaluate(
     Raises whatever the program raises (a :class:`pulumi.RunError` for configuration errors),
     after the runtime has settled.
     """
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:  # a caller's asyncio.run() left this thread without a current loop
+        asyncio.set_event_loop(asyncio.new_event_loop())
     capture = _Capture()
     _ENGINE_LOG.addHandler(capture)
     monitor = RecordingMonitor(mocks_ or PlaceholderMocks())

@@ -180,7 +180,7 @@ class PartnerLinkClient:
 
     def _from_arm(self, exc: BaseException) -> bool:
         request = getattr(getattr(exc, "response", None), "request", None)
-        return str(getattr(request, "url", "")).startswith(self.endpoints.arm_endpoint)
+        return str(getattr(request, "url", "")).lower().startswith(f"{self.endpoints.arm_endpoint}/providers/".lower())
 
     def _budget(self) -> Budget:
         return Budget(self.timeout_seconds)
@@ -191,8 +191,10 @@ class PartnerLinkClient:
         return {"connection_timeout": min(CONNECTION_TIMEOUT, remaining), "read_timeout": min(self.read_timeout, remaining)}
 
     def _attempt(self, call: Callable[[], T], budget: Budget) -> T:
-        """One attempt, bounded by what is left of the budget, end to end."""
-        self.source.prepare(max(1.0, min(self.read_timeout, budget.remaining)))
+        """One attempt, bounded by what is left of the budget, end to end. A new credential (the first, or after a
+        token-side failure) signs in with a freshly fetched assertion."""
+        if self._api is None:
+            self.source.prepare(max(1.0, min(self.read_timeout, budget.remaining)))
 
         def run() -> T:
             try:

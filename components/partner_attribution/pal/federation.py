@@ -5,10 +5,9 @@ credential; the assertion is the pipeline's OIDC token, fetched afresh at each a
 places the azure-native and azuread providers read (``../shared/reference/federation/FACTS.md`` §6-§9):
 
 ==========================================  ==============================================================
-``ARM_OIDC_TOKEN``                          a token given as is (Pulumi ESC ``azure-login``, Azure DevOps
-                                            ``addSpnToEnvironment`` ``idToken``)
-``ARM_OIDC_TOKEN_FILE_PATH``                a file holding the token, read at every attempt
-``AZURE_FEDERATED_TOKEN_FILE``              the same (Kubernetes workload identity), read at every attempt
+``AZURE_FEDERATED_TOKEN_FILE``              a file holding the token (Kubernetes workload identity), read at
+                                            every attempt
+``ARM_OIDC_TOKEN_FILE_PATH``                the same (the providers' setting)
 ``ARM_OIDC_REQUEST_URL`` + ``_TOKEN``       an OIDC request endpoint (as the providers' generic OIDC)
 ``ACTIONS_ID_TOKEN_REQUEST_URL`` + ``_TOKEN`` GitHub Actions (``permissions: id-token: write``), requested
                                             with the exchange audience
@@ -17,11 +16,15 @@ places the azure-native and azuread providers read (``../shared/reference/federa
                                             ``ARM_OIDC_AZURE_SERVICE_CONNECTION_ID`` or
                                             ``ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID`` (as azure-identity's
                                             ``AzurePipelinesCredential`` requests it)
+``ARM_OIDC_TOKEN``                          a token given as is (Pulumi ESC ``azure-login``, Azure DevOps
+                                            ``addSpnToEnvironment`` ``idToken``): never renewed
 ==========================================  ==============================================================
 
-The first that is configured is used, in this order (azure-native's precedence: a given token, then a
-token file, then a request). Claims of a token are read for messages and checks only (issuer, subject,
-audience, expiry); a token is never printed.
+The first that is configured is used, renewable sources first: token files (read at every attempt), then token
+requests (a fresh token at every attempt), and a token given as is (``ARM_OIDC_TOKEN``) last, since nothing renews
+it and a link may wait minutes for Entra's replication. (azure-native, which signs in once per run, takes a given
+token first.) Claims of a token are read for messages and checks only (issuer, subject, audience, expiry); a
+token is never printed.
 """
 
 from __future__ import annotations
@@ -50,12 +53,12 @@ AZURE_DEVOPS_ISSUER = "https://vstoken.dev.azure.com/{organization_id}"
 REQUEST_TIMEOUT = 20.0
 
 LOOKED_FOR = (
-    "ARM_OIDC_TOKEN",
-    "ARM_OIDC_TOKEN_FILE_PATH",
     "AZURE_FEDERATED_TOKEN_FILE",
+    "ARM_OIDC_TOKEN_FILE_PATH",
     "ARM_OIDC_REQUEST_URL/_TOKEN",
     "ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN (GitHub Actions, id-token: write)",
     "SYSTEM_OIDCREQUESTURI + SYSTEM_ACCESSTOKEN (Azure Pipelines)",
+    "ARM_OIDC_TOKEN",
 )
 """Where a pipeline token is looked for, in order: named in the message when none is found."""
 
@@ -224,9 +227,7 @@ def find_token_source(environ: Mapping[str, str] | None = None) -> TokenSource |
     def get(name: str) -> str:
         return env.get(name, "").strip()
 
-    if get("ARM_OIDC_TOKEN"):
-        return StaticToken("ARM_OIDC_TOKEN", get("ARM_OIDC_TOKEN"))
-    for variable in ("ARM_OIDC_TOKEN_FILE_PATH", "AZURE_FEDERATED_TOKEN_FILE"):
+    for variable in ("AZURE_FEDERATED_TOKEN_FILE", "ARM_OIDC_TOKEN_FILE_PATH"):
         if get(variable):
             return TokenFile(variable, Path(get(variable)))
     if get("ARM_OIDC_REQUEST_URL") and get("ARM_OIDC_REQUEST_TOKEN"):
@@ -238,6 +239,8 @@ def find_token_source(environ: Mapping[str, str] | None = None) -> TokenSource |
     connection = next((get(v) for v in _SERVICE_CONNECTION_VARIABLES if get(v)), "")
     if get("SYSTEM_OIDCREQUESTURI") and get("SYSTEM_ACCESSTOKEN") and connection:
         return AzurePipelinesRequest("SYSTEM_OIDCREQUESTURI", get("SYSTEM_OIDCREQUESTURI"), get("SYSTEM_ACCESSTOKEN"), connection)
+    if get("ARM_OIDC_TOKEN"):
+        return StaticToken("ARM_OIDC_TOKEN", get("ARM_OIDC_TOKEN"))
     return None
 
 

@@ -13,7 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from .federation import TokenClaims, TokenSource, TokenSourceError, no_token_source_message, token_lifetime_left
+from .federation import (
+    StaticToken,
+    TokenClaims,
+    TokenSource,
+    TokenSourceError,
+    no_token_source_message,
+    token_lifetime_left,
+)
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -180,11 +187,12 @@ class ClientAssertionSource:
             raise FederationMismatchError(f"the pipeline token from {self.token_source.name} is {exc}") from None
         expected = (self.trusted_issuer, self.trusted_subject)
         if None not in expected and (claims.issuer, claims.subject) != expected:
+            hint = _subject_hint(self.trusted_subject or "", claims.subject or "")
             raise FederationMismatchError(
                 f"{self.describe()} trusts issuer {self.trusted_issuer} and subject {self.trusted_subject}, but the pipeline "
                 f"token from {self.token_source.name} has issuer {claims.issuer} and subject {claims.subject}. Run the "
                 "deployment from the pipeline the stack's linkFederation names, or change linkFederation to what this "
-                "pipeline presents."
+                "pipeline presents." + hint
             )
         if self.audience not in claims.audience:
             raise FederationMismatchError(
@@ -193,6 +201,12 @@ class ClientAssertionSource:
             )
         left = token_lifetime_left(claims, self.clock())
         if left is not None and left <= 0:
+            if isinstance(self.token_source, StaticToken):
+                raise FederationMismatchError(
+                    f"the pipeline token in {self.token_source.name} has expired, and a token given as is can't be renewed; "
+                    "let the link request its own (GitHub Actions: id-token: write; Azure Pipelines: SYSTEM_ACCESSTOKEN), "
+                    "or set it again right before pulumi runs"
+                )
             raise TransientError(AssertionExpired(f"the pipeline token from {self.token_source.name} has expired"))
         self._assertion = token
 
@@ -248,6 +262,20 @@ class DefaultIdentitySource:
             read_timeout=read_timeout,
             raw_response_hook=response_hook,
         )
+
+
+def _subject_hint(trusted: str, presented: str) -> str:
+    """GitHub repositories created after 2026-07-15 present immutable subjects (FACTS.md §6)."""
+    if (
+        presented.startswith("repo:")
+        and "@" in presented.split(":")[1]
+        and "@" not in trusted.split(":")[1 if ":" in trusted else 0]
+    ):
+        return (
+            " The pipeline presents an immutable GitHub subject (repo:owner@ID/repo@ID:...): give the repository's "
+            "ownerId and repositoryId in linkFederation.github."
+        )
+    return ""
 
 
 class CheckedCredential:

@@ -31,7 +31,12 @@ class ProviderCallError(RuntimeError):
 
 
 def _struct(props: dict[str, Any]) -> Any:
-    return asyncio.run(rpc.serialize_properties(props, {}))
+    # A loop of its own: asyncio.run() would also clear the thread's current loop, which the SDK's mock engine uses.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(props, {}))
+    finally:
+        loop.close()
 
 
 def _plain(struct: Any) -> dict[str, Any]:

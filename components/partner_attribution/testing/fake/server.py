@@ -447,7 +447,9 @@ class RequestContext(BaseHTTPRequestHandler):
                 return
             else:
                 headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-                if target == "arm":
+                if fault.payload is not None:
+                    payload = fault.payload
+                elif target == "arm":
                     payload = arm_error(
                         "ServerError" if fault.status >= 500 else "TooManyRequests", f"Injected fault {fault.status}"
                     )
