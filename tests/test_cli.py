@@ -317,3 +317,12 @@ def test_link_show_unlink_own_identity(fake_azure: FakeAzure) -> None:
     assert fake_azure.link_of(app_) is None
     assert invoke("unlink", *live, env=env).exit_code == 0  # nothing to remove
     assert invoke("link", "--partner-id", "abc", *live, env=env).exit_code == 2
+
+
+def test_terminal_escape_sequences_in_names_are_shown_not_obeyed(stack_output: dict[str, Any]) -> None:
+    """A principal name from a stack file or an answer from Azure can't retitle or rewrite the partner's terminal."""
+    hostile = json.loads(json.dumps(stack_output))
+    hostile["attribution"]["principals"][3]["name"] = "rep\x1b]0;pwned\x07orting\x1b[2J"
+    result = invoke("report", stdin=json.dumps(hostile))
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "gap: rep\\x1b]0;pwned\\x07orting\\x1b[2J: " in result.stderr

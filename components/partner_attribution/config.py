@@ -353,10 +353,12 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
         spec, principal_problems = resolve_principal(name, args)
         for problem in principal_problems:
             field = str(problem.path[0]) if problem.path else ""
-            if field in INHERITED and CONFIG_KEYS.get(field, field) not in entry:
-                continue
             if field == "role_assignments" and not roles_complete:
-                continue  # the roles' shape problems are reported already  # a stack-wide value: reported once, at its own key
+                continue  # the roles' shape problems are reported already
+            if field in INHERITED and CONFIG_KEYS.get(field, field) not in entry:
+                if CONFIG_KEYS.get(field, field) in top or field == "link_federation":
+                    problems.append(problem.render(CONFIG_KEYS))  # a stack-wide value: reported once, at its own key
+                continue  # a missing stack-wide key is reported by the shape check
             problems.append(problem.under("principals", index).render(CONFIG_KEYS))
         if spec is not None and roles_complete:
             principals.append(spec)

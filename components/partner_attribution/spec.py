@@ -289,6 +289,8 @@ def _resolve_link(name: str, args: DeliveryPrincipalArgs, today: dt.date) -> tup
     problems: list[Problem] = []
     advice: list[str] = []
     problems += _check(("link_credential",), check_link_credential(args.link_credential))
+    if problems:
+        return None, problems, advice  # the other rules depend on which credential it is
     federated = args.link_credential == "federated"
     existing = args.existing_application
     if existing is not None:

@@ -69,7 +69,9 @@ def targets_from_stack_output(document: Any, partner_id: str | None = None) -> l
         )
     credentials = document["linkCredentials"]
     if not isinstance(credentials, dict):
-        raise VerifyInputError("'linkCredentials' is hidden; run pulumi stack output --json --show-secrets")
+        if isinstance(credentials, str):  # Pulumi prints a secret it does not show as "[secret]"
+            raise VerifyInputError("'linkCredentials' is hidden; run pulumi stack output --json --show-secrets")
+        raise VerifyInputError("'linkCredentials' must be an object: principal name -> {tenantId, clientId, clientSecret}")
     try:
         attribution = AttributionDocument.from_json(document["attribution"])
     except AttributionFormatError as exc:

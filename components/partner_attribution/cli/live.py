@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from .options import FormatOption, InputOption, LiveFormat, LiveOptions, live_command
-from .output import ExitCode, console, fail, read_json, write_json
+from .output import ExitCode, console, fail, printable, read_json, write_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -99,7 +99,7 @@ def verify(
         for r in results:
             colour = "green" if r.ok else "red"
             cells = [r.name, r.client_id, r.expected_partner_id, r.actual_partner_id or "-"]
-            table.add_row(*map(escape, cells), f"[{colour}]{r.status}[/]", escape(r.detail))
+            table.add_row(*(escape(printable(c)) for c in cells), f"[{colour}]{r.status}[/]", escape(printable(r.detail)))
         console().print(table)
     err.print(f"{len(results) - len(failed)} of {len(results)} links ok")
     raise typer.Exit(ExitCode.PROBLEM if failed else ExitCode.OK)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .options import InputOption
-from .output import ExitCode, console, fail, read_json, write_json
+from .output import ExitCode, console, fail, printable, read_json, write_json
 
 
 class PlanFormat(str, Enum):
@@ -85,7 +85,7 @@ def plan(
         if p.errors:
             err.print(f"[red]error:[/] {p.source}: the configuration has {len(p.errors)} problem(s):")
             for problem in p.errors:
-                err.print(f"  - {problem}", markup=False)
+                err.print(f"  - {printable(problem)}", markup=False)
     if len(plans) > 1:
         totals = summary(plans)
         err.print(
@@ -118,5 +118,5 @@ def report(
     sys.stdout.write(RENDERERS[output_format.value](attribution))
     gaps = attribution.summary["gaps"]
     for gap in gaps:
-        console(stderr=True).print(f"gap: {gap}", markup=False)
+        console(stderr=True).print(f"gap: {printable(gap)}", markup=False)
     raise typer.Exit(ExitCode.PROBLEM if gaps else ExitCode.OK)

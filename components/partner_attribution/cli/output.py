@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from enum import IntEnum
@@ -40,11 +41,20 @@ def console(stderr: bool = False) -> Console:
     return out
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences that could rewrite the screen or the
+    title) shown as ``\\xNN``. Names and messages can come from stack files and from Azure."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
 def fail(message: str, code: ExitCode = ExitCode.PROBLEM) -> NoReturn:
-    """Print ``error: message`` (literally, no markup) on stderr and exit with ``code``."""
+    """Print ``error: message`` (literally, no markup, no control characters) on stderr and exit with ``code``."""
     from rich.markup import escape
 
-    console(stderr=True).print(f"[red]error:[/] {escape(message)}", highlight=False)
+    console(stderr=True).print(f"[red]error:[/] {escape(printable(message))}", highlight=False)
     raise typer.Exit(int(code))
 
 
