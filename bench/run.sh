@@ -7,4 +7,6 @@ export PATH="$PWD/.venv/bin:$PATH"
 echo "## startup";           $py bench/startup.py --repeat 7
 echo "## program overhead";  $py bench/program_overhead.py --principals 10 100 500 --repeat 3
 echo "## link cost";         $py bench/link_cost.py --delays 5 20 60
+echo "## federated link";    $py bench/federated_link.py --delays 20
 echo "## verify at scale";   $py bench/verify_scale.py --principals 10 100 500 --latency 0.05 --concurrency 16
+echo "## policy pack";       $py bench/policy_pack.py --principals 10 100 500 --repeat 5
