@@ -18,6 +18,7 @@ import pulumi
 from . import naming
 from .args import DeliveryPrincipalArgs, ExistingApplicationArgs, FederatedCredentialArgs, RoleAssignmentArgs
 from .azure_ids import InvalidScopeError, parse_scope, role_definition_id
+from .pal.federation import EXCHANGE_AUDIENCES
 from .problems import Path, Problem
 from .roles import Role, UnknownRoleError, builtin_roles
 from .validators import (
@@ -40,13 +41,6 @@ from .validators import (
 
 CONDITION_VERSION = "2.0"
 """The only ABAC condition version Azure RBAC accepts."""
-EXCHANGE_AUDIENCES = {
-    "public": "api://AzureADTokenExchange",
-    "usgovernment": "api://AzureADTokenExchangeUSGov",
-    "china": "api://AzureADTokenExchangeChina",
-}
-"""Token-exchange audience per cloud (FACTS.md §1); the same table as
-:data:`partner_attribution.pal.federation.EXCHANGE_AUDIENCES`, which the provider process uses (a test keeps them equal)."""
 AZURE_DEVOPS_ISSUER_RETIRES = "2027-07-01"
 
 
