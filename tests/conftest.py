@@ -48,3 +48,23 @@ def principal(name: str = "delivery", **overrides: Any) -> dict[str, Any]:
 def _no_proxy_for_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     if "NO_PROXY" not in os.environ:
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+PIPELINE_TOKEN_VARIABLES = (
+    "ARM_OIDC_TOKEN",
+    "ARM_OIDC_TOKEN_FILE_PATH",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "ARM_OIDC_REQUEST_URL",
+    "ARM_OIDC_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "SYSTEM_OIDCREQUESTURI",
+    "SYSTEM_ACCESSTOKEN",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_pipeline_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests decide where a pipeline token comes from: none of the runner's own (when the suite runs in CI)."""
+    for key in PIPELINE_TOKEN_VARIABLES:
+        monkeypatch.delenv(key, raising=False)

@@ -326,3 +326,31 @@ def test_terminal_escape_sequences_in_names_are_shown_not_obeyed(stack_output: d
     result = invoke("report", stdin=json.dumps(hostile))
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "gap: rep\\x1b]0;pwned\\x07orting\\x1b[2J: " in result.stderr
+
+
+def test_verify_signs_federated_principals_in_with_the_pipeline_token(fake_azure: FakeAzure) -> None:
+    """A federated principal has no entry in linkCredentials: verify signs it in with the job's OIDC token."""
+    github, subject = "https://token.actions.githubusercontent.com", "repo:contoso-partner/landing-zone:ref:refs/heads/main"
+    document, apps = _principals(fake_azure, 1)
+    federated = fake_azure.add_app()
+    fake_azure.add_federated_credential(federated, github, subject)
+    fake_azure.set_link(federated, PARTNER)
+    document["attribution"]["principals"].append(
+        {
+            "name": "fed",
+            "tenantId": federated.tenant_id,
+            "clientId": federated.client_id,
+            "partnerId": PARTNER,
+            "configuredPartnerId": PARTNER,
+            "linkCredential": "federated",
+            "roles": [],
+        }
+    )
+    env = fake_azure.github_actions_environment(subject)
+    result = invoke("verify", "-f", "json", *_live_args(fake_azure), stdin=json.dumps(document), env=env)
+    assert result.exit_code == 0, result.stderr
+    statuses = {r["name"]: r["status"] for r in json.loads(result.stdout)["results"]}
+    assert statuses == {"p00": "ok", "fed": "ok"}
+    no_token = invoke("verify", "-f", "json", *_live_args(fake_azure), stdin=json.dumps(document))
+    detail = {r["name"]: r["detail"] for r in json.loads(no_token.stdout)["results"]}["fed"]
+    assert no_token.exit_code == 1 and "no pipeline token was found" in detail
