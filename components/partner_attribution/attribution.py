@@ -6,16 +6,25 @@ Built here from resolved principals (:class:`~partner_attribution.spec.Principal
 values of their resources; parsed here for ``report``, ``verify`` and ``plan``. Nothing else writes
 or reads its keys. It never holds a secret.
 
-Schema (version 1; documents written by 0.1.0 have no ``version`` and the same fields)::
+Schema (version 1; documents written by 0.1.0 have no ``version`` and the same fields; fields added since are
+optional, so every version-1 document stays readable and older readers ignore them)::
 
     {"version": 1, "partnerId": "1234567",
-     "nonAzureWorkloads": [{"name": ..., "product": "microsoft365", "notes": ...}],
+     "nonAzureWorkloads": [{"name": ..., "product": "powerbi", "notes": ..., "principal": "platform-delivery"}],
+     "customerUsageAttribution": {"partnerId": <GUID or null>,
+                                  "providers": [{"provider": "azure-native", "sends": <GUID or null>,
+                                                 "source": "cuaPartnerId"}]},
      "principals": [{"name", "displayName", "clientId", "objectId", "tenantId", "partnerId",
                      "linkState", "configuredPartnerId", "palEligible", "credentialEndDate", "linkCredential",
                      "roles": [{"role", "roleDefinitionId", "scope", "palEligible", "palListing"}]}]}
 
 ``partnerId`` of a principal is the live one (after a refresh: what Microsoft reports);
 ``configuredPartnerId`` is the one the stack asks for.
+
+``principal`` of a workload (optional) names the delivery principal whose PAL link attributes it (Power Platform
+and Customer Insights; :mod:`.workloads`). ``customerUsageAttribution`` (optional) says which Customer Usage
+Attribution ID each provider the program uses sends with its requests, and why (``source``, one of
+:data:`CUA_SOURCES`); absent in documents written before it existed.
 
 The **link credentials** (``linkCredentials``, always a Pulumi secret) map the name of each principal whose link
 signs in with a password to ``{"tenantId", "clientId", "clientSecret"}``: what ``verify`` signs in with. A
@@ -155,17 +164,77 @@ class PrincipalEntry:
 
 @dataclass(frozen=True)
 class WorkloadEntry:
+    """A non-Azure workload; ``principal`` names the delivery principal whose PAL link attributes it."""
+
     name: str
     product: str
     notes: str | None = None
+    principal: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "product": self.product, **({"notes": self.notes} if self.notes else {})}
+        return {
+            "name": self.name,
+            "product": self.product,
+            **({"notes": self.notes} if self.notes else {}),
+            **({"principal": self.principal} if self.principal else {}),
+        }
 
     @classmethod
     def from_json(cls, value: Any, where: str) -> WorkloadEntry:
         obj = _mapping(value, where)
-        return cls(_get(obj, "name", str, where), _get(obj, "product", str, where), _get(obj, "notes", str, where, None))
+        return cls(
+            _get(obj, "name", str, where),
+            _get(obj, "product", str, where),
+            _get(obj, "notes", str, where, None),
+            _get(obj, "principal", str, where, None),
+        )
+
+
+CUA_SOURCES = {
+    "cuaPartnerId": "partner-attribution:cuaPartnerId, set on the program's explicit provider",
+    "provider-config": "the provider's own partnerId (stack configuration or ARM_PARTNER_ID)",
+    "pulumi-default": "Pulumi's own partner ID, which azure-native sends when no partnerId is set",
+    "terraform-default": "Terraform's partner ID, which azuread (a bridged Terraform provider) sends when no partnerId is set",
+    "disabled": "none: the provider's default ID is disabled and no partnerId is set",
+}
+"""Why a provider sends the Customer Usage Attribution ID it sends."""
+
+
+@dataclass(frozen=True)
+class ProviderAttribution:
+    """The Customer Usage Attribution ID one provider sends (``pid-<sends>`` in its User-Agent)."""
+
+    provider: str
+    sends: str | None
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"provider": self.provider, "sends": self.sends, "source": self.source}
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> ProviderAttribution:
+        obj = _mapping(value, where)
+        return cls(_get(obj, "provider", str, where), _get(obj, "sends", str, where, None), _get(obj, "source", str, where, ""))
+
+
+@dataclass(frozen=True)
+class CustomerUsageAttribution:
+    """The stack's CUA GUID (``partner-attribution:cuaPartnerId``, None when unset) and what each provider sends."""
+
+    partner_id: str | None
+    providers: tuple[ProviderAttribution, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"partnerId": self.partner_id, "providers": [p.to_json() for p in self.providers]}
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> CustomerUsageAttribution:
+        obj = _mapping(value, where)
+        providers = _get(obj, "providers", list, where, [])
+        return cls(
+            _get(obj, "partnerId", str, where, None),
+            tuple(ProviderAttribution.from_json(p, f"{where}.providers[{i}]") for i, p in enumerate(providers)),
+        )
 
 
 @dataclass(frozen=True)
@@ -176,12 +245,16 @@ class AttributionDocument:
     principals: tuple[PrincipalEntry, ...]
     non_azure_workloads: tuple[WorkloadEntry, ...] = ()
     version: int = SCHEMA_VERSION
+    customer_usage_attribution: CustomerUsageAttribution | None = None
+    """None in documents written before the field existed."""
 
     def to_json(self) -> dict[str, Any]:
+        cua = self.customer_usage_attribution
         return {
             "version": self.version,
             "partnerId": self.partner_id,
             "nonAzureWorkloads": [w.to_json() for w in self.non_azure_workloads],
+            **({"customerUsageAttribution": cua.to_json()} if cua is not None else {}),
             "principals": [p.to_json() for p in self.principals],
         }
 
@@ -196,6 +269,7 @@ class AttributionDocument:
             )
         principals = _get(obj, "principals", list, "attribution")
         workloads = _get(obj, "nonAzureWorkloads", list, "attribution", [])
+        cua = obj.get("customerUsageAttribution")
         return cls(
             partner_id=str(_get(obj, "partnerId", (str, int), "attribution", "")),
             principals=tuple(PrincipalEntry.from_json(p, f"attribution.principals[{i}]") for i, p in enumerate(principals)),
@@ -203,6 +277,9 @@ class AttributionDocument:
                 WorkloadEntry.from_json(w, f"attribution.nonAzureWorkloads[{i}]") for i, w in enumerate(workloads)
             ),
             version=version,
+            customer_usage_attribution=(
+                CustomerUsageAttribution.from_json(cua, "attribution.customerUsageAttribution") if cua is not None else None
+            ),
         )
 
     @classmethod
@@ -252,7 +329,10 @@ def principal_entry(component: DeliveryPrincipal, live: Sequence[Any], scopes: S
 
 
 def attribution_output(
-    partner_id: str, components: Sequence[DeliveryPrincipal], workloads: Sequence[WorkloadEntry] = ()
+    partner_id: str,
+    components: Sequence[DeliveryPrincipal],
+    workloads: Sequence[WorkloadEntry] = (),
+    customer_usage_attribution: CustomerUsageAttribution | None = None,
 ) -> pulumi.Output[dict[str, Any]]:
     """The ``attribution`` stack output for ``components``: one Output over every live value and one
     apply (far fewer Outputs, and engine round trips, than an Output per field; see BENCHMARKS.md)."""
@@ -272,7 +352,9 @@ def attribution_output(
             chunk = resolved[offset : offset + len(values)]
             offset += len(values)
             entries.append(principal_entry(component, chunk[: len(LIVE_VALUES)], chunk[len(LIVE_VALUES) :]))
-        return AttributionDocument(partner_id, tuple(entries), tuple(workloads)).to_json()
+        return AttributionDocument(
+            partner_id, tuple(entries), tuple(workloads), customer_usage_attribution=customer_usage_attribution
+        ).to_json()
 
     return pulumi.Output.all(*flat).apply(build)
 

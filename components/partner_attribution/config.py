@@ -27,9 +27,16 @@ from .args import (
     LinkFederationArgs,
     RoleAssignmentArgs,
 )
-from .attribution import WorkloadEntry
+from .attribution import CustomerUsageAttribution, ProviderAttribution, WorkloadEntry
 from .spec import PrincipalSpec, resolve_principal
-from .validators import check_cloud, check_expiry_warning_days, check_link_credential, check_link_timeout, check_partner_id
+from .validators import (
+    check_cloud,
+    check_cua_partner_id,
+    check_expiry_warning_days,
+    check_link_credential,
+    check_link_timeout,
+    check_partner_id,
+)
 from .workloads import PRODUCTS
 
 NAMESPACE = "partner-attribution"
@@ -85,6 +92,7 @@ _TOP_LEVEL: dict[str, _Field] = {
     "linkCredential": _Field(str, describe="password or federated"),
     "linkFederation": _Field(dict, describe="{github: {...}}, {azureDevOps: {...}} or {issuer, subject}"),
     "linkSecrets": _Field(dict, describe="a mapping of principal name to its link password (pulumi config set --secret)"),
+    "cuaPartnerId": _Field(str, describe="the Customer Usage Attribution tracking GUID registered in Partner Center"),
 }
 _PRINCIPAL: dict[str, _Field] = {
     "name": _Field(str, True, "a lower-case name such as 'platform-delivery'"),
@@ -143,6 +151,7 @@ _WORKLOAD: dict[str, _Field] = {
     "name": _Field(str, True, "what the customer calls the workload"),
     "product": _Field(str, True, "one of " + ", ".join(sorted(PRODUCTS))),
     "notes": _Field(str, describe="a string"),
+    "principal": _Field(str, describe="the name of the delivery principal that owns or publishes the workload"),
 }
 _FEDERATED: dict[str, _Field] = {
     "name": _Field(str, True, "a name such as 'github-main'"),
@@ -172,7 +181,13 @@ class StackConfig:
     require_eligible_role: bool = False
     cloud: str = "public"
     non_azure_workloads: tuple[WorkloadEntry, ...] = ()
-    """Listed in the report as manual claims."""
+    """Power Platform work attributed through a principal's PAL link, and CPOR claims to make by hand."""
+    cua_partner_id: str | None = None
+    """``cuaPartnerId``: when set, the program declares explicit azure-native and azuread providers that send it."""
+    customer_usage_attribution: CustomerUsageAttribution | None = None
+    """What each provider sends as its Customer Usage Attribution ID, and why."""
+    warnings: tuple[str, ...] = ()
+    """Valid but incomplete configuration, shown at every preview (a Power Platform workload naming no principal)."""
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
@@ -237,9 +252,13 @@ def _decode(raw: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     return values, problems
 
 
-def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
+def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None = None) -> StackConfig:
     """Check the whole configuration and resolve every principal; raise :class:`ConfigurationError`
-    listing every problem otherwise."""
+    listing every problem otherwise.
+
+    ``raw`` may also hold the providers' keys of :data:`PROVIDER_KEYS` (``azure-native:environment``, ...);
+    ``environ`` is the environment the providers read their ``ARM_*`` fallbacks from (the program passes
+    ``os.environ``)."""
     values, problems = _decode(raw)
     top = _check_mapping(values, _TOP_LEVEL, "", problems) or {}
     partner_id = top.get("partnerId", "")
@@ -364,6 +383,7 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
             principals.append(spec)
 
     workloads: list[WorkloadEntry] = []
+    warnings: list[str] = []
     for index, raw_workload in enumerate(top.get("nonAzureWorkloads", [])):
         workload = _check_mapping(raw_workload, _WORKLOAD, f"nonAzureWorkloads[{index}]", problems)
         if workload is None or "product" not in workload or "name" not in workload:
@@ -374,7 +394,34 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
                 f"{', '.join(sorted(PRODUCTS))}; Azure workloads are attributed through the principals' roles"
             )
             continue
-        workloads.append(WorkloadEntry(workload["name"], workload["product"], workload.get("notes")))
+        product = PRODUCTS[workload["product"]]
+        named = workload.get("principal")
+        here = f"nonAzureWorkloads[{index}]"
+        if product.needs_principal and named is None:
+            # A warning, not an error: stacks written before 0.2 list `product: powerbi` alone (as the 0.1.0 example
+            # did), and refusing them would stop their `pulumi up` for a report-only field.
+            warnings.append(
+                f"{here}.principal: {workload['name']!r} ({product.display_name}) names no principal. Microsoft "
+                "attributes it through the PAL link of the account that owns or publishes it, not by a manual claim "
+                f"(DPOR no longer applies); add principal: <name> naming the delivery principal that publishes it "
+                f"({_choices(seen_names)}); see docs/attribution-models.md"
+            )
+        if not product.needs_principal and named is not None:
+            problems.append(
+                f"{here}.principal: {product.display_name} is claimed by hand in Partner Center (CPOR), not through "
+                "a principal's PAL link; remove principal"
+            )
+            continue
+        if named is not None and named not in seen_names:
+            problems.append(f"{here}.principal: {named!r} is not a principal of this stack; use {_choices(seen_names)}")
+            continue
+        workloads.append(WorkloadEntry(workload["name"], workload["product"], workload.get("notes"), named))
+
+    cua_partner_id = top.get("cuaPartnerId")
+    if cua_partner_id is not None and (message := check_cua_partner_id(cua_partner_id)) is not None:
+        problems.append(f"cuaPartnerId: {message}")
+    problems.extend(_cloud_problems(cloud, raw, environ or {}))
+    problems.extend(_cua_problems(cua_partner_id, raw))
 
     if problems:
         raise ConfigurationError(list(dict.fromkeys(problems)))
@@ -384,6 +431,9 @@ def load_stack_config(raw: Mapping[str, str]) -> StackConfig:
         require_eligible_role=require_eligible,
         cloud=cloud,
         non_azure_workloads=tuple(workloads),
+        cua_partner_id=cua_partner_id,
+        customer_usage_attribution=customer_usage_attribution(cua_partner_id, raw, environ or {}),
+        warnings=tuple(warnings),
     )
 
 
@@ -447,10 +497,127 @@ def _link_secrets(raw: Any, problems: list[str]) -> dict[str, str]:
     return secrets
 
 
+def _choices(names: Mapping[str, int]) -> str:
+    return "one of " + ", ".join(sorted(names)) if names else "a principal declared under principals"
+
+
+PROVIDER_KEYS = {
+    "azure-native": ("environment", "partnerId", "disablePulumiPartnerId"),
+    "azuread": ("environment", "partnerId", "disableTerraformPartnerId"),
+}
+"""The providers' settings the program checks against its own (public pulumi.Config API, by name)."""
+
+PULUMI_PARTNER_ID = "a90539d8-a7a6-5826-95c4-1fbef22d4b22"
+"""What azure-native sends when no partnerId is set and disablePulumiPartnerId is not true (pulumi-azure-native
+``provider/pkg/provider/provider.go`` @ 6d9e7fe5da3ddea283f27995305640427e65761c, ``PulumiPartnerID`` and
+``getUserAgent``: config ``partnerId`` or ``ARM_PARTNER_ID`` wins, else this ID unless ``disablePulumiPartnerId`` /
+``ARM_DISABLE_PULUMI_PARTNER_ID`` is ``true``)."""
+TERRAFORM_PARTNER_ID = "222c6c49-1b0a-5959-a213-6608f9eb8820"
+"""What azuread (the bridged terraform-provider-azuread) sends when no partnerId is set and
+disableTerraformPartnerId is not true (hashicorp/terraform-provider-azuread ``internal/provider/provider.go`` @
+f0169e0ecec4a7f87c0a512fd989368a182306c1, via ../shared/reference/power-platform-and-cua/FACTS.md §3). It talks to
+Microsoft Graph: whether a pid there attributes any Azure usage is not stated in any source read here."""
+
+_ENVIRONMENTS = {
+    # azure-native: public|AzureCloud, usgovernment|AzureUSGovernment, china|AzureChinaCloud, case-insensitive
+    # (pulumi-azure-native docs/installation-configuration, "Configuration options", environment).
+    "azure-native": {"public": "public", "azurecloud": "public", "usgovernment": "usgovernment",
+                     "azureusgovernment": "usgovernment", "china": "china", "azurechinacloud": "china"},
+    # azuread: global (also public), usgovernmentl4 (also usgovernment), usgovernmentl5 (also dod), china
+    # (pulumi/pulumi-azuread schema.json @ b830e040, config "environment"). L5 (DoD) signs in and manages
+    # Azure through the US Government endpoints, so it agrees with cloud: usgovernment.
+    "azuread": {"public": "public", "global": "public", "usgovernment": "usgovernment", "usgovernmentl4": "usgovernment",
+                "usgovernmentl5": "usgovernment", "dod": "usgovernment", "china": "china"},
+}  # fmt: skip
+
+
+def _provider_value(raw: Mapping[str, str], environ: Mapping[str, str], key: str, variable: str) -> str | None:
+    """A provider setting as the provider resolves it: stack configuration first, then its environment variable."""
+    value = raw.get(key)
+    return value if value not in (None, "") else (environ.get(variable) or None)
+
+
+def _cloud_problems(cloud: str, raw: Mapping[str, str], environ: Mapping[str, str]) -> list[str]:
+    """One cloud per stack: the providers that create the principals must work in the cloud the links sign in to."""
+    problems: list[str] = []
+    if check_cloud(cloud) is not None:
+        return problems  # reported at cloud already
+    for provider, table in _ENVIRONMENTS.items():
+        value = _provider_value(raw, environ, f"{provider}:environment", "ARM_ENVIRONMENT") or "public"  # the default
+        from_variable = not raw.get(f"{provider}:environment") and bool(environ.get("ARM_ENVIRONMENT"))
+        where = f"ARM_ENVIRONMENT (read by {provider})" if from_variable else f"{provider}:environment"
+        resolved = table.get(value.lower())
+        if resolved is None:
+            problems.append(f"{where}: {value!r} is not an environment {provider} documents; use one of {', '.join(table)}")
+        elif resolved != cloud:
+            problems.append(
+                f"{where}: {value!r} is the {resolved} cloud, but partner-attribution:cloud is {cloud!r}: the principals "
+                f"would be created in one cloud and linked in another. Use one cloud per stack: set "
+                f"partner-attribution:cloud to {resolved!r} or {provider}:environment to match {cloud!r}"
+            )
+    return problems
+
+
+def _cua_problems(cua_partner_id: str | None, raw: Mapping[str, str]) -> list[str]:
+    """Only one pid per request counts: a provider partnerId that differs from cuaPartnerId is a mistake."""
+    if cua_partner_id is None:
+        return []
+    return [
+        f"{provider}:partnerId: {raw[f'{provider}:partnerId']!r} differs from partner-attribution:cuaPartnerId "
+        f"{cua_partner_id!r}; only one ID per request is counted. Remove {provider}:partnerId (cuaPartnerId is set on "
+        "the program's providers)"
+        for provider in PROVIDER_KEYS
+        if raw.get(f"{provider}:partnerId") and raw[f"{provider}:partnerId"].lower() != cua_partner_id.lower()
+    ]
+
+
+def customer_usage_attribution(
+    cua_partner_id: str | None, raw: Mapping[str, str], environ: Mapping[str, str]
+) -> CustomerUsageAttribution:
+    """What each provider the program uses sends as its CUA ID (``pid-<id>`` in the User-Agent), and why."""
+    providers = []
+    for provider, disable_key, disable_variable, default, default_source in (
+        ("azure-native", "disablePulumiPartnerId", "ARM_DISABLE_PULUMI_PARTNER_ID", PULUMI_PARTNER_ID, "pulumi-default"),
+        ("azuread", "disableTerraformPartnerId", "ARM_DISABLE_TERRAFORM_PARTNER_ID", TERRAFORM_PARTNER_ID,
+         "terraform-default"),
+    ):  # fmt: skip
+        own = _provider_value(raw, environ, f"{provider}:partnerId", "ARM_PARTNER_ID")
+        if cua_partner_id is not None:
+            providers.append(ProviderAttribution(provider, cua_partner_id, "cuaPartnerId"))
+        elif own is not None:
+            providers.append(ProviderAttribution(provider, own, "provider-config"))
+        elif (_provider_value(raw, environ, f"{provider}:{disable_key}", disable_variable) or "").lower() == "true":
+            providers.append(ProviderAttribution(provider, None, "disabled"))
+        else:
+            providers.append(ProviderAttribution(provider, default, default_source))
+    return CustomerUsageAttribution(cua_partner_id, tuple(providers))
+
+
 def read_pulumi_config() -> dict[str, str]:
-    """Every key of the ``partner-attribution`` namespace that the engine passed to the program."""
+    """The configuration the program reads, in the engine's ``namespace:key`` → string form: the
+    ``partner-attribution`` keys and the providers' :data:`PROVIDER_KEYS`.
+
+    Known keys are read with the public :class:`pulumi.Config` API. Only the detection of *unknown* keys (a
+    misspelled ``partnerID``) needs the names of every key set in the namespace, which ``pulumi.Config`` cannot
+    list (it reads one key by name: pulumi/pulumi ``sdk/python/lib/pulumi/config.py``); for those names alone
+    this reads the runtime's configuration, as the SDK itself holds it.
+    """
     from pulumi.runtime import config as runtime_config
 
-    merged: dict[str, str] = dict(runtime_config.get_config_env())
-    merged.update(runtime_config.CONFIG.get())
-    return {k: v for k, v in merged.items() if k.startswith(f"{NAMESPACE}:")}
+    values: dict[str, str] = {}
+    own = pulumi.Config(NAMESPACE)
+    for key in _TOP_LEVEL:
+        text = own.get(key)
+        if text is not None:
+            values[f"{NAMESPACE}:{key}"] = text
+    for provider, keys in PROVIDER_KEYS.items():
+        settings = pulumi.Config(provider)
+        for key in keys:
+            text = settings.get(key)
+            if text is not None:
+                values[f"{provider}:{key}"] = text
+    every_key = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    for full_key, text in every_key.items():
+        if full_key.startswith(f"{NAMESPACE}:") and full_key not in values:
+            values[full_key] = text  # unknown to the schema: reported by load_stack_config with a suggestion
+    return values

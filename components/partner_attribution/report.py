@@ -1,8 +1,10 @@
 """The attribution report: what the ``attribution`` stack output says about a partner's credit.
 
 Input is ``pulumi stack output --json`` (or its ``attribution`` value alone), parsed by
-:mod:`.attribution`. Non-Azure workloads (:mod:`.workloads`) have no PAL API; they are listed as claims
-to make by hand, never as automated.
+:mod:`.attribution`. Non-Azure workloads follow :mod:`.workloads`: Power Platform and Customer Insights work is
+attributed through the PAL link of the principal that owns or publishes it (shown with what keeps it attributed);
+Microsoft 365 and Dynamics 365 are CPOR claims made by hand in Partner Center, never shown as automated.
+The Customer Usage Attribution ID each provider sends is shown beside PAL (docs/attribution-models.md).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .attribution import AttributionDocument, AttributionFormatError, PrincipalEntry, RoleEntry
-from .workloads import PRODUCTS
+from .attribution import CUA_SOURCES, AttributionDocument, AttributionFormatError, PrincipalEntry, RoleEntry
+from .workloads import DPOR, PRODUCTS
 
 ReportInputError = AttributionFormatError
 """The input is not a stack output with an ``attribution`` value."""
@@ -29,7 +31,24 @@ def gaps_of(principal: PrincipalEntry) -> list[str]:
     elif principal.partner_id != principal.configured_partner_id:
         gaps.append(f"linked to {principal.partner_id}, configured {principal.configured_partner_id}")
     if not principal.pal_eligible:
-        gaps.append("no PAL-eligible role: no partner credit")
+        # docs/roles.md: the catalog's list is Microsoft's partner-earned-credit (PEC) list; the link associates
+        # the partner whatever the roles, and other incentives set their own role rules.
+        gaps.append("no PEC-eligible role: earns no partner earned credit (its PAL link still associates the partner)")
+    return gaps
+
+
+def _workload_gaps(document: AttributionDocument, pal_workloads: list[dict[str, str]]) -> list[str]:
+    """What keeps a Power Platform workload from being attributed: no principal, or its principal's link."""
+    by_name = {p.name: p for p in document.principals}
+    gaps = []
+    for w in pal_workloads:
+        principal = by_name.get(w["principal"])
+        if not w["principal"]:
+            gaps.append(f"{w['workload']} ({w['product']}): names no principal; add the principal that publishes it")
+        elif principal is None:
+            gaps.append(f"{w['workload']} ({w['product']}): principal {w['principal']} is not in this stack")
+        elif not principal.linked:
+            gaps.append(f"{w['workload']} ({w['product']}): the PAL link of {principal.name} is not active")
     return gaps
 
 
@@ -37,6 +56,11 @@ def gaps_of(principal: PrincipalEntry) -> list[str]:
 class AttributionReport:
     document: AttributionDocument
     manual_claims: list[dict[str, str]] = field(default_factory=list)
+    """CPOR claims (and products this version does not know) to make by hand: workload, product, association, where
+    (with the source)."""
+    pal_workloads: list[dict[str, str]] = field(default_factory=list)
+    """Non-Azure workloads attributed through a principal's PAL link: workload, product, principal, requirement,
+    source."""
 
     @property
     def partner_id(self) -> str:
@@ -53,9 +77,22 @@ class AttributionReport:
             "principals": len(self.principals),
             "principalsLinked": sum(p.linked for p in self.principals),
             "scopesCoveredByEligibleRoles": covered,
-            "gaps": [f"{p.name}: {gap}" for p in self.principals for gap in gaps_of(p)],
+            "gaps": [f"{p.name}: {gap}" for p in self.principals for gap in gaps_of(p)]
+            + _workload_gaps(self.document, self.pal_workloads),
             "manualClaims": len(self.manual_claims),
+            "palWorkloads": len(self.pal_workloads),
         }
+
+    @property
+    def customer_usage_attribution(self) -> list[dict[str, str]]:
+        """Per provider the CUA ID it sends and why; empty for documents written before the field existed."""
+        cua = self.document.customer_usage_attribution
+        if cua is None:
+            return []
+        return [
+            {"provider": p.provider, "sends": p.sends or "none", "why": CUA_SOURCES.get(p.source, p.source)}
+            for p in cua.providers
+        ]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +100,9 @@ class AttributionReport:
             "summary": self.summary,
             "principals": [{**p.to_json(), "linked": p.linked, "gaps": gaps_of(p)} for p in self.principals],
             "manualClaims": self.manual_claims,
+            "palWorkloads": self.pal_workloads,
+            "customerUsageAttribution": self.customer_usage_attribution,
+            "retiredModels": [{"model": DPOR.name, "status": DPOR.status, "source": DPOR.source}],
         }
 
 
@@ -70,17 +110,30 @@ def load_attribution(document: Any) -> AttributionReport:
     """Build the report from ``pulumi stack output --json`` or the ``attribution`` value."""
     attribution = AttributionDocument.from_stack_output(document)
     claims = []
+    pal = []
     for workload in attribution.non_azure_workloads:
         product = PRODUCTS.get(workload.product)
+        if product is not None and product.needs_principal:
+            pal.append(
+                {
+                    "workload": workload.name,
+                    "product": product.display_name,
+                    "principal": workload.principal or "",
+                    "association": product.association,
+                    "requirement": product.requirement,
+                    "source": product.source,
+                }
+            )
+            continue
         claims.append(
             {
                 "workload": workload.name,
                 "product": product.display_name if product else workload.product,
                 "association": product.association if product else "manual",
-                "where": product.where if product else "Partner Center",
+                "where": f"{product.where}; source: {product.source}" if product else "Partner Center",
             }
         )
-    return AttributionReport(attribution, claims)
+    return AttributionReport(attribution, claims, pal)
 
 
 def _role_text(role: RoleEntry) -> str:
@@ -121,14 +174,30 @@ def to_markdown(report: AttributionReport) -> str:
         f"{s['principalsLinked']} of {s['principals']} principals linked; "
         f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PAL-eligible roles.",
         "",
-        "| principal | partner ID | link | PAL-eligible | roles |",
-        "|---|---|---|---|---|",
+        "| principal | partner ID | link | link credential | PEC-eligible | roles |",
+        "|---|---|---|---|---|---|",
     ]
     for p in report.principals:
         roles = "<br>".join(md_cell(_role_text(r)) for r in p.roles)
         eligible = "yes" if p.pal_eligible else "no"
-        lines.append(_md_row(md_cell(p.name), md_cell(p.partner_id), md_cell(p.link_state), eligible, roles))
+        lines.append(
+            _md_row(md_cell(p.name), md_cell(p.partner_id), md_cell(p.link_state), md_cell(p.link_credential), eligible, roles)
+        )
     lines += ["", "## Gaps", ""] + ([f"- {md_cell(g)}" for g in s["gaps"]] or ["- none"])
+    if report.pal_workloads:
+        lines += [
+            "",
+            "## Attributed through a principal's PAL link (Power Platform, Customer Insights)",
+            "",
+            "| workload | product | principal | what keeps it attributed |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            _md_row(md_cell(w["workload"]), md_cell(w["product"]), md_cell(w["principal"] or "none named"),
+                    md_cell(w["requirement"]))
+            for w in report.pal_workloads
+        ]  # fmt: skip
+        lines += ["", f"Source: {md_cell(report.pal_workloads[0]['source'])}."]
     if report.manual_claims:
         lines += [
             "",
@@ -139,19 +208,43 @@ def to_markdown(report: AttributionReport) -> str:
         ]
         keys = ("workload", "product", "association", "where")
         lines += [_md_row(*(md_cell(c[key]) for key in keys)) for c in report.manual_claims]
+    if report.pal_workloads or report.manual_claims:
+        lines += ["", f"{DPOR.name}: {md_cell(DPOR.status)}. This report follows {md_cell(DPOR.source)}."]
+    if report.customer_usage_attribution:
+        lines += [
+            "",
+            "## Customer Usage Attribution (the providers' pid, for solutions the partner ships)",
+            "",
+            "Role assignments are attributed through each principal's PAL link; the ID below is what each provider "
+            "sends with its requests (one per request counts).",
+            "",
+            "| provider | sends | why |",
+            "|---|---|---|",
+        ]
+        lines += [
+            _md_row(md_cell(c["provider"]), md_cell(c["sends"]), md_cell(c["why"])) for c in report.customer_usage_attribution
+        ]
     return "\n".join(lines) + "\n"
 
 
 def to_csv(report: AttributionReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["principal", "clientId", "partnerId", "configuredPartnerId", "linkState", "role", "scope", "palEligible"])
+    writer.writerow(
+        ["principal", "clientId", "partnerId", "configuredPartnerId", "linkState", "role", "scope", "palEligible",
+         "linkCredential"]
+    )  # fmt: skip
     for p in report.principals:
         for r in p.roles or (RoleEntry("", "", "", False, ""),):
-            row = [p.name, p.client_id, p.partner_id, p.configured_partner_id, p.link_state, r.role, r.scope, r.pal_eligible]
+            row = [p.name, p.client_id, p.partner_id, p.configured_partner_id, p.link_state, r.role, r.scope, r.pal_eligible,
+                   p.link_credential]  # fmt: skip
             writer.writerow([csv_cell(cell) for cell in row])
+    for w in report.pal_workloads:
+        extra = (w["workload"], "", "", "", f"PAL via {w['principal'] or '(no principal)'}", w["product"], w["requirement"], "", "")
+        writer.writerow([csv_cell(cell) for cell in extra])
     for c in report.manual_claims:
-        writer.writerow([csv_cell(cell) for cell in (c["workload"], "", "", "", "manual claim", c["product"], c["where"], "")])
+        extra = (c["workload"], "", "", "", "manual claim", c["product"], c["where"], "", "")
+        writer.writerow([csv_cell(cell) for cell in extra])
     return out.getvalue()
 
 
@@ -163,6 +256,7 @@ def to_html(report: AttributionReport) -> str:
         "<tr>"
         f"<td>{e(p.name)}</td><td class='{'' if p.partner_id == p.configured_partner_id else 'bad'}'>{e(p.partner_id)}</td>"
         f"<td class='{'ok' if p.link_state == 'Active' else 'bad'}'>{e(p.link_state or 'unknown')}</td>"
+        f"<td>{e(p.link_credential)}</td>"
         f"<td class='{'ok' if p.pal_eligible else 'bad'}'>{'yes' if p.pal_eligible else 'no'}</td>"
         f"<td><ul>{''.join(f'<li>{e(_role_text(r))}</li>' for r in p.roles)}</ul></td>"
         "</tr>"
@@ -179,6 +273,33 @@ def to_html(report: AttributionReport) -> str:
         if report.manual_claims
         else ""
     )
+    pal_rows = "".join(
+        f"<tr><td>{e(w['workload'])}</td><td>{e(w['product'])}</td><td>{e(w['principal'] or 'none named')}</td>"
+        f"<td>{e(w['requirement'])}</td></tr>"
+        for w in report.pal_workloads
+    )
+    pal_section = (
+        "<h2>Attributed through a principal's PAL link (Power Platform, Customer Insights)</h2><table id='pal-workloads'>"
+        f"<tr><th>Workload</th><th>Product</th><th>Principal</th><th>What keeps it attributed</th></tr>{pal_rows}</table>"
+        f"<p>Source: {e(report.pal_workloads[0]['source'])}.</p>"
+        if report.pal_workloads
+        else ""
+    )
+    dpor = (
+        f"<p id='dpor'>{e(DPOR.name)}: {e(DPOR.status)}. This report follows {e(DPOR.source)}.</p>"
+        if report.pal_workloads or report.manual_claims
+        else ""
+    )
+    cua_rows = "".join(
+        f"<tr><td>{e(c['provider'])}</td><td>{e(c['sends'])}</td><td>{e(c['why'])}</td></tr>"
+        for c in report.customer_usage_attribution
+    )
+    cua_section = (
+        "<h2>Customer Usage Attribution (the providers' pid, for solutions the partner ships)</h2>"
+        f"<table id='cua'><tr><th>Provider</th><th>Sends</th><th>Why</th></tr>{cua_rows}</table>"
+        if report.customer_usage_attribution
+        else ""
+    )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>Partner attribution: {e(report.partner_id)}</title>"
@@ -189,8 +310,10 @@ def to_html(report: AttributionReport) -> str:
         f"<h1>Partner attribution: partner ID {e(report.partner_id)}</h1>"
         f"<p id='summary'>{s['principalsLinked']} of {s['principals']} principals linked; "
         f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PAL-eligible roles.</p>"
-        "<table id='principals'><tr><th>Principal</th><th>Partner ID</th><th>Link</th><th>PAL-eligible</th><th>Roles</th></tr>"
-        f"{rows}</table><h2>Gaps</h2><ul id='gaps'>{gaps}</ul>{claims_section}</body></html>\n"
+        "<table id='principals'><tr><th>Principal</th><th>Partner ID</th><th>Link</th><th>Link credential</th>"
+        "<th>PEC-eligible</th><th>Roles</th></tr>"
+        f"{rows}</table><h2>Gaps</h2><ul id='gaps'>{gaps}</ul>{pal_section}{claims_section}{dpor}{cua_section}"
+        "</body></html>\n"
     )
 
 

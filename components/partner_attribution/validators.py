@@ -132,3 +132,18 @@ def check_subject(value: object) -> str | None:
 
 def check_object_id(value: object) -> str | None:
     return None if isinstance(value, str) and GUID_PATTERN.match(value) else f"{value!r} is not an object ID (GUID)"
+
+
+def check_cua_partner_id(value: object) -> str | None:
+    """A Customer Usage Attribution tracking GUID as Partner Center registers it: a bare GUID, without the
+    ``pid-`` prefix that appears in the User-Agent (Microsoft Learn, "Azure partner customer usage attribution":
+    enter the GUID without the prefix; azure-native appends ``pid-<id>`` itself, pulumi-azure-native
+    ``provider/pkg/provider/provider.go`` @ 6d9e7fe5, ``getUserAgent``)."""
+    if isinstance(value, str) and value.lower().startswith("pid-") and GUID_PATTERN.match(value[4:]):
+        return f"{value!r}: give the GUID without the 'pid-' prefix, e.g. {value[4:]!r}"
+    if isinstance(value, str) and GUID_PATTERN.match(value):
+        return None
+    return (
+        f"{value!r} is not a GUID; give the tracking GUID registered in Partner Center (Account settings > "
+        "Identifiers > Tracking GUIDs), e.g. '0d3b8a7e-5c1f-4e9a-9a61-2f4b6c8d9e01'"
+    )
