@@ -218,17 +218,19 @@ class DeliveryPrincipal(pulumi.ComponentResource):
                 application.client_id, application.id, principal.object_id, principal.application_tenant_id, [principal]
             )
         existing = spec.existing
+        # Look-ups go through the component's providers too (the CUA providers, when the program passes them).
+        lookup = pulumi.InvokeOptions(parent=child.parent)
         client_id = pulumi.Output.from_input(existing.client_id)
         if existing.object_id is not None:
             object_id: pulumi.Output[str] = pulumi.Output.from_input(existing.object_id)
         else:
-            object_id = azuread.get_service_principal_output(client_id=existing.client_id).object_id
+            object_id = azuread.get_service_principal_output(client_id=existing.client_id, opts=lookup).object_id
         application_id: pulumi.Output[str] = (
-            azuread.get_application_output(client_id=existing.client_id).id
+            azuread.get_application_output(client_id=existing.client_id, opts=lookup).id
             if spec.declares_link_federated_credential or spec.federated_credentials
             else pulumi.Output.from_input("")
         )
-        tenant_id = azuread.get_client_config_output().tenant_id
+        tenant_id = azuread.get_client_config_output(opts=lookup).tenant_id
         return _Identity(client_id, application_id, object_id, tenant_id, [])
 
     def _warn(self, spec: PrincipalSpec) -> None:
@@ -237,10 +239,17 @@ class DeliveryPrincipal(pulumi.ComponentResource):
         for advice in spec.advice:
             pulumi.log.warn(advice, resource=self)
         if not spec.pal_eligible:
+            # What is known (docs/roles.md): the link associates the partner with the identity whatever its roles,
+            # and Microsoft attributes by "the account's permissions (Azure role) and scope", each programme with
+            # its own role rules (learn.microsoft.com/azure/cost-management-billing/manage/link-partner-id,
+            # MicrosoftDocs/azure-docs @ 012ad308); the catalog's list is the partner-earned-credit (PEC) list
+            # (learn.microsoft.com/partner-center/billing/azure-roles-perms-pec, 2022 copy).
             pulumi.log.warn(
                 f"DeliveryPrincipal {spec.name!r}: none of its roles ({', '.join(r.role.name for r in spec.roles)}) "
-                "is PAL-eligible, so its work earns no partner credit; add an eligible role such as Contributor "
-                "(see docs/roles.md) or set requireEligibleRole to make this an error",
+                "is on Microsoft's list of roles eligible for partner earned credit (PEC), so its work earns no PEC. "
+                "Its PAL link still associates the partner with it; which roles count for other incentives is up "
+                "to each programme. Add a PEC-eligible role such as Contributor (see docs/roles.md) or set "
+                "requireEligibleRole to make this an error",
                 resource=self,
             )
         if spec.federated and pulumi.runtime.is_dry_run() and find_token_source() is None:
