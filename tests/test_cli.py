@@ -53,7 +53,10 @@ def test_plan_example_stack() -> None:
     ):
         assert text in result.stdout
     assert "platform-delivery-password" not in result.stdout
-    assert "none of its roles (Cost Management Reader) is PAL-eligible" in result.stderr
+    assert (
+        "none of its roles (Cost Management Reader) is on Microsoft's list of roles eligible for partner earned credit"
+        in result.stderr
+    )
 
 
 def test_plan_json() -> None:
@@ -143,9 +146,13 @@ def test_report_markdown(stack_output: dict[str, Any]) -> None:
     result = invoke("report", stdin=json.dumps(stack_output))
     assert result.exit_code == 1  # the reporting principal has no eligible role: a gap
     assert "4 of 4 principals linked; 3 scopes covered by PAL-eligible roles." in result.stdout
-    assert "- reporting: no PAL-eligible role: no partner credit" in result.stdout
-    assert "| Sales dashboards | Power BI | DPOR (Digital Partner of Record) |" in result.stdout
-    assert "gap: reporting: no PAL-eligible role" in result.stderr
+    assert (
+        "- reporting: no PEC-eligible role: earns no partner earned credit (its PAL link still associates the partner)"
+        in result.stdout
+    )
+    assert "| Sales dashboards | Power BI | platform-delivery | publish the datasets with the linked principal" in result.stdout
+    assert "| Contoso intranet on SharePoint Online | Microsoft 365 | CPOR (Claiming Partner of Record) claim |" in result.stdout
+    assert "gap: reporting: no PEC-eligible role" in result.stderr
 
 
 def test_report_json_and_gaps(stack_output: dict[str, Any]) -> None:
@@ -156,9 +163,10 @@ def test_report_json_and_gaps(stack_output: dict[str, Any]) -> None:
     assert document["summary"]["principalsLinked"] == 3
     assert document["summary"]["gaps"] == [
         "workload-delivery: linked to 7654321, configured 1234567",
-        "reporting: no PAL-eligible role: no partner credit",
+        "reporting: no PEC-eligible role: earns no partner earned credit (its PAL link still associates the partner)",
     ]
-    assert [c["product"] for c in document["manualClaims"]] == ["Microsoft 365", "Power BI"]
+    assert [c["product"] for c in document["manualClaims"]] == ["Microsoft 365"]
+    assert [(w["product"], w["principal"]) for w in document["palWorkloads"]] == [("Power BI", "platform-delivery")]
 
 
 def test_report_csv_and_attribution_alone(stack_output: dict[str, Any], tmp_path: Path) -> None:
@@ -166,7 +174,7 @@ def test_report_csv_and_attribution_alone(stack_output: dict[str, Any], tmp_path
     path.write_text(json.dumps(stack_output["attribution"]))
     result = invoke("report", "--input", str(path), "--format", "csv")
     lines = result.stdout.splitlines()
-    assert lines[0] == "principal,clientId,partnerId,configuredPartnerId,linkState,role,scope,palEligible"
+    assert lines[0] == "principal,clientId,partnerId,configuredPartnerId,linkState,role,scope,palEligible,linkCredential"
     assert len(lines) == 1 + 6 + 2
 
 
@@ -202,7 +210,10 @@ def test_report_html_renders_in_headless_chromium(stack_output: dict[str, Any], 
         f"--user-data-dir={profile}",
     ]
     dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60).stdout
-    assert '<table id="principals">' in dom and dom.count("<tr>") == 1 + 4 + 1 + 2
+    # principals (header + 4), PAL workloads (header + Power BI), manual claims (header + Microsoft 365), CUA (header +
+    # azure-native, azuread)
+    assert '<table id="principals">' in dom and dom.count("<tr>") == (1 + 4) + (1 + 1) + (1 + 1) + (1 + 2)
+    assert '<table id="pal-workloads">' in dom and '<table id="claims">' in dom and '<table id="cua">' in dom
     assert "Role &lt;b&gt;&amp;&lt;/b&gt; at" in dom
     assert "4 of 4 principals linked" in dom
     shot = tmp_path / "report.png"
