@@ -634,8 +634,8 @@ def resolve_delegation(name: str, args: LighthouseDelegationArgs) -> tuple[Deleg
     definitions, scope_problems = _resolve_scopes(name, args)
     problems += scope_problems
 
-    all_resolved = bool(authorizations) and len(authorizations) == len(args.authorizations)
-    gap = _credit_gap(authorizations) if all_resolved else None
+    # Judged on valid authorizations only: a refused role is reported once, by its own rule.
+    gap = _credit_gap(authorizations) if authorizations and not authorization_problems else None
     if gap is not None and not args.allow_no_partner_credit:
         problems.append(
             Problem(
