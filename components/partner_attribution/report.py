@@ -240,7 +240,17 @@ def to_csv(report: AttributionReport) -> str:
                    p.link_credential]  # fmt: skip
             writer.writerow([csv_cell(cell) for cell in row])
     for w in report.pal_workloads:
-        extra = (w["workload"], "", "", "", f"PAL via {w['principal'] or '(no principal)'}", w["product"], w["requirement"], "", "")
+        extra = (
+            w["workload"],
+            "",
+            "",
+            "",
+            f"PAL via {w['principal'] or '(no principal)'}",
+            w["product"],
+            w["requirement"],
+            "",
+            "",
+        )
         writer.writerow([csv_cell(cell) for cell in extra])
     for c in report.manual_claims:
         extra = (c["workload"], "", "", "", "manual claim", c["product"], c["where"], "", "")
