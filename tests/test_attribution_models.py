@@ -110,7 +110,7 @@ def test_an_old_power_bi_entry_without_a_principal_still_loads_and_says_what_to_
     assert loaded.non_azure_workloads[0].principal is None
     assert loaded.warnings == (
         "nonAzureWorkloads[0].principal: 'Dashboards' (Power BI) names no principal. Microsoft attributes it through "
-        "the PAL link of the account that owns or publishes it, not by a manual claim (DPOR no longer applies); add "
+        "the PAL link of the account that owns or publishes it, not by a manual claim (no DPOR step); add "
         "principal: <name> naming the delivery principal that publishes it (one of platform-delivery); see "
         "docs/attribution-models.md",
     )

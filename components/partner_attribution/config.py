@@ -403,7 +403,7 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
             warnings.append(
                 f"{here}.principal: {workload['name']!r} ({product.display_name}) names no principal. Microsoft "
                 "attributes it through the PAL link of the account that owns or publishes it, not by a manual claim "
-                f"(DPOR no longer applies); add principal: <name> naming the delivery principal that publishes it "
+                f"(no DPOR step); add principal: <name> naming the delivery principal that publishes it "
                 f"({_choices(seen_names)}); see docs/attribution-models.md"
             )
         if not product.needs_principal and named is not None:
