@@ -134,7 +134,7 @@ SECRET = "s3cr3t-Value~that-must-not-leak"
         ({"attribution": {"principals": {}}, "linkCredentials": {}}, "attribution.principals: expected list"),
         ({"attribution": {"principals": [7]}, "linkCredentials": {}}, "attribution.principals[0]: expected an object, got int"),
         ({"attribution": ATTRIBUTION, "linkCredentials": "[secret]"}, "'linkCredentials' is hidden"),
-        ({"attribution": ATTRIBUTION, "linkCredentials": [SECRET]}, "'linkCredentials' is hidden"),
+        ({"attribution": ATTRIBUTION, "linkCredentials": [SECRET]}, "'linkCredentials' must be an object"),
         ({"attribution": ATTRIBUTION, "linkCredentials": {}}, "no credentials for principal 'a'"),
         ({"attribution": ATTRIBUTION, "linkCredentials": {"a": SECRET}}, "linkCredentials.a: expected {tenantId, clientId"),
         (
@@ -228,12 +228,12 @@ def _unescaped_pipes(line: str) -> int:
 def test_markdown_cells_cannot_break_the_table() -> None:
     result = invoke("report", stdin=json.dumps({"attribution": HOSTILE}))
     lines = result.stdout.splitlines()
-    header = lines.index("| principal | partner ID | link | PAL-eligible | roles |")
+    header = lines.index("| principal | partner ID | link | link credential | PEC-eligible | roles |")
     rows = lines[header + 2 : header + 4]
     assert len(rows) == 2 and lines[header + 4] == ""
     for row in rows:
         assert row.startswith("| ") and row.endswith(" |")
-        assert _unescaped_pipes(row) == 6, row
+        assert _unescaped_pipes(row) == 7, row
     evil = rows[1]
     assert "evil \\| injected \\| cells<br>\\| new \\| row \\|<br>third\\\\\\|line" in evil
     assert "<img" not in result.stdout and "&lt;img src=x onerror=alert(1)&gt;" in evil
@@ -243,7 +243,7 @@ def test_markdown_cells_cannot_break_the_table() -> None:
     gaps = lines[lines.index("## Gaps") + 2 : lines.index("## Gaps") + 4]
     assert gaps == [
         "- evil \\| injected \\| cells<br>\\| new \\| row \\|<br>third\\\\\\|line &lt;img src=x onerror=alert(1)&gt;: "
-        "no PAL-eligible role: no partner credit",
+        "no PEC-eligible role: earns no partner earned credit (its PAL link still associates the partner)",
         "",
     ]
 

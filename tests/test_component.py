@@ -146,9 +146,14 @@ def test_stack_outputs(example: Evaluation) -> None:
 
 def test_warns_about_principals_without_eligible_roles(example: Evaluation) -> None:
     assert example.warnings == [
-        "DeliveryPrincipal 'reporting': none of its roles (Cost Management Reader) is PAL-eligible, so its work "
-        "earns no partner credit; add an eligible role such as Contributor (see docs/roles.md) or set "
-        "requireEligibleRole to make this an error"
+        "nonAzureWorkloads[1].principal: 'Sales dashboards' (Power BI) names no principal. Microsoft attributes it "
+        "through the PAL link of the account that owns or publishes it, not by a manual claim (no DPOR step); add "
+        "principal: <name> naming the delivery principal that publishes it (one of platform-delivery, reporting, "
+        "workload-delivery); see docs/attribution-models.md",
+        "DeliveryPrincipal 'reporting': none of its roles (Cost Management Reader) is on Microsoft's list of roles "
+        "eligible for partner earned credit (PEC), so its work earns no PEC. Its PAL link still associates the partner "
+        "with it; which roles count for other incentives is up to each programme. Add a PEC-eligible role such as "
+        "Contributor (see docs/roles.md) or set requireEligibleRole to make this an error",
     ]
 
 

@@ -439,3 +439,39 @@ def test_switching_a_link_to_federated_calls_nothing(
     fake_azure.clear_requests()
     updated = host.update(URN, id_, outs, news)
     assert fake_azure.requests == [] and "client_secret" not in updated and updated["credential_type"] == "federated"
+
+
+def test_destroy_after_a_refresh_leaves_another_partners_link(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    fake_azure.set_link(app, OTHER)
+    _, refreshed = host.read(URN, id_, outs, inputs)
+    host.delete(URN, id_, refreshed)  # deletes what this stack linked: 404, success
+    assert fake_azure.link_of(app)["partnerId"] == OTHER
+
+
+def test_a_0_1_state_needs_overwrite_to_repoint(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    """A state written by 0.1 has no linked_partner_id: what it recorded may be drift a 0.1 refresh wrote, so
+    re-pointing asks for overwriteExistingLink once."""
+    app = fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    legacy = {k: v for k, v in outs.items() if k != "linked_partner_id"}
+    fake_azure.set_link(app, OTHER)
+    _, refreshed = host.read(URN, id_, {**legacy, "partner_id": OTHER}, inputs)
+    assert refreshed.get("linked_partner_id") is None
+    with pytest.raises(ProviderCallError) as error:
+        host.update(URN, id_, refreshed, inputs)
+    assert "overwriteExistingLink" in error.value.details and fake_azure.link_of(app)["partnerId"] == OTHER
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), 0, -5])
+def test_check_refuses_a_budget_that_is_not_finite_and_positive(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any], timeout: float
+) -> None:
+    app = fake_azure.add_app()
+    _, failures = host.check(URN, {}, inputs_for(registration, fake_azure, app, "s", timeout_seconds=timeout))
+    assert [key for key, _ in failures] == ["timeout_seconds"]

@@ -186,3 +186,78 @@ def test_scrub_covers_the_forms_a_secret_takes() -> None:
     cleaned = scrub(text, ["s3cr3t-value"])
     assert "abc123xyz" not in cleaned and "eyJ" not in cleaned and "s3cr3t-value" not in cleaned
     assert cleaned.count("[redacted]") >= 4
+
+
+# -- found by the red-team pass ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+def test_a_write_answering_state_deleted_is_not_a_link(fake_azure: FakeAzure, app: FakeApp, secret: str, method: str) -> None:
+    deleted = body(app, PARTNER if method == "PUT" else OTHER)
+    deleted["properties"]["state"] = "Deleted"
+    if method == "PATCH":
+        fake_azure.set_link(app, PARTNER)
+    fake_azure.inject(Fault("arm", "body", method=method, payload=deleted, times=None))
+    with pytest.raises(RetryBudgetExhaustedError) as error:
+        client_for(fake_azure, app, secret, timeout=3).link(OTHER if method == "PATCH" else PARTNER, overwrite=True)
+    assert "its state is 'Deleted', not Active" in str(error.value)
+
+
+def test_a_trickling_pipeline_token_endpoint_is_bounded_by_the_budget(fake_azure: FakeAzure, app: FakeApp) -> None:
+    from partner_attribution.pal.federation import find_token_source
+    from partner_attribution.pal.identity import ClientAssertionSource
+
+    github, subject = "https://token.actions.githubusercontent.com", "repo:contoso/infra:ref:refs/heads/main"
+    fake_azure.add_federated_credential(app, github, subject)
+    env = fake_azure.github_actions_environment(subject)
+    fake_azure.inject(Fault("oidc", "trickle", delay=0.4, payload={"value": "x" * 200}, times=None))
+    source = ClientAssertionSource(app.tenant_id, app.client_id, find_token_source(env), audience="api://AzureADTokenExchange")
+    endpoints = CloudEndpoints.for_cloud(authority_host=fake_azure.authority_host, arm_endpoint=fake_azure.arm_endpoint)
+    started = time.monotonic()
+    with pytest.raises(RetryBudgetExhaustedError):
+        PartnerLinkClient(source, endpoints, timeout_seconds=3).get()
+    assert time.monotonic() - started < 3 + 1.5
+
+
+def test_a_huge_error_answer_is_quoted_short(fake_azure: FakeAzure, app: FakeApp, secret: str) -> None:
+    fake_azure.inject(Fault("arm", "status", status=400, payload={"error": {"code": "Bad", "message": "x" * 2_000_000}}))
+    with pytest.raises(PermanentLinkError) as error:
+        client_for(fake_azure, app, secret).get()
+    assert len(str(error.value)) < 1_000 and "characters)" in str(error.value)
+
+
+def test_a_busy_answer_that_is_not_utf8_is_still_retried(fake_azure: FakeAzure, app: FakeApp, secret: str) -> None:
+    """A proxy's Latin-1 error page: the status decides, not the body's encoding."""
+    fake_azure.set_link(app, PARTNER)
+    fake_azure.inject(Fault("arm", "status", status=503, payload="Service indisponible \xe9t\xe9".encode("latin-1")))
+    messages: list[str] = []
+    assert client_for(fake_azure, app, secret, on_retry=messages.append).get() is not None
+    assert len(messages) == 1 and "HTTP 503" in messages[0]
+
+
+def test_a_missing_token_file_fails_fast(fake_azure: FakeAzure, app: FakeApp, tmp_path: Any) -> None:
+    from partner_attribution.pal.errors import NoTokenSourceError
+    from partner_attribution.pal.federation import find_token_source
+    from partner_attribution.pal.identity import ClientAssertionSource
+
+    source = ClientAssertionSource(
+        app.tenant_id,
+        app.client_id,
+        find_token_source({"AZURE_FEDERATED_TOKEN_FILE": str(tmp_path / "gone")}),
+        audience="api://AzureADTokenExchange",
+    )
+    endpoints = CloudEndpoints.for_cloud(authority_host=fake_azure.authority_host, arm_endpoint=fake_azure.arm_endpoint)
+    started = time.monotonic()
+    with pytest.raises(NoTokenSourceError) as error:
+        PartnerLinkClient(source, endpoints, timeout_seconds=600).get()
+    assert time.monotonic() - started < 2 and "AZURE_FEDERATED_TOKEN_FILE" in str(error.value)
+
+
+def test_scrub_also_covers_escaped_and_encoded_echoes() -> None:
+    secret = 'ab"c\\d&e+f/g='
+    import json as _json
+    from urllib.parse import quote
+
+    echoed = f"json {_json.dumps(secret)} query {quote(secret, safe='')}"
+    assert secret not in scrub(echoed, [secret]) and _json.dumps(secret)[1:-1] not in scrub(echoed, [secret])
+    assert quote(secret, safe="") not in scrub(echoed, [secret])

@@ -199,11 +199,24 @@ def test_a_future_rotation_date_is_refused() -> None:
     assert _rendered(DeliveryPrincipalArgs("1234567", [RoleAssignmentArgs("Contributor", SUB)], "2026-11-25")) == []
 
 
+INVISIBLE = (
+    "display_name: contains a control or invisible character (a line break, tab, zero-width or direction override); "
+    "use printable characters only"
+)
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
         ("x" * 257, "display_name: 257 characters is too long; Entra allows at most 256 for an application's display name"),
-        ("ops\nteam", "display_name: contains a control character (a line break, tab or similar); use printable characters only"),
+        (
+            "ops\nteam",
+            INVISIBLE,
+        ),
+        (
+            "ops\u202eteam",
+            INVISIBLE,
+        ),
         ("   ", "display_name: give a display name (1 to 256 characters)"),
     ],
 )
@@ -235,11 +248,16 @@ def test_stack_file_link_settings() -> None:
             [{"name": "ops", "roles": [{"role": "Contributor", "scope": SUB}]}],
             linkCredential="federated",
             linkFederation={
-                "azureDevOps": {"organizationId": "0000", "organization": "contoso", "project": "lz", "serviceConnection": "prod"}
+                "azureDevOps": {
+                    "organizationId": "00000000-0000-4000-8000-00000000a0d0",
+                    "organization": "contoso",
+                    "project": "lz",
+                    "serviceConnection": "prod",
+                }
             },
         )
     )
-    assert ado.principals[0].link_trust.issuer == "https://vstoken.dev.azure.com/0000"  # type: ignore[union-attr]
+    assert ado.principals[0].link_trust.issuer == "https://vstoken.dev.azure.com/00000000-0000-4000-8000-00000000a0d0"  # type: ignore[union-attr]
     assert "retires on 2027-07-01" in ado.principals[0].advice[0]
 
 
@@ -274,3 +292,39 @@ def test_stack_file_link_settings_refused(top: dict[str, object], expected: list
         load_stack_config(config_with([entry], **top))
     assert error.value.problems == expected
     assert "5" not in " ".join(error.value.problems).replace("delivery", "")  # a secret's value is never echoed
+
+
+@pytest.mark.parametrize(
+    ("federation", "expected"),
+    [
+        ({"github": {"repository": "o/r", "branch": "refs/heads/main"}}, "branch 'refs/heads/main': give the branch name alone"),
+        ({"github": {"repository": "o/r:environment:x", "branch": "main"}}, "repository 'o/r:environment:x': use owner/repo"),
+        (
+            {"azureDevOps": {"organizationId": "contoso", "organization": "c", "project": "p", "serviceConnection": "s"}},
+            "is not a GUID",
+        ),
+    ],
+)
+def test_a_trust_that_can_never_match_is_refused_in_the_plan(federation: dict[str, object], expected: str) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        load_stack_config(
+            config_with(
+                [{"name": "ops", "roles": [{"role": "Contributor", "scope": SUB}]}],
+                linkCredential="federated",
+                linkFederation=federation,
+            )
+        )
+    assert any(expected in p for p in error.value.problems), error.value.problems
+
+
+def test_values_with_a_trailing_newline_are_refused() -> None:
+    assert check_partner_id("1234567\n") is not None and check_principal_name("ops\n") is not None
+    with pytest.raises(ConfigurationError) as error:
+        load_stack_config(config_with([principal(roles=[{"role": "Contributor", "scope": SUB + "\n"}])]))
+    assert "is not a GUID" in error.value.problems[0] or "not a scope" in error.value.problems[0]
+
+
+def test_a_secret_of_the_wrong_shape_is_not_echoed() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        load_stack_config(config_with([principal()], linkSecrets=["Sup3r~Secret-value"]))
+    assert "Sup3r~Secret-value" not in str(error.value) and "value not shown" in str(error.value)

@@ -6,6 +6,7 @@ the stack configuration loader (:mod:`partner_attribution.config`) builds the sa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -15,6 +16,10 @@ import pulumi
 GITHUB_ACTIONS_AUDIENCE = "api://AzureADTokenExchange"
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 AZURE_DEVOPS_ISSUER = "https://vstoken.dev.azure.com/{organization_id}"
+_GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_GITHUB_REF = re.compile(r"[^\s:~^?*\[\\\x00-\x1f\x7f]+")
+"""A branch or environment name as it appears in a subject: no spaces, ':' (the subject's separator) or control
+characters (git's check-ref-format forbids most of the rest)."""
 LinkCredential = Literal["password", "federated"]
 """How a principal's PAL link signs in as the principal: ``password`` (an ``ApplicationPassword`` the stack
 creates, kept as a Pulumi secret) or ``federated`` (the pipeline's OIDC token; no secret anywhere)."""
@@ -88,6 +93,12 @@ class LinkFederationArgs:
         ``repository_id`` for those (``../shared/reference/federation/FACTS.md`` §6)."""
         if (branch is None) == (environment is None):
             raise ValueError("give exactly one of branch or environment")
+        if not _GITHUB_REPOSITORY.fullmatch(repository):
+            raise ValueError(f"repository {repository!r}: use owner/repo (letters, digits, '-', '_', '.')")
+        if branch is not None and (branch.startswith("refs/") or not _GITHUB_REF.fullmatch(branch)):
+            raise ValueError(f"branch {branch!r}: give the branch name alone, e.g. main (the subject adds refs/heads/)")
+        if environment is not None and not _GITHUB_REF.fullmatch(environment):
+            raise ValueError(f"environment {environment!r}: give the environment's name, e.g. production")
         owner, _, name = repository.partition("/")
         if owner_id is not None and repository_id is not None:
             repository = f"{owner}@{owner_id}/{name}@{repository_id}"
@@ -103,6 +114,13 @@ class LinkFederationArgs:
         issuer retires on 2027-07-01 for public-cloud service connections of single-tenant apps; with the Entra
         issuer that replaces it, copy the issuer and subject from the service connection and give them
         explicitly (FACTS.md §7)."""
+        from .azure_ids import GUID_PATTERN
+
+        if not GUID_PATTERN.match(organization_id):
+            raise ValueError(f"organizationId {organization_id!r} is not a GUID (the organization's ID, not its name)")
+        for label, part in (("organization", organization), ("project", project), ("serviceConnection", service_connection)):
+            if not part.strip() or "/" in part or part != part.strip():
+                raise ValueError(f"{label} {part!r}: give the name alone, without '/' or surrounding spaces")
         return cls(
             AZURE_DEVOPS_ISSUER.format(organization_id=organization_id), f"sc://{organization}/{project}/{service_connection}"
         )

@@ -6,23 +6,23 @@ import re
 import uuid
 from dataclasses import dataclass
 
-_SEGMENT = r"[^/]+"
+_SEGMENT = r"[^/\x00-\x20\x7f]+"  # no control characters or spaces in a resource ID segment
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-GUID_PATTERN = re.compile(rf"^{_GUID}$")
+GUID_PATTERN = re.compile(rf"^{_GUID}\Z")  # \Z, not $: "$" also matches before a trailing newline
 """A GUID in its usual 8-4-4-4-12 hexadecimal form, any letter case: the one GUID rule of the package."""
 
 _SCOPE_FORMS: list[tuple[str, re.Pattern[str]]] = [
-    ("management group", re.compile(rf"^/providers/Microsoft\.Management/managementGroups/(?P<mg>{_SEGMENT})$", re.I)),
-    ("subscription", re.compile(rf"^/subscriptions/(?P<sub>{_GUID})$", re.I)),
+    ("management group", re.compile(rf"^/providers/Microsoft\.Management/managementGroups/(?P<mg>{_SEGMENT})\Z", re.I)),
+    ("subscription", re.compile(rf"^/subscriptions/(?P<sub>{_GUID})\Z", re.I)),
     (
         "resource group",
-        re.compile(rf"^/subscriptions/(?P<sub>{_GUID})/resourceGroups/(?P<rg>[-\w._()]{{1,90}})$", re.I),
+        re.compile(rf"^/subscriptions/(?P<sub>{_GUID})/resourceGroups/(?P<rg>[-\w._()]{{1,90}})\Z", re.I),
     ),
     (
         "resource",
         re.compile(
             rf"^/subscriptions/(?P<sub>{_GUID})/resourceGroups/(?P<rg>[-\w._()]{{1,90}})"
-            rf"/providers/(?P<ns>[A-Za-z0-9]+\.[A-Za-z0-9.]+)(/{_SEGMENT}/{_SEGMENT})+$",
+            rf"/providers/(?P<ns>[A-Za-z0-9]+\.[A-Za-z0-9.]+)(/{_SEGMENT}/{_SEGMENT})+\Z",
             re.I,
         ),
     ),

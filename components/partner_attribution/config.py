@@ -79,6 +79,8 @@ class _Field:
     kind: type | tuple[type, ...]
     required: bool = False
     describe: str = ""
+    secret: bool = False
+    """Its value may be a secret: a message names the type it got, never the value."""
 
 
 _TOP_LEVEL: dict[str, _Field] = {
@@ -91,7 +93,9 @@ _TOP_LEVEL: dict[str, _Field] = {
     "nonAzureWorkloads": _Field(list, describe="a list of {name, product}"),
     "linkCredential": _Field(str, describe="password or federated"),
     "linkFederation": _Field(dict, describe="{github: {...}}, {azureDevOps: {...}} or {issuer, subject}"),
-    "linkSecrets": _Field(dict, describe="a mapping of principal name to its link password (pulumi config set --secret)"),
+    "linkSecrets": _Field(
+        dict, describe="a mapping of principal name to its link password (pulumi config set --secret)", secret=True
+    ),
     "cuaPartnerId": _Field(str, describe="the Customer Usage Attribution tracking GUID registered in Partner Center"),
 }
 _PRINCIPAL: dict[str, _Field] = {
@@ -223,7 +227,8 @@ def _check_mapping(raw: Any, schema: dict[str, _Field], path: str, problems: lis
             continue
         coerced, ok = _coerce(value, schema[key])
         if not ok:
-            problems.append(f"{where}: expected {schema[key].describe or _type_name(schema[key].kind)}, got {value!r}")
+            got = f"a {type(value).__name__} (value not shown: it may be a secret)" if schema[key].secret else repr(value)
+            problems.append(f"{where}: expected {schema[key].describe or _type_name(schema[key].kind)}, got {got}")
             continue
         out[key] = coerced
     for key, field in schema.items():
@@ -476,9 +481,13 @@ def _link_federation(raw: Any, problems: list[str]) -> LinkFederationArgs | None
         ado = _check_mapping(entry["azureDevOps"], _AZURE_DEVOPS, "linkFederation.azureDevOps", problems)
         if ado is None or not {"organizationId", "organization", "project", "serviceConnection"} <= ado.keys():
             return None
-        trust = LinkFederationArgs.azure_devops(
-            ado["organizationId"], ado["organization"], ado["project"], ado["serviceConnection"]
-        )
+        try:
+            trust = LinkFederationArgs.azure_devops(
+                ado["organizationId"], ado["organization"], ado["project"], ado["serviceConnection"]
+            )
+        except ValueError as exc:
+            problems.append(f"linkFederation.azureDevOps: {exc}")
+            return None
         return LinkFederationArgs(trust.issuer, trust.subject, audience)
     return LinkFederationArgs(entry["issuer"], entry["subject"], audience)
 

@@ -28,6 +28,7 @@ Behaviour (``docs/partner-link.md``):
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from typing import Any, cast
@@ -175,7 +176,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         def known(key: str) -> bool:
             return inputs.get(key) is not None and inputs.get(key) != UNKNOWN
 
-        if known("partner_id") and not PARTNER_ID_PATTERN.match(str(inputs["partner_id"])):
+        if known("partner_id") and not PARTNER_ID_PATTERN.fullmatch(str(inputs["partner_id"])):
             failures.append(
                 dynamic.CheckFailure(
                     "partner_id", f"{inputs['partner_id']!r} is not a numeric Microsoft partner ID (4 to 10 digits)"
@@ -184,12 +185,14 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         for key in ("tenant_id", "client_id"):
             if key not in inputs:
                 failures.append(dynamic.CheckFailure(key, "required"))
-            elif known(key) and not GUID_PATTERN.match(str(inputs[key])):
+            elif known(key) and not GUID_PATTERN.fullmatch(str(inputs[key])):
                 failures.append(dynamic.CheckFailure(key, f"{inputs[key]!r} is not a GUID"))
         if "partner_id" not in inputs:
             failures.append(dynamic.CheckFailure("partner_id", "required"))
         credential_type = inputs.get("credential_type", CLIENT_SECRET)
-        if known("credential_type") and credential_type not in CREDENTIAL_TYPES:
+        if "credential_type" in inputs and not known("credential_type"):
+            pass  # unknown in a preview: which secret rules apply is decided when it is known
+        elif known("credential_type") and credential_type not in CREDENTIAL_TYPES:
             failures.append(
                 dynamic.CheckFailure("credential_type", f"{credential_type!r}: use one of {', '.join(CREDENTIAL_TYPES)}")
             )
@@ -207,7 +210,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
                 failures.append(dynamic.CheckFailure(key, f"{inputs[key]!r}: must be an https:// URL"))
         if known("timeout_seconds"):
             timeout = inputs["timeout_seconds"]
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
                 failures.append(dynamic.CheckFailure("timeout_seconds", f"{timeout!r}: use a positive number of seconds"))
         if known("overwrite_existing") and not isinstance(inputs["overwrite_existing"], bool):
             failures.append(dynamic.CheckFailure("overwrite_existing", "use true or false"))
@@ -252,12 +255,13 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
             return dynamic.ReadResult("", {})
         # What this stack linked: kept across refreshes (a state written before 0.2 records only partner_id,
         # which is what the stack linked unless an earlier refresh already recorded drift).
-        linked = props.get("linked_partner_id") or props.get("partner_id")
-        return dynamic.ReadResult(id_, _outputs(props, link, linked), _live_inputs(props, link))
+        # A state written by 0.1 has no linked_partner_id, and its recorded partner_id may be drift a 0.1 refresh
+        # recorded: it stays unknown, so re-pointing such a link needs overwrite_existing once.
+        return dynamic.ReadResult(id_, _outputs(props, link, props.get("linked_partner_id")), _live_inputs(props, link))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         quiet_sdk_logging()
-        linked = str(olds.get("linked_partner_id") or olds.get("partner_id"))
+        linked = olds.get("linked_partner_id")
         if str(news["partner_id"]) == str(olds.get("partner_id")):
             # A rotated secret or a changed setting: nothing to tell Microsoft.
             kept = LinkState(
@@ -267,20 +271,23 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
                 object_id=olds["object_id"],
                 state=olds.get("state") or "Active",
             )
-            return dynamic.UpdateResult(_outputs(news, kept, linked))
+            return dynamic.UpdateResult(_outputs(news, kept, linked))  # unchanged (None for a 0.1 state)
         # Re-pointing needs overwrite_existing unless the live link is the one this stack itself made: a link that
         # a refresh found pointing at another partner is never taken over by `pulumi up --refresh`.
         link = _client(news).link(
             str(news["partner_id"]),
             overwrite=bool(news.get("overwrite_existing")),
-            expected_current=linked,
+            expected_current=str(linked) if linked else None,
         )
         return dynamic.UpdateResult(_outputs(news, link, link.partner_id))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         quiet_sdk_logging()
+        # Remove what this stack linked: after a refresh found the link re-pointed, partner_id names another partner's
+        # link, which is not this stack's to delete (DELETE of our own ID then answers 404: success, theirs stays).
+        ours = props.get("linked_partner_id") or props.get("partner_id")
         try:
-            _client(props).unlink(str(props["partner_id"]))
+            _client(props).unlink(str(ours))
         except RetryBudgetExhaustedError as exc:
             if not isinstance(exc.last, PrincipalNotFound):
                 raise

@@ -20,7 +20,7 @@ from importlib import resources
 from .azure_ids import GUID_PATTERN
 
 ROLE_DEFINITION_ID_PATTERN = re.compile(
-    r"^(?P<prefix>(/subscriptions/[^/]+)?)/providers/Microsoft\.Authorization/roleDefinitions/(?P<guid>[^/]+)$",
+    r"^(?P<prefix>(/subscriptions/[^/]+)?)/providers/Microsoft\.Authorization/roleDefinitions/(?P<guid>[^/]+)\Z",
     re.IGNORECASE,
 )
 PRIVILEGED_ROLE_IDS = frozenset(

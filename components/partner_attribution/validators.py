@@ -12,9 +12,9 @@ import re
 
 from .azure_ids import GUID_PATTERN
 
-PARTNER_ID_PATTERN = re.compile(r"^[0-9]{4,10}$")
-PRINCIPAL_NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
-FEDERATED_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$")
+PARTNER_ID_PATTERN = re.compile(r"^[0-9]{4,10}\Z")  # \Z: "$" would let "1234567\n" through
+PRINCIPAL_NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?\Z")
+FEDERATED_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,119}\Z")
 """Entra: 3 to 120 characters, alphanumeric, '-' and '_', first character alphanumeric
 (``../shared/reference/federation/FACTS.md`` §2)."""
 CLOUDS = ("public", "usgovernment", "china")
@@ -29,7 +29,9 @@ principal's display name, which this project sets from the application's."""
 MAX_FEDERATED_FIELD = 600
 """Issuer, subject and audience of a federated credential: at most 600 characters each (FACTS.md §2)."""
 LINK_CREDENTIALS = ("password", "federated")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+"""Control characters, and the invisible and direction-changing ones (zero-width, line/paragraph separators,
+bidirectional overrides) that make a name read differently from what it is."""
 
 
 def check_partner_id(value: object) -> str | None:
@@ -88,7 +90,10 @@ def check_display_name(value: object) -> str | None:
     if len(value) > MAX_DISPLAY_NAME:
         return f"{len(value)} characters is too long; Entra allows at most {MAX_DISPLAY_NAME} for an application's display name"
     if _CONTROL.search(value):
-        return "contains a control character (a line break, tab or similar); use printable characters only"
+        return (
+            "contains a control or invisible character (a line break, tab, zero-width or direction override); "
+            "use printable characters only"
+        )
     return None
 
 

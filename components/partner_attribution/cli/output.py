@@ -41,13 +41,18 @@ def console(stderr: bool = False) -> Console:
     return out
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 
 def printable(text: str) -> str:
     """``text`` safe for a terminal: control characters (escape sequences that could rewrite the screen or the
     title) shown as ``\\xNN``. Names and messages can come from stack files and from Azure."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+    def shown(match: re.Match[str]) -> str:
+        code = ord(match.group(0))
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _CONTROL.sub(shown, text)
 
 
 def fail(message: str, code: ExitCode = ExitCode.PROBLEM) -> NoReturn:
@@ -72,10 +77,25 @@ def interruptible(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+"""Largest input a command reads (a 500-principal stack output is well under 2 MB): /dev/zero or an endless pipe is
+refused instead of filling memory."""
+
+
+def _too_large(where: str, option: str) -> typer.BadParameter:
+    return typer.BadParameter(
+        f"{where} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB: not a stack output", param_hint=option
+    )
+
+
 def read_file(path: Path, option: str = "--input") -> str:
     """The UTF-8 text of ``path``; a usage error (exit 2) naming ``option`` when it can't be read."""
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise _too_large(str(path), option)
+        return data.decode("utf-8")
     except OSError as exc:
         raise typer.BadParameter(f"cannot read {path}: {exc.strerror or exc}", param_hint=option) from None
     except UnicodeDecodeError:
@@ -86,7 +106,10 @@ def read_file(path: Path, option: str = "--input") -> str:
 
 def _read_stdin() -> str:
     try:
-        return sys.stdin.read()
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        if len(data) > MAX_INPUT_BYTES:
+            raise _too_large("standard input", "--input")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise typer.BadParameter(
             "standard input is not UTF-8 text; pipe 'pulumi stack output --json' into it", param_hint="--input"

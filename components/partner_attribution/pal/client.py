@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_PARTNER_ID = re.compile(r"^[0-9]{1,10}$")
+_PARTNER_ID = re.compile(r"[0-9]{1,10}")  # used with fullmatch: no trailing newline slips through
 
 
 class AnswerNotConfirmedError(ValueError):
@@ -77,7 +77,7 @@ class LinkState:
         if response is None:
             raise AnswerNotConfirmedError("the answer has no body")
         partner_id, tenant_id, object_id = (getattr(response, key, None) for key in ("partner_id", "tenant_id", "object_id"))
-        if not isinstance(partner_id, str) or not _PARTNER_ID.match(partner_id):
+        if not isinstance(partner_id, str) or not _PARTNER_ID.fullmatch(partner_id):
             raise AnswerNotConfirmedError(f"the answer names no partner ID (partnerId: {partner_id!r})")
         if not isinstance(tenant_id, str) or not tenant_id or not isinstance(object_id, str) or not object_id:
             raise AnswerNotConfirmedError("the answer does not name the linked tenant and object")
@@ -145,6 +145,7 @@ class PartnerLinkClient:
         self._api: ACEProvisioningManagementPartnerAPI | None = None
         self._credential: CheckedCredential | None = None
         self._token_response: tuple[int, float | None] | None = None
+        self._arm_response: tuple[int, float | None] | None = None
         self._tokens: list[str] = []
 
     @property
@@ -168,11 +169,16 @@ class PartnerLinkClient:
                 base_url=self.endpoints.arm_endpoint,
                 credential_scopes=[self.endpoints.arm_scope],
                 retry_total=0,
+                raw_response_hook=self._record_arm_response,
                 permit_redirects=False,  # ARM does not redirect these calls; never follow one off the host
                 connection_timeout=CONNECTION_TIMEOUT,
                 read_timeout=self.read_timeout,
             )
         return self._api
+
+    def _record_arm_response(self, pipeline_response: Any) -> None:
+        response = pipeline_response.http_response
+        self._arm_response = (response.status_code, retry_after_seconds(response.headers.get("Retry-After")))
 
     def _record_token_response(self, pipeline_response: Any) -> None:
         response = pipeline_response.http_response
@@ -193,10 +199,11 @@ class PartnerLinkClient:
     def _attempt(self, call: Callable[[], T], budget: Budget) -> T:
         """One attempt, bounded by what is left of the budget, end to end. A new credential (the first, or after a
         token-side failure) signs in with a freshly fetched assertion."""
-        if self._api is None:
-            self.source.prepare(max(1.0, min(self.read_timeout, budget.remaining)))
+        fresh = self._api is None
 
         def run() -> T:
+            if fresh:  # fetching the pipeline's token is part of the attempt, and of its bound
+                self.source.prepare(max(1.0, min(self.read_timeout, budget.remaining)))
             try:
                 return call()
             except AnswerNotConfirmedError as exc:
@@ -209,12 +216,13 @@ class PartnerLinkClient:
         attempt = 0
         while True:
             attempt += 1
-            self._token_response = None
+            self._token_response = self._arm_response = None
             try:
                 return self._attempt(call, budget)
             except Exception as exc:  # noqa: BLE001 - classified below, re-raised as our own error
-                from_arm = self._from_arm(exc)
-                verdict = classify(exc, self.who, None if from_arm else self._token_response)
+                from_arm = self._from_arm(exc) or self._arm_response is not None
+                # The status of the last answer, for exceptions that lost it (azure-identity; a body that is not UTF-8).
+                verdict = classify(exc, self.who, self._arm_response if from_arm else self._token_response)
                 if not from_arm:
                     # MSAL caches HTTP 400 token answers for 60 s per client application
                     # (msal/throttled_http_client.py), so a retry with the same credential would
@@ -238,6 +246,8 @@ class PartnerLinkClient:
     def _confirm(self, link: LinkState, partner_id: str | None) -> LinkState:
         """The answer names the partner ID asked for and the caller (the access token's tenant and object)."""
         claims = self._credential.claims if self._credential is not None else None
+        if link.state.strip().lower() != "active":
+            raise AnswerNotConfirmedError(f"its state is {link.state!r}, not Active")
         if partner_id is not None and link.partner_id != partner_id:
             raise AnswerNotConfirmedError(f"it names partner ID {link.partner_id}, not {partner_id}")
         if claims is not None and claims.tenant_id and link.tenant_id.lower() != claims.tenant_id.lower():
@@ -254,7 +264,7 @@ class PartnerLinkClient:
                 link = LinkState.from_response(self._client().partners.get(**self._timeouts(budget)))
             except ResourceNotFoundError:
                 return None
-            if link.state.lower() == "deleted":
+            if link.state.strip().lower() == "deleted":
                 return None
             return self._confirm(link, None)
 

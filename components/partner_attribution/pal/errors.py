@@ -15,10 +15,12 @@ Entra's codes (``AADSTSnnnn``): learn.microsoft.com/entra/identity-platform/refe
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import quote, quote_plus
 
 AADSTS_CODE = re.compile(r"AADSTS(\d+)")
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
@@ -233,9 +235,14 @@ def arm_error_code(exc: BaseException) -> str | None:
     return code if isinstance(code, str) else None
 
 
+MAX_QUOTED = 500
+"""How much of a server's own error text a message quotes (a proxy can answer with megabytes)."""
+
+
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= MAX_QUOTED else f"{line[:MAX_QUOTED]}… ({len(line)} characters)"
 
 
 def _network_cause(exc: BaseException) -> BaseException | None:
@@ -290,6 +297,8 @@ def classify(
     retry_after = _retry_after(exc)
     if status is None and token_response is not None and token_response[0] >= 400:
         status, retry_after = token_response
+    if status is not None and 300 <= status < 400 and token_response is not None and status == token_response[0] and code is None:
+        return RedirectRefusedError(f"the token endpoint answered HTTP {status} (a redirect) for {who}; not followed", status)
     if status is not None and 300 <= status < 400:
         return RedirectRefusedError(f"Azure Resource Manager answered HTTP {status} (a redirect) for {who}; not followed", status)
     if status == 401 and arm_error_code(exc) == ARM_WRONG_AUDIENCE:
@@ -330,8 +339,12 @@ REDACTED = "[redacted]"
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every known secret value, bearer token, JWT and secret form field replaced by ``[redacted]``:
     Azure and Entra sometimes echo the request in an error."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+    forms = set()
+    for secret in {s for s in secrets if s and len(s) >= 4}:
+        # as sent, and as an echo may spell it: JSON-escaped, percent-encoded (form or query)
+        forms |= {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote_plus(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _JWT.sub(REDACTED, text)
     return _FORM_SECRET.sub(lambda m: f"{m.group(1)}={REDACTED}", text)

@@ -51,6 +51,7 @@ GitHub or Azure DevOps tokens in sovereign clouds)."""
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 AZURE_DEVOPS_ISSUER = "https://vstoken.dev.azure.com/{organization_id}"
 REQUEST_TIMEOUT = 20.0
+MAX_TOKEN_BYTES = 64 * 1024
 
 LOOKED_FOR = (
     "AZURE_FEDERATED_TOKEN_FILE",
@@ -70,7 +71,12 @@ _SERVICE_CONNECTION_VARIABLES = (
 
 
 class TokenSourceError(Exception):
-    """The pipeline's token could not be had; the message says from where and why (never the token)."""
+    """The pipeline's token could not be had; the message says from where and why (never the token).
+    ``permanent``: retrying cannot help (a token file that is not there, a redirect), so fail fast."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -149,11 +155,17 @@ class TokenFile:
 
     def token(self, audience: str, timeout: float = REQUEST_TIMEOUT) -> str:
         try:
+            if self.path.stat().st_size > MAX_TOKEN_BYTES:
+                raise TokenSourceError(f"the token file {self.path} ({self.name}) is too large to be a token", permanent=True)
             text = self.path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise TokenSourceError(f"cannot read the token file {self.path} ({self.name}): {exc.strerror or exc}") from None
+            raise TokenSourceError(
+                f"cannot read the token file {self.path} ({self.name}): {exc.strerror or exc}", permanent=True
+            ) from None
+        except UnicodeDecodeError:
+            raise TokenSourceError(f"the token file {self.path} ({self.name}) is not text", permanent=True) from None
         if not text:
-            raise TokenSourceError(f"the token file {self.path} ({self.name}) is empty")
+            raise TokenSourceError(f"the token file {self.path} ({self.name}) is empty", permanent=True)
         return text
 
 
@@ -170,6 +182,10 @@ def _http_json(method: str, url: str, bearer: str, timeout: float, headers: Mapp
         )
     except requests.RequestException as exc:
         raise TokenSourceError(f"the token request failed: {type(exc).__name__}") from None
+    if 300 <= response.status_code < 400:
+        raise TokenSourceError(
+            f"the token endpoint answered HTTP {response.status_code} (a redirect); not followed", permanent=True
+        )
     if response.status_code != 200:
         raise TokenSourceError(f"the token endpoint answered HTTP {response.status_code}")
     try:

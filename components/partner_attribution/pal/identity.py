@@ -179,6 +179,8 @@ class ClientAssertionSource:
         try:
             token = self.token_source.token(self.audience, timeout)
         except TokenSourceError as exc:
+            if exc.permanent:
+                raise NoTokenSourceError(f"the pipeline token for {self.describe()} can't be had: {exc}") from None
             raise TransientError(TokenSourceUnavailable(f"pipeline token ({self.token_source.name}): {exc}")) from None
         self._handed_out.append(token)
         try:
@@ -305,6 +307,8 @@ class CheckedCredential:
             wrong.append(f"tenant {claims.tenant_id}")
         if self.source.client_id is not None and (claims.app_id or "").lower() != self.source.client_id.lower():
             wrong.append(f"application {claims.app_id}")
+        if self.source.client_id is not None and not claims.object_id:
+            wrong.append("no object (no oid claim, so no link answer could be confirmed)")
         if wrong:
             raise TokenMismatchError(
                 f"Entra answered the sign-in of {self.source.describe()} with an access token for {' and '.join(wrong)}; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
@@ -36,6 +37,8 @@ class Budget:
     started: float = field(init=False)
 
     def __post_init__(self) -> None:
+        if not math.isfinite(self.seconds) or self.seconds <= 0:
+            raise ValueError(f"a retry budget must be a finite number of seconds above 0, not {self.seconds!r}")
         self.started = self.clock()
 
     @property

@@ -527,7 +527,7 @@ class RequestContext(BaseHTTPRequestHandler):
             )
 
     def send(self, target: Target, path: str, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = b"" if payload is None else json.dumps(payload).encode()
+        data = b"" if payload is None else payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.record(target, path, status)
         self.send_response(status)
         if payload is not None:
