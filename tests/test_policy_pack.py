@@ -343,7 +343,7 @@ def test_linked_reader_is_an_advisory_violation(analyzer: Any) -> None:
     linked_principal(stack, "audit", READER)
     response = analyze(analyzer, stack.resources)
     assert summary(response) == [("pal-eligible-role", "advisory", "audit-sp")]
-    assert "holds only roles that earn no partner credit: Reader (not-eligible)" in response.diagnostics[0].message
+    assert "holds only roles that earn no partner earned credit (PEC): Reader (not-eligible)" in response.diagnostics[0].message
 
 
 def test_unknown_role_definition_is_no_violation(analyzer: Any) -> None:

@@ -42,7 +42,7 @@ SCHEMAS: dict[str, dict[str, dict[str, Any]]] = {
         "exceptions": {
             **_NAMES,
             "description": "Resource names of linked service principals (or of their applications) that may hold "
-            "only roles that earn no partner credit in this stack.",
+            "only roles that earn no partner earned credit (PEC) in this stack.",
         },
     },
     "link-password-lifetime": {

@@ -170,7 +170,7 @@ def check_eligible_role(graph: StackGraph, config: Mapping[str, Any], today: dt.
         if not roles:
             held = "holds no Azure role assignment in this stack"
         else:
-            held = "holds only roles that earn no partner credit: " + ", ".join(
+            held = "holds only roles that earn no partner earned credit (PEC): " + ", ".join(
                 f"{role.name} ({role.pal.value})" if role else "an unrecognised role" for role, _ in roles
             )
         violations.append(
@@ -340,7 +340,7 @@ def check_lighthouse(graph: StackGraph, config: Mapping[str, Any], today: dt.dat
             violations.append(
                 Violation(
                     f"registration definition {definition.name!r}: the pack is told of no linked principal "
-                    "(linkedPrincipalIds is empty), so no authorization can be shown to earn partner credit",
+                    "(linkedPrincipalIds is empty), so no authorization can be shown to earn partner earned credit",
                     definition.urn,
                 )
             )
@@ -357,7 +357,7 @@ def check_lighthouse(graph: StackGraph, config: Mapping[str, Any], today: dt.dat
                 satisfied = True
                 break
             held = f"{role.name} ({role.pal.value})" if role else f"{authorization.get('roleDefinitionId')!r}"
-            reasons.append(f"linked principal {principal_id} is authorized with {held}, which earns no partner credit")
+            reasons.append(f"linked principal {principal_id} is authorized with {held}, which earns no partner earned credit (PEC)")
         if satisfied:
             continue
         for authorization in eligible:
@@ -365,7 +365,7 @@ def check_lighthouse(graph: StackGraph, config: Mapping[str, Any], today: dt.dat
             if principal_id in linked:
                 reasons.append(
                     f"linked principal {principal_id} is only in eligibleAuthorizations (just-in-time), "
-                    "which earn no partner credit"
+                    "which earn no partner earned credit (PEC)"
                 )
         if not reasons:
             authorized = sorted({(known_str(a.get("principalId")) or "?").lower() for a in permanent})
