@@ -149,7 +149,9 @@ class DeliveryPrincipalArgs:
     partner_id: str
     """Microsoft Associated Partner ID (the numeric PartnerID of the partner location) to link to."""
     role_assignments: Sequence[RoleAssignmentArgs]
-    """Azure roles to assign; at least one PAL-eligible role is needed for partner credit."""
+    """Azure roles to assign; at least one PAL-eligible role is needed for partner credit through them. Empty for a
+    managing-tenant principal that exists to be linked and named in customers' Azure Lighthouse delegations, where it
+    earns the credit (docs/lighthouse.md)."""
     credential_rotated_on: str | None = None
     """Date (YYYY-MM-DD, not in the future) the link password was last rotated (``link_credential="password"``,
     required then). Changing it creates a new password and nothing else; the password is valid

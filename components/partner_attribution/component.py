@@ -238,7 +238,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
         pipeline token where the preview runs, and the spec's advice."""
         for advice in spec.advice:
             pulumi.log.warn(advice, resource=self)
-        if not spec.pal_eligible:
+        if not spec.pal_eligible and not spec.delegated_only:  # a principal with no role earns through Lighthouse
             # What is known (docs/roles.md): the link associates the partner with the identity whatever its roles,
             # and Microsoft attributes by "the account's permissions (Azure role) and scope", each programme with
             # its own role rules (learn.microsoft.com/azure/cost-management-billing/manage/link-partner-id,

@@ -135,6 +135,11 @@ class PrincipalSpec:
         return any(r.role.pal_eligible for r in self.roles)
 
     @property
+    def delegated_only(self) -> bool:
+        """No role in its own tenant: it earns credit through Azure Lighthouse delegations (docs/lighthouse.md)."""
+        return not self.roles
+
+    @property
     def application_name(self) -> str:
         return naming.application(self.name)
 
@@ -369,8 +374,9 @@ def resolve_principal(
     problems += _check(("link_timeout_seconds",), check_link_timeout(args.link_timeout_seconds))
     problems += _check(("credential_expiry_warning_days",), check_expiry_warning_days(args.credential_expiry_warning_days))
 
-    if not args.role_assignments:
-        problems.append(Problem(("role_assignments",), "give at least one role; PAL credit needs a PAL-eligible role"))
+    # No role at all is allowed: a managing-tenant principal exists to be linked and named in customers' Azure
+    # Lighthouse delegations, where it earns the credit (docs/lighthouse.md). «require_eligible_role» judges the
+    # roles a principal holds, so it does not apply to one that holds none.
     roles, role_problems = _resolve_roles(name, list(args.role_assignments), ("role_assignments",))
     problems += role_problems
     all_resolved = bool(roles) and len(roles) == len(args.role_assignments)
