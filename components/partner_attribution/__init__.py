@@ -3,6 +3,7 @@
 Public API (imported lazily, so command-line start-up stays fast)::
 
     from partner_attribution import DeliveryPrincipal, DeliveryPrincipalArgs, RoleAssignmentArgs
+    from partner_attribution import LighthouseDelegation, LighthouseDelegationArgs, LighthouseAuthorizationArgs
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ _EXPORTS = {
     "ConfigurationError": "config",
     "load_stack_config": "config",
     "builtin_roles": "roles",
+    "LighthouseDelegation": "lighthouse",
+    "LighthouseDelegationArgs": "lighthouse",
+    "LighthouseDelegationArgsError": "lighthouse",
+    "LighthouseAuthorizationArgs": "lighthouse",
+    "LighthouseEligibleAuthorizationArgs": "lighthouse",
+    "LighthouseApproverArgs": "lighthouse",
 }
 
 __all__ = [
@@ -32,6 +39,12 @@ __all__ = [
     "DeliveryPrincipalArgs",
     "DeliveryPrincipalArgsError",
     "FederatedCredentialArgs",
+    "LighthouseApproverArgs",
+    "LighthouseAuthorizationArgs",
+    "LighthouseDelegation",
+    "LighthouseDelegationArgs",
+    "LighthouseDelegationArgsError",
+    "LighthouseEligibleAuthorizationArgs",
     "PartnerAdminLink",
     "PartnerAdminLinkArgs",
     "PartnerAdminLinkProvider",
@@ -44,6 +57,14 @@ if TYPE_CHECKING:
     from .args import DeliveryPrincipalArgs, FederatedCredentialArgs, RoleAssignmentArgs
     from .component import DeliveryPrincipal, DeliveryPrincipalArgsError
     from .config import ConfigurationError, load_stack_config
+    from .lighthouse import (
+        LighthouseApproverArgs,
+        LighthouseAuthorizationArgs,
+        LighthouseDelegation,
+        LighthouseDelegationArgs,
+        LighthouseDelegationArgsError,
+        LighthouseEligibleAuthorizationArgs,
+    )
     from .partner_link import PartnerAdminLink, PartnerAdminLinkArgs, PartnerAdminLinkProvider
     from .roles import builtin_roles
 

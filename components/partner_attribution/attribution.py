@@ -21,6 +21,18 @@ optional, so every version-1 document stays readable and older readers ignore th
 ``partnerId`` of a principal is the live one (after a refresh: what Microsoft reports);
 ``configuredPartnerId`` is the one the stack asks for.
 
+``lighthouse`` (optional, with ``managingStack`` when the stack names one) is the Azure Lighthouse view of a
+customer's stack: per delegation its offer, managing tenant, delegated scopes and authorizations, each with the managing
+principal (object ID, its name in the managing stack when known), role, permanent or eligible (just-in-time),
+PEC eligibility, whether it earns the credit, and the principal's link state as the managing stack's own
+``attribution`` output reports it (``unknown`` when it is not one of that stack's principals)::
+
+    "managingStack": "fabrikam/partner-attribution/managing",
+    "lighthouse": [{"name", "offerName", "managingTenantId", "earnsCredit", "scopes": [...],
+                    "authorizations": [{"principalId", "principalName", "displayName", "role", "roleDefinitionId",
+                                        "permanent", "palLinked", "pecEligible", "earnsCredit", "linkState",
+                                        "linkedPartnerId", "configuredPartnerId"}]}]
+
 ``principal`` of a workload (optional) names the delivery principal whose PAL link attributes it (Power Platform
 and Customer Insights; :mod:`.workloads`). ``customerUsageAttribution`` (optional) says which Customer Usage
 Attribution ID each provider the program uses sends with its requests, and why (``source``, one of
@@ -41,6 +53,7 @@ if TYPE_CHECKING:
     import pulumi
 
     from .component import DeliveryPrincipal
+    from .lighthouse.spec import DelegationSpec
 
 SCHEMA_VERSION = 1
 
@@ -237,6 +250,133 @@ class CustomerUsageAttribution:
         )
 
 
+UNKNOWN_LINK_STATE = "unknown"
+"""The link state of a Lighthouse principal that the managing stack's attribution does not report."""
+
+
+@dataclass(frozen=True)
+class LighthouseAuthorizationEntry:
+    """One authorization of a Lighthouse delegation, with what the managing stack says about its principal."""
+
+    principal_id: str
+    display_name: str
+    role: str
+    role_definition_id: str
+    permanent: bool
+    pal_linked: bool
+    pec_eligible: bool
+    earns_credit: bool
+    link_state: str = UNKNOWN_LINK_STATE
+    """The managing stack's ``linkState`` of this principal, or ``unknown``."""
+    principal_name: str | None = None
+    """Its name in the managing stack, when it is one of that stack's principals."""
+    linked_partner_id: str | None = None
+    """The partner ID its link reports, when known."""
+    configured_partner_id: str | None = None
+    """The partner ID the managing stack links it to, when known."""
+
+    @property
+    def linked(self) -> bool | None:
+        """Whether its link is live (active, to the partner ID its stack asks for); None when unknown."""
+        if self.link_state == UNKNOWN_LINK_STATE:
+            return None
+        return self.link_state == "Active" and self.linked_partner_id == self.configured_partner_id
+
+    @property
+    def who(self) -> str:
+        """The principal as a reader knows it: its managing stack name and object ID, or its display name and ID."""
+        return (
+            f"{self.principal_name} ({self.principal_id})"
+            if self.principal_name
+            else f"{self.display_name} ({self.principal_id})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        optional = {
+            "principalName": self.principal_name,
+            "linkedPartnerId": self.linked_partner_id,
+            "configuredPartnerId": self.configured_partner_id,
+        }
+        return {
+            "principalId": self.principal_id,
+            "displayName": self.display_name,
+            "role": self.role,
+            "roleDefinitionId": self.role_definition_id,
+            "permanent": self.permanent,
+            "palLinked": self.pal_linked,
+            "pecEligible": self.pec_eligible,
+            "earnsCredit": self.earns_credit,
+            "linkState": self.link_state,
+            **{key: value for key, value in optional.items() if value is not None},
+        }
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> LighthouseAuthorizationEntry:
+        obj = _mapping(value, where)
+        return cls(
+            principal_id=_get(obj, "principalId", str, where),
+            display_name=_get(obj, "displayName", str, where, ""),
+            role=_get(obj, "role", str, where),
+            role_definition_id=_get(obj, "roleDefinitionId", str, where, ""),
+            permanent=_get(obj, "permanent", bool, where),
+            pal_linked=_get(obj, "palLinked", bool, where, False),
+            pec_eligible=_get(obj, "pecEligible", bool, where, False),
+            earns_credit=_get(obj, "earnsCredit", bool, where, False),
+            link_state=_get(obj, "linkState", str, where, UNKNOWN_LINK_STATE),
+            principal_name=_get(obj, "principalName", str, where, None),
+            linked_partner_id=_get(obj, "linkedPartnerId", str, where, None),
+            configured_partner_id=_get(obj, "configuredPartnerId", str, where, None),
+        )
+
+
+@dataclass(frozen=True)
+class LighthouseEntry:
+    """One Azure Lighthouse delegation of a customer's stack."""
+
+    name: str
+    offer_name: str
+    managing_tenant_id: str
+    scopes: tuple[str, ...]
+    authorizations: tuple[LighthouseAuthorizationEntry, ...]
+
+    @property
+    def earns_credit(self) -> bool:
+        return any(a.earns_credit for a in self.authorizations)
+
+    @property
+    def credited(self) -> tuple[LighthouseAuthorizationEntry, ...]:
+        """The authorizations that earn the partner credit on every delegated scope."""
+        return tuple(a for a in self.authorizations if a.earns_credit)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "offerName": self.offer_name,
+            "managingTenantId": self.managing_tenant_id,
+            "earnsCredit": self.earns_credit,
+            "scopes": list(self.scopes),
+            "authorizations": [a.to_json() for a in self.authorizations],
+        }
+
+    @classmethod
+    def from_json(cls, value: Any, where: str) -> LighthouseEntry:
+        obj = _mapping(value, where)
+        scopes = _get(obj, "scopes", list, where)
+        authorizations = _get(obj, "authorizations", list, where)
+        for index, scope in enumerate(scopes):
+            if not isinstance(scope, str):
+                raise AttributionFormatError(f"{where}.scopes[{index}]: expected str, got {scope!r}")
+        return cls(
+            name=_get(obj, "name", str, where),
+            offer_name=_get(obj, "offerName", str, where, ""),
+            managing_tenant_id=_get(obj, "managingTenantId", str, where, ""),
+            scopes=tuple(scopes),
+            authorizations=tuple(
+                LighthouseAuthorizationEntry.from_json(a, f"{where}.authorizations[{i}]") for i, a in enumerate(authorizations)
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class AttributionDocument:
     """What a stack attributes to the partner."""
@@ -247,6 +387,10 @@ class AttributionDocument:
     version: int = SCHEMA_VERSION
     customer_usage_attribution: CustomerUsageAttribution | None = None
     """None in documents written before the field existed."""
+    lighthouse: tuple[LighthouseEntry, ...] = ()
+    """Azure Lighthouse delegations of a customer's stack; none in other stacks and in older documents."""
+    managing_stack: str | None = None
+    """The managing stack the delegations' principals come from (org/project/stack), when the stack names one."""
 
     def to_json(self) -> dict[str, Any]:
         cua = self.customer_usage_attribution
@@ -256,6 +400,8 @@ class AttributionDocument:
             "nonAzureWorkloads": [w.to_json() for w in self.non_azure_workloads],
             **({"customerUsageAttribution": cua.to_json()} if cua is not None else {}),
             "principals": [p.to_json() for p in self.principals],
+            **({"managingStack": self.managing_stack} if self.managing_stack is not None else {}),
+            **({"lighthouse": [d.to_json() for d in self.lighthouse]} if self.lighthouse else {}),
         }
 
     @classmethod
@@ -270,6 +416,7 @@ class AttributionDocument:
         principals = _get(obj, "principals", list, "attribution")
         workloads = _get(obj, "nonAzureWorkloads", list, "attribution", [])
         cua = obj.get("customerUsageAttribution")
+        lighthouse = _get(obj, "lighthouse", list, "attribution", [])
         return cls(
             partner_id=str(_get(obj, "partnerId", (str, int), "attribution", "")),
             principals=tuple(PrincipalEntry.from_json(p, f"attribution.principals[{i}]") for i, p in enumerate(principals)),
@@ -280,6 +427,8 @@ class AttributionDocument:
             customer_usage_attribution=(
                 CustomerUsageAttribution.from_json(cua, "attribution.customerUsageAttribution") if cua is not None else None
             ),
+            lighthouse=tuple(LighthouseEntry.from_json(d, f"attribution.lighthouse[{i}]") for i, d in enumerate(lighthouse)),
+            managing_stack=_get(obj, "managingStack", str, "attribution", None),
         )
 
     @classmethod
@@ -328,14 +477,59 @@ def principal_entry(component: DeliveryPrincipal, live: Sequence[Any], scopes: S
     )
 
 
+def lighthouse_entry(spec: DelegationSpec, principal_ids: Sequence[str], managing: AttributionDocument | None) -> LighthouseEntry:
+    """One delegation's entry, given the resolved object ID of each authorization (permanent then eligible) and the
+    managing stack's attribution document when the stack names one. A principal is found in the managing stack by
+    name (``principal:``) or by object ID; its link state is that stack's, else ``unknown``."""
+    from .lighthouse.args import StackPrincipalReference
+    from .lighthouse.spec import AuthorizationSpec
+
+    by_name = {p.name: p for p in managing.principals} if managing is not None else {}
+    by_object = {p.object_id.lower(): p for p in managing.principals if p.object_id} if managing is not None else {}
+    entries = []
+    for auth, object_id in zip(spec.every_authorization, principal_ids, strict=True):
+        reference = auth.principal_id if isinstance(auth.principal_id, StackPrincipalReference) else None
+        found = by_name.get(reference.name) if reference is not None else by_object.get(object_id.lower())
+        permanent = isinstance(auth, AuthorizationSpec)
+        pal_linked = isinstance(auth, AuthorizationSpec) and auth.pal_linked
+        entries.append(
+            LighthouseAuthorizationEntry(
+                principal_id=object_id,
+                display_name=auth.principal_display_name,
+                role=auth.role.name,
+                role_definition_id=auth.role_definition_id,
+                permanent=permanent,
+                pal_linked=pal_linked,
+                pec_eligible=auth.role.pal_eligible,
+                earns_credit=isinstance(auth, AuthorizationSpec) and auth.earns_credit,
+                link_state=(found.link_state or UNKNOWN_LINK_STATE) if found is not None else UNKNOWN_LINK_STATE,
+                principal_name=found.name if found is not None else (reference.name if reference else None),
+                linked_partner_id=(found.partner_id or None) if found is not None else None,
+                configured_partner_id=(found.configured_partner_id or None) if found is not None else None,
+            )
+        )
+    return LighthouseEntry(
+        name=spec.name,
+        offer_name=spec.offer_name,
+        managing_tenant_id=spec.managing_tenant_id,
+        scopes=tuple(a.scope for a in spec.assignments),
+        authorizations=tuple(entries),
+    )
+
+
 def attribution_output(
-    partner_id: str,
+    partner_id: pulumi.Input[str],
     components: Sequence[DeliveryPrincipal],
     workloads: Sequence[WorkloadEntry] = (),
     customer_usage_attribution: CustomerUsageAttribution | None = None,
+    lighthouse: pulumi.Output[list[LighthouseEntry]] | None = None,
+    managing_stack: str | None = None,
 ) -> pulumi.Output[dict[str, Any]]:
     """The ``attribution`` stack output for ``components``: one Output over every live value and one
-    apply (far fewer Outputs, and engine round trips, than an Output per field; see BENCHMARKS.md)."""
+    apply (far fewer Outputs, and engine round trips, than an Output per field; see BENCHMARKS.md).
+
+    ``lighthouse`` (a customer's stack) adds the Azure Lighthouse view, ``managing_stack`` the managing stack's name;
+    ``partner_id`` may be an Output (read from the managing stack when the stack configures none)."""
     import pulumi
 
     per_principal = [
@@ -346,6 +540,7 @@ def attribution_output(
     flat = [value for values in per_principal for value in values]
 
     def build(resolved: list[Any]) -> dict[str, Any]:
+        partner, delegations, resolved = resolved[0], resolved[1], resolved[2:]
         entries = []
         offset = 0
         for component, values in zip(components, per_principal, strict=True):
@@ -353,10 +548,15 @@ def attribution_output(
             offset += len(values)
             entries.append(principal_entry(component, chunk[: len(LIVE_VALUES)], chunk[len(LIVE_VALUES) :]))
         return AttributionDocument(
-            partner_id, tuple(entries), tuple(workloads), customer_usage_attribution=customer_usage_attribution
+            partner or "",
+            tuple(entries),
+            tuple(workloads),
+            customer_usage_attribution=customer_usage_attribution,
+            lighthouse=tuple(delegations or ()),
+            managing_stack=managing_stack,
         ).to_json()
 
-    return pulumi.Output.all(*flat).apply(build)
+    return pulumi.Output.all(partner_id, lighthouse, *flat).apply(build)
 
 
 LINK_CREDENTIAL_FIELDS = ("tenantId", "clientId", "clientSecret")

@@ -28,6 +28,8 @@ from .args import (
     RoleAssignmentArgs,
 )
 from .attribution import CustomerUsageAttribution, ProviderAttribution, WorkloadEntry
+from .lighthouse.spec import DelegationSpec
+from .lighthouse.stack_config import check_managing_stack, load_lighthouse
 from .spec import PrincipalSpec, resolve_principal
 from .validators import (
     check_cloud,
@@ -84,8 +86,8 @@ class _Field:
 
 
 _TOP_LEVEL: dict[str, _Field] = {
-    "partnerId": _Field(str, True, "the numeric Associated Partner ID"),
-    "principals": _Field(list, True, "a list of delivery principals"),
+    "partnerId": _Field(str, describe="the numeric Associated Partner ID"),
+    "principals": _Field(list, describe="a list of delivery principals"),
     "requireEligibleRole": _Field(bool, describe="true or false"),
     "cloud": _Field(str, describe="public, usgovernment or china"),
     "linkTimeoutSeconds": _Field(int, describe="a whole number of seconds"),
@@ -97,7 +99,13 @@ _TOP_LEVEL: dict[str, _Field] = {
         dict, describe="a mapping of principal name to its link password (pulumi config set --secret)", secret=True
     ),
     "cuaPartnerId": _Field(str, describe="the Customer Usage Attribution tracking GUID registered in Partner Center"),
+    "lighthouse": _Field(
+        list, describe="a list of Azure Lighthouse delegations {name, offerName, managingTenantId, scopes, authorizations}"
+    ),
+    "managingStack": _Field(str, describe="the managing stack's org/project/stack"),
 }
+_REQUIRED_WITHOUT_LIGHTHOUSE = ("partnerId", "principals")
+"""Required unless the stack declares only Azure Lighthouse delegations (a customer's stack: docs/lighthouse.md)."""
 _PRINCIPAL: dict[str, _Field] = {
     "name": _Field(str, True, "a lower-case name such as 'platform-delivery'"),
     "displayName": _Field(str, describe="a string"),
@@ -192,6 +200,12 @@ class StackConfig:
     """What each provider sends as its Customer Usage Attribution ID, and why."""
     warnings: tuple[str, ...] = ()
     """Valid but incomplete configuration, shown at every preview (a Power Platform workload naming no principal)."""
+    lighthouse: tuple[DelegationSpec, ...] = ()
+    """Azure Lighthouse delegations (``partner-attribution:lighthouse``), resolved; principals named by the managing
+    stack are :class:`~partner_attribution.lighthouse.args.StackPrincipalReference` until the program binds them."""
+    managing_stack: str | None = None
+    """``managingStack``: the managing tenant's stack (org/project/stack) whose ``attribution`` output names the
+    delivery principals the delegations authorize."""
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
@@ -266,6 +280,10 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
     ``os.environ``)."""
     values, problems = _decode(raw)
     top = _check_mapping(values, _TOP_LEVEL, "", problems) or {}
+    if "lighthouse" not in values:
+        for key in _REQUIRED_WITHOUT_LIGHTHOUSE:
+            if key not in values:
+                problems.append(f"{key}: required; give {_TOP_LEVEL[key].describe}")
     partner_id = top.get("partnerId", "")
     cloud = top.get("cloud", "public")
     timeout = top.get("linkTimeoutSeconds", 600)
@@ -288,8 +306,8 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
     principals: list[PrincipalSpec] = []
     seen_names: dict[str, int] = {}
     raw_principals = top.get("principals", [])
-    if "principals" in top and not raw_principals:
-        problems.append("principals: give at least one delivery principal")
+    if "principals" in top and not raw_principals and "lighthouse" not in top:
+        problems.append("principals: give at least one delivery principal (or a lighthouse delegation)")
     for index, raw_principal in enumerate(raw_principals):
         here = f"principals[{index}]"
         entry = _check_mapping(raw_principal, _PRINCIPAL, here, problems)
@@ -428,6 +446,13 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
     problems.extend(_cloud_problems(cloud, raw, environ or {}))
     problems.extend(_cua_problems(cua_partner_id, raw))
 
+    managing_stack = top.get("managingStack")
+    if managing_stack is not None and (message := check_managing_stack(managing_stack)) is not None:
+        problems.append(f"managingStack: {message}")  # principals it names are still checked against the rest
+    lighthouse = load_lighthouse(top.get("lighthouse", []), managing_stack, cloud, problems) if "lighthouse" in top else ()
+    if "lighthouse" in top and not top["lighthouse"]:
+        problems.append("lighthouse: give at least one delegation, or remove the key")
+
     if problems:
         raise ConfigurationError(list(dict.fromkeys(problems)))
     return StackConfig(
@@ -439,6 +464,8 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
         cua_partner_id=cua_partner_id,
         customer_usage_attribution=customer_usage_attribution(cua_partner_id, raw, environ or {}),
         warnings=tuple(warnings),
+        lighthouse=lighthouse,
+        managing_stack=managing_stack,
     )
 
 

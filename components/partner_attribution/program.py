@@ -1,10 +1,17 @@
-"""The bundled Pulumi program: one DeliveryPrincipal per configured principal.
+"""The bundled Pulumi program: one DeliveryPrincipal per configured principal, one LighthouseDelegation per
+configured delegation.
 
 ``__main__.py`` at the project root calls :func:`main`. Stack outputs (schemas in :mod:`.attribution`):
 
 * ``attribution``: the attribution document (no secret; input of ``partner-attribution report``);
 * ``linkCredentials``: per principal, tenant, client ID and secret (a Pulumi secret; input of
   ``partner-attribution verify``).
+
+**Azure Lighthouse (a customer's stack).** With ``partner-attribution:lighthouse`` the program declares one
+``LighthouseDelegation`` per entry. With ``managingStack`` it reads the managing stack's ``attribution`` output through
+a ``pulumi.StackReference`` (named by that stack: ``org/project/stack``): ``principal: <name>`` becomes that principal's
+object ID, and the ``attribution`` output's Lighthouse view says, per delegated scope, which linked principal earns
+the credit and its link state (docs/lighthouse.md).
 
 **Customer Usage Attribution (opt-in).** When ``partner-attribution:cuaPartnerId`` is set, the program declares
 explicit ``azure-native`` and ``azuread`` providers with ``partnerId`` set to it and the stack's other provider
@@ -27,13 +34,24 @@ import json
 import os
 import re
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import pulumi
 
-from .attribution import attribution_output, link_credentials_output
+from .attribution import (
+    AttributionDocument,
+    AttributionFormatError,
+    LighthouseEntry,
+    attribution_output,
+    lighthouse_entry,
+    link_credentials_output,
+)
 from .component import DeliveryPrincipal
-from .config import StackConfig, load_stack_config, read_pulumi_config
+from .config import ConfigurationError, StackConfig, load_stack_config, read_pulumi_config
+from .lighthouse.args import StackPrincipalReference
+from .lighthouse.component import LighthouseDelegation
+from .lighthouse.spec import DelegationSpec, bind_principals, references
 
 CUA_PROVIDER_NAMES = {"azure-native": "partner-attribution-cua-azure-native", "azuread": "partner-attribution-cua-azuread"}
 """Names of the explicit providers declared when ``cuaPartnerId`` is set (part of their URNs: never rename)."""
@@ -111,16 +129,128 @@ def declare_principals(config: StackConfig, providers: Sequence[pulumi.ProviderR
     return {spec.name: DeliveryPrincipal(spec.name, spec, opts) for spec in config.principals}
 
 
+def _whole_numbers(value: Any) -> Any:
+    """A stack reference's value with whole floats as ints: outputs cross the engine as protobuf ``Struct`` values,
+    whose numbers are all doubles (the attribution document's ``version`` arrives as ``1.0``)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
+
+
+def managing_attribution(managing_stack: str) -> pulumi.Output[AttributionDocument]:
+    """The managing stack's ``attribution`` output, read through a ``pulumi.StackReference`` and parsed; a stack
+    output that is not an attribution document stops the program with a message naming the stack."""
+    reference = pulumi.StackReference(managing_stack)
+
+    def parse(value: Any) -> AttributionDocument:
+        if value is None:
+            raise ConfigurationError(
+                [
+                    f"managingStack: {managing_stack} has no 'attribution' output; deploy the managing stack first "
+                    "(docs/lighthouse.md: the managing tenant's stack runs before the customers')"
+                ]
+            )
+        try:
+            return AttributionDocument.from_json(_whole_numbers(value))
+        except AttributionFormatError as exc:
+            raise ConfigurationError([f"managingStack: {managing_stack}'s attribution output: {exc}"]) from None
+
+    return reference.get_output("attribution").apply(parse)
+
+
+def _object_id(
+    managing: pulumi.Output[AttributionDocument], managing_stack: str, delegation: DelegationSpec, name: str
+) -> pulumi.Output[str]:
+    def find(document: AttributionDocument) -> str:
+        for principal in document.principals:
+            if principal.name == name:
+                if principal.tenant_id and principal.tenant_id.lower() != delegation.managing_tenant_id:
+                    pulumi.log.warn(
+                        f"LighthouseDelegation {delegation.name!r}: principal {name!r} of {managing_stack} lives in "
+                        f"tenant {principal.tenant_id}, not in the managing tenant {delegation.managing_tenant_id}; "
+                        "Azure Lighthouse authorizes principals of the managing tenant only: fix managingTenantId"
+                    )
+                return principal.object_id
+        known = ", ".join(p.name for p in document.principals) or "none"
+        raise ConfigurationError(
+            [
+                f"lighthouse: {delegation.name}: principal {name!r} is not a principal of the managing stack "
+                f"{managing_stack} (its principals: {known}); name one of them, or give principalId"
+            ]
+        )
+
+    return managing.apply(find)
+
+
+def _bound(ids: dict[str, pulumi.Output[str]], reference: StackPrincipalReference) -> pulumi.Output[str]:
+    return ids[reference.name]
+
+
+def declare_delegations(
+    config: StackConfig,
+    managing: pulumi.Output[AttributionDocument] | None,
+    providers: Sequence[pulumi.ProviderResource] = (),
+) -> dict[str, LighthouseDelegation]:
+    """One ``LighthouseDelegation`` per ``lighthouse`` entry, its managing stack's principals bound to their object
+    IDs (read through ``managing``); ``providers`` (when given) manage every child."""
+    opts = pulumi.ResourceOptions(providers=list(providers)) if providers else None
+    declared = {}
+    for spec in config.lighthouse:
+        ids: dict[str, pulumi.Output[str]] = {}
+        if managing is not None and config.managing_stack is not None:
+            ids = {r.name: _object_id(managing, config.managing_stack, spec, r.name) for r in references(spec)}
+        declared[spec.name] = LighthouseDelegation(spec.name, bind_principals(spec, partial(_bound, ids)), opts)
+    return declared
+
+
+def lighthouse_view(
+    config: StackConfig,
+    delegations: dict[str, LighthouseDelegation],
+    managing: pulumi.Output[AttributionDocument] | None,
+) -> pulumi.Output[list[LighthouseEntry]] | None:
+    """The attribution document's Lighthouse view: per delegation, its authorizations with the managing stack's
+    word on each principal (name, link state)."""
+    if not config.lighthouse:
+        return None
+    ids = [a.principal_id for d in delegations.values() for a in d.spec.every_authorization]
+
+    def build(values: list[Any]) -> list[LighthouseEntry]:
+        document, resolved = values[0], values[1:]
+        entries, offset = [], 0
+        for spec in config.lighthouse:
+            count = len(spec.authorizations) + len(spec.eligible_authorizations)
+            entries.append(lighthouse_entry(spec, resolved[offset : offset + count], document))
+            offset += count
+        return entries
+
+    return pulumi.Output.all(managing, *ids).apply(build)
+
+
 def main() -> None:
     """Entry point of the Pulumi program: configuration → resolved specs → components → outputs."""
     config = load_stack_config(read_pulumi_config(), os.environ)
     for warning in config.warnings:
         pulumi.log.warn(warning)
-    principals = declare_principals(config, cua_providers(config))
+    providers = cua_providers(config)
+    principals = declare_principals(config, providers)
+    managing = managing_attribution(config.managing_stack) if config.managing_stack else None
+    delegations = declare_delegations(config, managing, providers)
+    partner_id: pulumi.Input[str] = config.partner_id
+    if not partner_id and managing is not None:
+        partner_id = managing.apply(lambda document: document.partner_id)
     pulumi.export(
         "attribution",
         attribution_output(
-            config.partner_id, list(principals.values()), config.non_azure_workloads, config.customer_usage_attribution
+            partner_id,
+            list(principals.values()),
+            config.non_azure_workloads,
+            config.customer_usage_attribution,
+            lighthouse_view(config, delegations, managing),
+            config.managing_stack,
         ),
     )
     pulumi.export("linkCredentials", link_credentials_output(principals))

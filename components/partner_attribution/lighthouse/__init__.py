@@ -20,8 +20,10 @@ _EXPORTS = {
     "LighthouseAuthorizationArgs": "args",
     "LighthouseEligibleAuthorizationArgs": "args",
     "LighthouseApproverArgs": "args",
+    "StackPrincipalReference": "args",
     "DelegationSpec": "spec",
     "resolve_delegation": "spec",
+    "bind_principals": "spec",
 }
 
 __all__ = [
@@ -32,6 +34,8 @@ __all__ = [
     "LighthouseDelegationArgs",
     "LighthouseDelegationArgsError",
     "LighthouseEligibleAuthorizationArgs",
+    "StackPrincipalReference",
+    "bind_principals",
     "resolve_delegation",
 ]
 
@@ -41,9 +45,10 @@ if TYPE_CHECKING:
         LighthouseAuthorizationArgs,
         LighthouseDelegationArgs,
         LighthouseEligibleAuthorizationArgs,
+        StackPrincipalReference,
     )
     from .component import LighthouseDelegation, LighthouseDelegationArgsError
-    from .spec import DelegationSpec, resolve_delegation
+    from .spec import DelegationSpec, bind_principals, resolve_delegation
 
 
 def __getattr__(name: str) -> Any:

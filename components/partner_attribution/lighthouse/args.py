@@ -21,6 +21,18 @@ MultiFactorAuthProvider = Literal["Azure", "None"]
 
 
 @dataclass(frozen=True)
+class StackPrincipalReference:
+    """A principal of the managing stack named in the stack configuration (``principal: <name>``).
+
+    A stand-in while the configuration is checked: the bundled program replaces it with the principal's object ID,
+    read through a ``pulumi.StackReference`` to the managing stack's ``attribution`` output, before anything is
+    declared (:func:`partner_attribution.lighthouse.spec.bind_principals`). A component never declares one."""
+
+    name: str
+    """The delivery principal's name in the managing stack (``attribution.principals[].name``)."""
+
+
+@dataclass(frozen=True)
 class LighthouseAuthorizationArgs:
     """A permanent authorization: a principal of the managing tenant holds a built-in role on every delegated scope."""
 

@@ -21,7 +21,7 @@ from pulumi_azure_native import managedservices
 from ..problems import Problem
 from .args import LighthouseDelegationArgs
 from .naming import COMPONENT_TYPE
-from .spec import AuthorizationSpec, DelegationSpec, EligibleAuthorizationSpec, resolve_delegation
+from .spec import AuthorizationSpec, DelegationSpec, EligibleAuthorizationSpec, references, resolve_delegation
 
 
 class LighthouseDelegationArgsError(pulumi.RunError, ValueError):
@@ -115,6 +115,12 @@ class LighthouseDelegation(pulumi.ComponentResource):
             if resolved is None:
                 raise LighthouseDelegationArgsError(name, problems)
             spec = resolved
+        if references(spec):
+            raise ValueError(
+                f"LighthouseDelegation {name!r}: principals named by the managing stack ("
+                + ", ".join(r.name for r in references(spec))
+                + ") are not bound to object IDs; call bind_principals first"
+            )
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.spec = spec
 

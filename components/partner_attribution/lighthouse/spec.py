@@ -12,8 +12,8 @@ architecture"; PEC-2023 and CSP-LH: linking the partner ID with Lighthouse; SPEC
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import pulumi
 
@@ -27,6 +27,7 @@ from .args import (
     LighthouseAuthorizationArgs,
     LighthouseDelegationArgs,
     LighthouseEligibleAuthorizationArgs,
+    StackPrincipalReference,
 )
 from .role_support import AUTHORIZATION_WRITE, DATA_ACTIONS
 from .unsupported_roles import UNCHECKED, UNSUPPORTED
@@ -161,6 +162,11 @@ class DelegationSpec:
         return bool(self.credited)
 
     @property
+    def every_authorization(self) -> tuple[AuthorizationSpec | EligibleAuthorizationSpec, ...]:
+        """Permanent authorizations, then eligible ones (the order of the component's ``authorizations`` output)."""
+        return (*self.authorizations, *self.eligible_authorizations)
+
+    @property
     def assignments(self) -> tuple[AssignmentSpec, ...]:
         return tuple(a for d in self.definitions for a in d.assignments)
 
@@ -176,7 +182,9 @@ def _text_problem(value: object, what: str, *, required: bool = True) -> str | N
 
 
 def _object_id(value: object, whose: str) -> str | None:
-    """A plain principal ID must be a GUID; an Output is taken as it is."""
+    """A plain principal ID must be a GUID; an Output (or a managing stack's principal, by name) is taken as it is."""
+    if isinstance(value, StackPrincipalReference):
+        return None
     if isinstance(value, str):
         return None if GUID_PATTERN.match(value) else f"{value!r} is not an object ID (GUID); give the {whose}'s object ID"
     if isinstance(value, pulumi.Output) or hasattr(value, "__await__"):
@@ -186,6 +194,8 @@ def _object_id(value: object, whose: str) -> str | None:
 
 def _principal_key(value: pulumi.Input[str]) -> object:
     """Equal for the same principal: a GUID compared case-insensitively, an Output by identity."""
+    if isinstance(value, StackPrincipalReference):
+        return ("managing stack", value.name)
     return value.lower() if isinstance(value, str) else ("output", id(value))
 
 
@@ -671,4 +681,25 @@ def resolve_delegation(name: str, args: LighthouseDelegationArgs) -> tuple[Deleg
             advice=tuple(advice),
         ),
         [],
+    )
+
+
+def references(spec: DelegationSpec) -> tuple[StackPrincipalReference, ...]:
+    """The managing stack's principals the spec names by name (stand-ins not yet bound), each once, in order."""
+    found = [a.principal_id for a in spec.every_authorization if isinstance(a.principal_id, StackPrincipalReference)]
+    return tuple(dict.fromkeys(found))
+
+
+def bind_principals(spec: DelegationSpec, object_id: Callable[[StackPrincipalReference], pulumi.Input[str]]) -> DelegationSpec:
+    """The same spec with every :class:`StackPrincipalReference` replaced by ``object_id(reference)`` (an Output read
+    through the managing stack's ``StackReference``). Names and GUIDs do not depend on principal IDs, so nothing else
+    changes."""
+
+    def bound(value: pulumi.Input[str]) -> pulumi.Input[str]:
+        return object_id(value) if isinstance(value, StackPrincipalReference) else value
+
+    return replace(
+        spec,
+        authorizations=tuple(replace(a, principal_id=bound(a.principal_id)) for a in spec.authorizations),
+        eligible_authorizations=tuple(replace(a, principal_id=bound(a.principal_id)) for a in spec.eligible_authorizations),
     )
