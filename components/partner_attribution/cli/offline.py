@@ -12,6 +12,9 @@ import typer
 from .options import InputOption
 from .output import ExitCode, console, fail, printable, read_json, write_json
 
+MANAGING_STACK_OUTPUT_ENV = "PARTNER_ATTRIBUTION_MANAGING_STACK_OUTPUT"
+"""The environment variable ``plan --managing-stack-output`` falls back to."""
+
 
 class PlanFormat(str, Enum):
     table = "table"
@@ -37,6 +40,15 @@ def plan(
     ] = None,
     program: Annotated[Path | None, typer.Option(help="The Pulumi program to evaluate (default: ./__main__.py).")] = None,
     output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="table, json or markdown.")] = PlanFormat.table,
+    managing_stack_output: Annotated[
+        Path | None,
+        typer.Option(
+            "--managing-stack-output",
+            envvar=MANAGING_STACK_OUTPUT_ENV,
+            help="For a customer's Lighthouse stack: 'pulumi stack output --json' of its managingStack, saved to a "
+            "file; without it the managing principals' object IDs are placeholders and their link state unknown.",
+        ),
+    ] = None,
 ) -> None:
     """Show what a stack would declare, offline: no cloud, no credentials, no Pulumi CLI.
 
@@ -46,8 +58,10 @@ def plan(
 
     Example: partner-attribution plan --stack dev
     Example (CI over every customer): partner-attribution plan -c customers/a.yaml -c customers/b.yaml -f json
+    Example (Lighthouse): partner-attribution plan -c examples/lighthouse/Pulumi.customer.yaml
+    --managing-stack-output examples/lighthouse/managing-tenant.output.json
     """
-    from ..offline.plan import StackPlan, plan_stack
+    from ..offline.plan import ManagingStackOutputError, StackPlan, plan_stack, read_stack_outputs
     from ..offline.render import markdown, print_tree, summary
 
     paths = list(config or [])
@@ -64,12 +78,20 @@ def plan(
             f"{program_path} not found; run in the project directory or pass --program", param_hint="--program"
         )
 
+    if managing_stack_output is not None:
+        if not managing_stack_output.is_file():
+            raise typer.BadParameter(f"{managing_stack_output} not found", param_hint="--managing-stack-output")
+        try:
+            read_stack_outputs(managing_stack_output)
+        except ManagingStackOutputError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--managing-stack-output") from None
+
     err = console(stderr=True)
     plans: list[StackPlan] = []
     for index, path in enumerate(paths, start=1):
         if len(paths) > 1:
             err.print(f"[{index}/{len(paths)}] planning {path}", markup=False)
-        plans.append(plan_stack(path, program_path))
+        plans.append(plan_stack(path, program_path, managing_stack_output))
 
     if output_format is PlanFormat.json:
         write_json(plans[0].as_json() if len(plans) == 1 else {"stacks": [p.as_json() for p in plans], "summary": summary(plans)})

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import runpy
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,16 +82,66 @@ class Evaluation:
         return matches[0]
 
 
-class PlaceholderMocks(pulumi.runtime.Mocks):
-    """Deterministic outputs for the resource types this project declares (wire-format keys)."""
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+SECRET_DISPLAY = "[secret]"
+"""How ``pulumi stack output --json`` (without ``--show-secrets``) prints a secret output."""
 
-    def __init__(self) -> None:
+
+def placeholder_attribution(stack: str, principals: Sequence[str]) -> dict[str, Any]:
+    """A managing stack's ``attribution`` output when none is given: the named principals with placeholder object
+    IDs (derived from the stack and the name) and an ``unknown`` link state."""
+    return {
+        "version": 1,
+        "partnerId": "",
+        "principals": [
+            {"name": name, "objectId": placeholder_guid("managing-principal", stack, name), "linkState": "unknown",
+             "roles": []}
+            for name in principals
+        ],
+    }  # fmt: skip
+
+
+class PlaceholderMocks(pulumi.runtime.Mocks):
+    """Deterministic outputs for the resource types this project declares (wire-format keys).
+
+    A ``pulumi.StackReference`` reads ``stack_outputs`` (what ``pulumi stack output --json`` of the referenced stack
+    prints) when given; otherwise an ``attribution`` output of placeholders naming ``placeholder_principals``."""
+
+    def __init__(self, stack_outputs: Mapping[str, Any] | None = None, placeholder_principals: Sequence[str] = ()) -> None:
         self._principal_by_client: dict[str, str] = {}
         """Service principal object ID by client ID: the object a PAL link made with that client would report."""
+        self.stack_outputs = dict(stack_outputs) if stack_outputs is not None else None
+        self.placeholder_principals = tuple(placeholder_principals)
+        self.stack_references: list[str] = []
+        """The stacks the program referenced, in order."""
+
+    def _stack_reference(self, stack: str) -> dict[str, Any]:
+        self.stack_references.append(stack)
+        if self.stack_outputs is None:
+            outputs: dict[str, Any] = {"attribution": placeholder_attribution(stack, self.placeholder_principals)}
+        else:
+            outputs = self.stack_outputs
+        secret = sorted(key for key, value in outputs.items() if value == SECRET_DISPLAY)
+        return {"name": stack, "outputs": outputs, "secretOutputNames": secret}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
         name = args.name
+        if args.typ == STACK_REFERENCE_TYPE:
+            stack = str(inputs.get("name") or args.resource_id or name)
+            return stack, self._stack_reference(stack)
+        if args.typ == "azure-native:managedservices:RegistrationDefinition":
+            return (
+                f"{inputs.get('scope')}/providers/Microsoft.ManagedServices/registrationDefinitions/"
+                f"{inputs.get('registrationDefinitionId')}",
+                inputs,
+            )
+        if args.typ == "azure-native:managedservices:RegistrationAssignment":
+            return (
+                f"{inputs.get('scope')}/providers/Microsoft.ManagedServices/registrationAssignments/"
+                f"{inputs.get('registrationAssignmentId')}",
+                inputs,
+            )
         if args.typ == "azuread:index/application:Application":
             object_id = placeholder_guid("application", name)
             return f"/applications/{object_id}", {

@@ -5,21 +5,28 @@ Data only (no printing): :func:`plan_stack` returns a :class:`StackPlan`; :mod:`
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..attribution import AttributionDocument
+from pulumi.runtime import rpc
+
+from ..attribution import AttributionDocument, AttributionFormatError, CustomerUsageAttribution, LighthouseEntry
+from ..lighthouse.naming import COMPONENT_TYPE as LIGHTHOUSE_TYPE
 from ..naming import COMPONENT_TYPE, PAL_LINK_TYPE
 from ..naming import LINK_FEDERATED_CREDENTIAL_DISPLAY_NAME as LINK_FIC
-from .engine import Evaluation, RegisteredResource, evaluate, run_program_file
+from ..workloads import PRODUCTS
+from .engine import SECRET_DISPLAY, Evaluation, PlaceholderMocks, RegisteredResource, evaluate, run_program_file
 from .stack_file import StackFileError, read_stack_config
 
 APPLICATION_TYPE = "azuread:index/application:Application"
 SERVICE_PRINCIPAL_TYPE = "azuread:index/servicePrincipal:ServicePrincipal"
 PASSWORD_TYPE = "azuread:index/applicationPassword:ApplicationPassword"
 FEDERATED_CREDENTIAL_TYPE = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+DEFINITION_TYPE = "azure-native:managedservices:RegistrationDefinition"
+ASSIGNMENT_TYPE = "azure-native:managedservices:RegistrationAssignment"
 
 
 @dataclass
@@ -28,9 +35,17 @@ class StackPlan:
 
     source: str
     principals: list[dict[str, Any]] = field(default_factory=list)
-    resources: list[dict[str, str]] = field(default_factory=list)
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    """Every declared resource: type, name, parent and its inputs (secrets as ``[secret]``)."""
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    lighthouse: list[dict[str, Any]] = field(default_factory=list)
+    """Azure Lighthouse delegations: per delegation its scopes, authorizations and who earns the credit."""
+    managing_stack: dict[str, Any] | None = None
+    """The managing stack the delegations name, and where its outputs came from (a file, or placeholders)."""
+    attribution_models: dict[str, Any] = field(default_factory=dict)
+    """How each part of the stack is attributed: PAL per principal, the CUA ID the providers send, non-Azure
+    workloads (docs/attribution-models.md)."""
 
     @property
     def ok(self) -> bool:
@@ -44,6 +59,9 @@ class StackPlan:
             "resources": self.resources,
             "warnings": self.warnings,
             "errors": self.errors,
+            "lighthouse": self.lighthouse,
+            "managingStack": self.managing_stack,
+            "attributionModels": self.attribution_models,
         }
 
 
@@ -95,14 +113,183 @@ def _principals(evaluation: Evaluation) -> list[dict[str, Any]]:
                     str(r.plain_input("displayName")) for r in own if r.type == FEDERATED_CREDENTIAL_TYPE and r is not link_fic
                 ],
                 "roleAssignments": [role.to_json() for role in entry.roles],
+                "attribution": principal_attribution(entry.roles),
             }
         )
     return principals
 
 
-def plan_stack(config_path: Path, program_path: Path) -> StackPlan:
-    """Evaluate ``program_path`` with the stack file ``config_path``; never raises for bad config."""
+PAL_THROUGH_ROLES = "PAL through its roles"
+DELEGATED_ONLY = "no role in its own tenant: it earns credit through Lighthouse delegations, see docs/lighthouse.md"
+
+
+def principal_attribution(roles: tuple[Any, ...]) -> str:
+    """How a principal's work is attributed to the partner, in the plan's words."""
+    return PAL_THROUGH_ROLES if roles else DELEGATED_ONLY
+
+
+def masked(value: Any) -> Any:
+    """An input as a reviewer may see it: Pulumi secrets as ``[secret]`` (as the CLI shows them), unknown values as
+    ``[unknown]``, everything else unwrapped; keys the engine reserves (``__provider``: a dynamic provider's code) left
+    out."""
+    if rpc.is_rpc_secret(value):
+        return SECRET_DISPLAY
+    if value == rpc.UNKNOWN:
+        return "[unknown]"
+    if isinstance(value, dict):
+        return {key: masked(item) for key, item in value.items() if not str(key).startswith("__")}
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    return value
+
+
+def _credit_text(entry: LighthouseEntry) -> str:
+    if not entry.credited:
+        return "no authorization earns partner credit"
+    return "; ".join(
+        f"{a.principal_name or a.display_name} ({a.principal_id}) as {a.role}, link {_link_text(a.link_state, a.linked)}"
+        for a in entry.credited
+    )
+
+
+def _link_text(state: str, linked: bool | None) -> str:
+    if linked is None:
+        return "state unknown"
+    return f"{state}, live" if linked else f"{state}, not live"
+
+
+def _lighthouse(document: AttributionDocument, evaluation: Evaluation) -> list[dict[str, Any]]:
+    children: dict[str, list[RegisteredResource]] = defaultdict(list)
+    for resource in evaluation.resources:
+        children[resource.parent].append(resource)
+    component_urn = {r.name: r.urn for r in evaluation.resources if r.type == LIGHTHOUSE_TYPE}
+    out = []
+    for entry in document.lighthouse:
+        own = children.get(component_urn.get(entry.name, ""), [])
+        by_scope = {str(r.plain_input("scope")).lower(): r.name for r in own if r.type == ASSIGNMENT_TYPE}
+        definitions = {str(r.plain_input("scope")).lower(): r.name for r in own if r.type == DEFINITION_TYPE}
+        out.append(
+            {
+                **entry.to_json(),
+                "creditedBy": _credit_text(entry),
+                "delegatedScopes": [
+                    {
+                        "scope": scope,
+                        "assignment": by_scope.get(scope.lower()),
+                        "definition": definitions.get("/".join(scope.split("/")[:3]).lower()),
+                        "earnsCreditFor": [
+                            {
+                                "principal": a.principal_name or a.display_name,
+                                "principalId": a.principal_id,
+                                "role": a.role,
+                                "linkState": a.link_state,
+                                "linkLive": a.linked,
+                            }
+                            for a in entry.credited
+                        ],
+                    }
+                    for scope in entry.scopes
+                ],
+            }
+        )
+    return out
+
+
+def cua_summary(cua: CustomerUsageAttribution | None) -> str:
+    """Which Customer Usage Attribution ID the providers send, and how to send the partner's own."""
+    if cua is None:
+        return "unknown: the attribution document predates customerUsageAttribution"
+    parts = []
+    for provider in cua.providers:
+        if provider.source == "pulumi-default":
+            parts.append(f"{provider.provider} sends Pulumi's ID {provider.sends}")
+        elif provider.source == "terraform-default":
+            parts.append(f"{provider.provider} sends Terraform's {provider.sends}")
+        elif provider.source == "disabled":
+            parts.append(f"{provider.provider} sends none (its default is disabled)")
+        elif provider.source == "provider-config":
+            parts.append(f"{provider.provider} sends its own partnerId {provider.sends}")
+        else:
+            parts.append(f"{provider.provider} sends yours, {provider.sends}")
+    if cua.partner_id is not None:
+        return f"cuaPartnerId {cua.partner_id}: " + ", ".join(parts) + " (explicit providers, docs/attribution-models.md)"
+    return (
+        "no cuaPartnerId: "
+        + ", ".join(parts)
+        + "; to send yours, `pulumi config set partner-attribution:cuaPartnerId <GUID>` (opt-in: adds explicit "
+        "providers, see docs/attribution-models.md)"
+    )
+
+
+def _attribution_models(document: AttributionDocument) -> dict[str, Any]:
+    workloads = []
+    for workload in document.non_azure_workloads:
+        product = PRODUCTS.get(workload.product)
+        if product is not None and product.needs_principal:
+            how = (
+                f"attributed through {workload.principal}'s PAL link"
+                if workload.principal
+                else "attributed through a PAL link, but names no principal: add principal: <name>"
+            )
+        else:
+            how = "manual CPOR claim" if product is not None else "manual claim"
+        workloads.append(
+            {"name": workload.name, "product": product.display_name if product else workload.product, "attribution": how}
+        )
+    cua = document.customer_usage_attribution
+    return {
+        "principals": [{"name": p.name, "attribution": principal_attribution(p.roles)} for p in document.principals],
+        "customerUsageAttribution": {
+            **(cua.to_json() if cua is not None else {"partnerId": None, "providers": []}),
+            "summary": cua_summary(cua),
+        },
+        "nonAzureWorkloads": workloads,
+    }
+
+
+def _managing_stack(config: dict[str, str], outputs: Path | None) -> dict[str, Any] | None:
+    name = config.get("partner-attribution:managingStack")
+    if name is None:
+        return None
+    if outputs is not None:
+        return {"name": name, "outputs": str(outputs), "resolved": True}
+    return {
+        "name": name,
+        "outputs": None,
+        "resolved": False,
+        "note": f"no output of {name} given: its principals' object IDs are placeholders and their link state is unknown; "
+        "give pulumi stack output --json of it with --managing-stack-output FILE",
+    }
+
+
+def read_stack_outputs(path: Path) -> dict[str, Any]:
+    """``pulumi stack output --json`` of a managing stack, read from ``path``; its ``attribution`` must parse."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ManagingStackOutputError(f"{path}: not readable as JSON ({exc})") from None
+    if not isinstance(document, dict) or "attribution" not in document:
+        raise ManagingStackOutputError(
+            f"{path}: expected the output of 'pulumi stack output --json' of the managing stack, with an 'attribution' value"
+        )
+    try:
+        AttributionDocument.from_json(document["attribution"])
+    except AttributionFormatError as exc:
+        raise ManagingStackOutputError(f"{path}: {exc}") from None
+    return document
+
+
+class ManagingStackOutputError(ValueError):
+    """The managing stack's output file is not ``pulumi stack output --json`` with an ``attribution`` value."""
+
+
+def plan_stack(config_path: Path, program_path: Path, managing_stack_output: Path | None = None) -> StackPlan:
+    """Evaluate ``program_path`` with the stack file ``config_path``; never raises for bad config.
+
+    A ``pulumi.StackReference`` to the managing stack reads ``managing_stack_output`` (``pulumi stack output --json``
+    of that stack, already checked with :func:`read_stack_outputs`) when given, else placeholders."""
     from ..config import ConfigurationError
+    from ..lighthouse.stack_config import referenced_principals
 
     plan = StackPlan(source=str(config_path))
     try:
@@ -110,8 +297,11 @@ def plan_stack(config_path: Path, program_path: Path) -> StackPlan:
     except StackFileError as exc:
         plan.errors.append(str(exc))
         return plan
+    outputs = read_stack_outputs(managing_stack_output) if managing_stack_output is not None else None
+    mocks = PlaceholderMocks(outputs, referenced_principals(config))
+    plan.managing_stack = _managing_stack(config, managing_stack_output)
     try:
-        evaluation = evaluate(run_program_file(program_path), config)
+        evaluation = evaluate(run_program_file(program_path), config, mocks_=mocks)
     except ConfigurationError as exc:
         plan.errors.extend(exc.problems)
         return plan
@@ -122,7 +312,10 @@ def plan_stack(config_path: Path, program_path: Path) -> StackPlan:
     plan.errors = evaluation.errors
     plan.principals = _principals(evaluation)
     plan.resources = [
-        {"type": r.type, "name": r.name, "parent": r.parent.split("::")[-1] if r.parent else ""}
+        {"type": r.type, "name": r.name, "parent": r.parent.split("::")[-1] if r.parent else "", "inputs": masked(r.inputs)}
         for r in sorted(evaluation.resources, key=lambda r: (r.parent, r.name))
     ]
+    document = AttributionDocument.from_json(evaluation.outputs.get("attribution", {"principals": []}))
+    plan.lighthouse = _lighthouse(document, evaluation)
+    plan.attribution_models = _attribution_models(document)
     return plan

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from ..report import md_cell
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.tree import Tree
 
     from .plan import StackPlan
 
@@ -62,7 +65,54 @@ def print_tree(out: Console, plan: StackPlan) -> None:
             eligibility = f"[{colour}]{_eligibility(role['palEligible'])}[/]"
             branch.add(f"role [bold]{escape(role['role'])}[/] at {escape(role['scope'])} {eligibility}")
         branch.add(f"PAL link to partner ID [bold]{p['partnerId']}[/]")
+        branch.add(f"attribution: {escape(p['attribution'])}")
+    _lighthouse_tree(tree, plan)
+    _models_tree(tree, plan)
     out.print(tree)
+
+
+def _authorization_text(a: dict[str, Any]) -> str:
+    who = f"{a.get('principalName') or a['displayName']} ({a['principalId']})"
+    kind = "permanent" if a["permanent"] else "eligible (just-in-time)"
+    pec = "PEC-eligible" if a["pecEligible"] else "not PEC-eligible"
+    credit = "earns the credit" if a["earnsCredit"] else "no credit"
+    return f"{a['role']} for {who}: {kind}, {pec}, link {a['linkState']}, {credit}"
+
+
+def _lighthouse_tree(tree: Tree, plan: StackPlan) -> None:
+    from rich.markup import escape
+
+    if plan.managing_stack is not None:
+        managing = plan.managing_stack
+        where = f"outputs from {managing['outputs']}" if managing["resolved"] else managing["note"]
+        tree.add(f"managing stack [bold]{escape(managing['name'])}[/]: {escape(where)}")
+    for d in plan.lighthouse:
+        branch = tree.add(
+            f"[bold]Lighthouse delegation {escape(d['name'])}[/] ({escape(d['offerName'])}) to managing tenant "
+            f"{escape(d['managingTenantId'])}"
+        )
+        colour = "green" if d["earnsCredit"] else "red"
+        branch.add(f"[{colour}]credit earned by: {escape(d['creditedBy'])}[/]")
+        for scope in d["delegatedScopes"]:
+            credited = ", ".join(f"{c['principal']} as {c['role']} (link {c['linkState']})" for c in scope["earnsCreditFor"])
+            branch.add(
+                f"scope {escape(scope['scope'])}: assignment {escape(str(scope['assignment']))}, definition "
+                f"{escape(str(scope['definition']))}; credit: {escape(credited or 'none')}"
+            )
+        for a in d["authorizations"]:
+            branch.add(f"authorization {escape(_authorization_text(a))}")
+
+
+def _models_tree(tree: Tree, plan: StackPlan) -> None:
+    from rich.markup import escape
+
+    models = plan.attribution_models
+    if not models:
+        return
+    branch = tree.add("[bold]attribution models[/]")
+    branch.add(f"Customer Usage Attribution: {escape(models['customerUsageAttribution']['summary'])}")
+    for w in models["nonAzureWorkloads"]:
+        branch.add(f"{escape(w['name'])} ({escape(w['product'])}): {escape(w['attribution'])}")
 
 
 def markdown(plan: StackPlan) -> str:
@@ -70,12 +120,66 @@ def markdown(plan: StackPlan) -> str:
     if not plan.ok:
         lines += ["**Configuration errors:**", ""] + [f"- {e}" for e in plan.errors]
         return "\n".join(lines)
-    lines += ["| principal | partner ID | link credential | role | scope | PAL |", "|---|---|---|---|---|---|"]
+    if plan.principals:
+        lines += ["| principal | partner ID | link credential | role | scope | PAL |", "|---|---|---|---|---|---|"]
     for p in plan.principals:
         for role in p["roleAssignments"]:
             pal = "yes" if role["palEligible"] else "no"
             lines.append(
                 f"| {p['name']} | {p['partnerId']} | {p['linkCredential']} | {role['role']} | `{role['scope']}` | {pal} |"
             )
+        if not p["roleAssignments"]:
+            lines.append(f"| {p['name']} | {p['partnerId']} | {p['linkCredential']} | none | {md_cell(p['attribution'])} | — |")
+    if plan.lighthouse:
+        lines += _lighthouse_markdown(plan)
+    lines += _models_markdown(plan)
     lines += [""] + [f"> warning: {w}" for w in plan.warnings]
     return "\n".join(lines).rstrip()
+
+
+def _lighthouse_markdown(plan: StackPlan) -> list[str]:
+    lines = ["", "**Azure Lighthouse delegations**", ""]
+    if plan.managing_stack is not None:
+        managing = plan.managing_stack
+        where = f"outputs from `{managing['outputs']}`" if managing["resolved"] else managing["note"]
+        lines += [f"Managing stack `{md_cell(managing['name'])}`: {md_cell(where)}", ""]
+    lines += [
+        "| delegation | customer scope | managing principal | role | permanent or eligible | PEC-eligible | link state "
+        "| credit |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for d in plan.lighthouse:
+        for scope in d["scopes"]:
+            for a in d["authorizations"]:
+                who = f"{a.get('principalName') or a['displayName']} ({a['principalId']})"
+                lines.append(
+                    "| "
+                    + " | ".join(
+                        [
+                            md_cell(d["name"]),
+                            f"`{md_cell(scope)}`",
+                            md_cell(who),
+                            md_cell(a["role"]),
+                            "permanent" if a["permanent"] else "eligible",
+                            "yes" if a["pecEligible"] else "no",
+                            md_cell(a["linkState"]),
+                            "earns it" if a["earnsCredit"] else "no",
+                        ]
+                    )
+                    + " |"
+                )
+        lines += ["", f"{md_cell(d['name'])}: credit earned by {md_cell(d['creditedBy'])}", ""]
+    return lines
+
+
+def _models_markdown(plan: StackPlan) -> list[str]:
+    models = plan.attribution_models
+    if not models:
+        return []
+    lines = ["", "**Attribution models**", ""]
+    lines += [f"- {md_cell(p['name'])}: {md_cell(p['attribution'])}" for p in models["principals"]]
+    lines.append(f"- Customer Usage Attribution: {md_cell(models['customerUsageAttribution']['summary'])}")
+    lines += [
+        f"- {md_cell(w['name'])} ({md_cell(w['product'])}): {md_cell(w['attribution'])}" for w in models["nonAzureWorkloads"]
+    ]
+    return lines
