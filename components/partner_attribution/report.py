@@ -30,10 +30,44 @@ def gaps_of(principal: PrincipalEntry) -> list[str]:
         gaps.append(f"link state is {principal.link_state or 'unknown'}")
     elif principal.partner_id != principal.configured_partner_id:
         gaps.append(f"linked to {principal.partner_id}, configured {principal.configured_partner_id}")
-    if not principal.pal_eligible:
+    if not principal.pal_eligible and principal.roles:  # no role at all: it earns through Lighthouse delegations
         # docs/roles.md: the catalog's list is Microsoft's partner-earned-credit (PEC) list; the link associates
         # the partner whatever the roles, and other incentives set their own role rules.
         gaps.append("no PEC-eligible role: earns no partner earned credit (its PAL link still associates the partner)")
+    return gaps
+
+
+def lighthouse_rows(document: AttributionDocument) -> list[dict[str, Any]]:
+    """The Lighthouse view, one row per delegated customer scope and authorization: managing principal, role,
+    permanent or eligible, PEC-eligible or not, link state, whether it earns the credit."""
+    return [
+        {
+            "delegation": d.name,
+            "offerName": d.offer_name,
+            "customerScope": scope,
+            "principal": a.principal_name or a.display_name,
+            "principalId": a.principal_id,
+            "role": a.role,
+            "access": "permanent" if a.permanent else "eligible",
+            "pecEligible": a.pec_eligible,
+            "linkState": a.link_state,
+            "earnsCredit": a.earns_credit,
+        }
+        for d in document.lighthouse
+        for scope in d.scopes
+        for a in d.authorizations
+    ]
+
+
+def _lighthouse_gaps(document: AttributionDocument) -> list[str]:
+    """A delegation that earns nothing, or whose credited principal's link is known not to be live."""
+    gaps = []
+    for d in document.lighthouse:
+        if not d.earns_credit:
+            gaps.append(f"Lighthouse {d.name}: no permanent authorization of a PAL-linked principal with a PEC-eligible role")
+        for a in d.credited:
+            if a.linked is False:
+                gaps.append(f"Lighthouse {d.name}: the PAL link of {a.who} is {a.link_state or 'unknown'}, not live")
     return gaps
 
 
@@ -78,10 +112,21 @@ class AttributionReport:
             "principalsLinked": sum(p.linked for p in self.principals),
             "scopesCoveredByEligibleRoles": covered,
             "gaps": [f"{p.name}: {gap}" for p in self.principals for gap in gaps_of(p)]
-            + _workload_gaps(self.document, self.pal_workloads),
+            + _workload_gaps(self.document, self.pal_workloads)
+            + _lighthouse_gaps(self.document),
             "manualClaims": len(self.manual_claims),
             "palWorkloads": len(self.pal_workloads),
+            **({"lighthouseScopesEarningCredit": self.lighthouse_scopes_earning} if self.document.lighthouse else {}),
         }
+
+    @property
+    def lighthouse_scopes_earning(self) -> list[str]:
+        """Delegated customer scopes where a PAL-linked principal earns the credit."""
+        return sorted({scope for d in self.document.lighthouse if d.earns_credit for scope in d.scopes})
+
+    @property
+    def lighthouse(self) -> list[dict[str, Any]]:
+        return lighthouse_rows(self.document)
 
     @property
     def customer_usage_attribution(self) -> list[dict[str, str]]:
@@ -102,6 +147,7 @@ class AttributionReport:
             "manualClaims": self.manual_claims,
             "palWorkloads": self.pal_workloads,
             "customerUsageAttribution": self.customer_usage_attribution,
+            **({"lighthouse": self.lighthouse, "managingStack": self.document.managing_stack} if self.lighthouse else {}),
             "retiredModels": [{"model": DPOR.name, "status": DPOR.status, "source": DPOR.source}],
         }
 
@@ -210,6 +256,21 @@ def to_markdown(report: AttributionReport) -> str:
         lines += [_md_row(*(md_cell(c[key]) for key in keys)) for c in report.manual_claims]
     if report.pal_workloads or report.manual_claims:
         lines += ["", f"{DPOR.name}: {md_cell(DPOR.status)}. This report follows {md_cell(DPOR.source)}."]
+    if report.lighthouse:
+        lines += [
+            "",
+            "## Azure Lighthouse: delegated customer scopes",
+            "",
+            *([f"Managing stack: {md_cell(report.document.managing_stack)}.", ""] if report.document.managing_stack else []),
+            "| customer scope | managing principal | role | permanent or eligible | PEC-eligible | link state | credit |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            _md_row(md_cell(r["customerScope"]), md_cell(f"{r['principal']} ({r['principalId']})"), md_cell(r["role"]),
+                    r["access"], "yes" if r["pecEligible"] else "no", md_cell(r["linkState"]),
+                    "earns it" if r["earnsCredit"] else "no")
+            for r in report.lighthouse
+        ]  # fmt: skip
     if report.customer_usage_attribution:
         lines += [
             "",
@@ -254,6 +315,13 @@ def to_csv(report: AttributionReport) -> str:
         writer.writerow([csv_cell(cell) for cell in extra])
     for c in report.manual_claims:
         extra = (c["workload"], "", "", "", "manual claim", c["product"], c["where"], "", "")
+        writer.writerow([csv_cell(cell) for cell in extra])
+    for view in report.lighthouse:
+        # One row per delegated customer scope and authorization: principal (name or display name, then its
+        # object ID in the clientId column), link state, role, the customer scope, PEC eligibility, and "Lighthouse
+        # permanent" or "Lighthouse eligible" where a principal row has its link credential.
+        extra = (view["principal"], view["principalId"], "", "", view["linkState"], view["role"], view["customerScope"],
+                 view["pecEligible"], f"Lighthouse {view['access']}")  # fmt: skip
         writer.writerow([csv_cell(cell) for cell in extra])
     return out.getvalue()
 
@@ -310,6 +378,22 @@ def to_html(report: AttributionReport) -> str:
         if report.customer_usage_attribution
         else ""
     )
+    lighthouse_rows_html = "".join(
+        f"<tr><td>{e(r['customerScope'])}</td><td>{e(r['principal'])} ({e(r['principalId'])})</td><td>{e(r['role'])}</td>"
+        f"<td>{e(r['access'])}</td><td class='{'ok' if r['pecEligible'] else 'bad'}'>{'yes' if r['pecEligible'] else 'no'}"
+        f"</td><td class='{'ok' if r['linkState'] == 'Active' else ''}'>{e(r['linkState'])}</td>"
+        f"<td class='{'ok' if r['earnsCredit'] else ''}'>{'earns it' if r['earnsCredit'] else 'no'}</td></tr>"
+        for r in report.lighthouse
+    )
+    lighthouse_section = (
+        "<h2>Azure Lighthouse: delegated customer scopes</h2>"
+        + (f"<p>Managing stack: {e(report.document.managing_stack)}.</p>" if report.document.managing_stack else "")
+        + "<table id='lighthouse'><tr><th>Customer scope</th><th>Managing principal</th><th>Role</th>"
+        "<th>Permanent or eligible</th><th>PEC-eligible</th><th>Link state</th><th>Credit</th></tr>"
+        f"{lighthouse_rows_html}</table>"
+        if report.lighthouse
+        else ""
+    )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>Partner attribution: {e(report.partner_id)}</title>"
@@ -322,7 +406,8 @@ def to_html(report: AttributionReport) -> str:
         f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PAL-eligible roles.</p>"
         "<table id='principals'><tr><th>Principal</th><th>Partner ID</th><th>Link</th><th>Link credential</th>"
         "<th>PEC-eligible</th><th>Roles</th></tr>"
-        f"{rows}</table><h2>Gaps</h2><ul id='gaps'>{gaps}</ul>{pal_section}{claims_section}{dpor}{cua_section}"
+        f"{rows}</table><h2>Gaps</h2><ul id='gaps'>{gaps}</ul>{pal_section}{claims_section}{dpor}{lighthouse_section}"
+        f"{cua_section}"
         "</body></html>\n"
     )
 
