@@ -357,7 +357,9 @@ def check_lighthouse(graph: StackGraph, config: Mapping[str, Any], today: dt.dat
                 satisfied = True
                 break
             held = f"{role.name} ({role.pal.value})" if role else f"{authorization.get('roleDefinitionId')!r}"
-            reasons.append(f"linked principal {principal_id} is authorized with {held}, which earns no partner earned credit (PEC)")
+            reasons.append(
+                f"linked principal {principal_id} is authorized with {held}, which earns no partner earned credit (PEC)"
+            )
         if satisfied:
             continue
         for authorization in eligible:
