@@ -49,7 +49,7 @@ def test_plan_example_stack() -> None:
         "existing application (not declared; pulumi destroy leaves it and its link)",
         "link credential: password reporting-password, valid until 2027-11-01",
         "PAL link to partner ID 1234567",
-        "not PAL-eligible",
+        "not PEC-eligible",
     ):
         assert text in result.stdout
     assert "platform-delivery-password" not in result.stdout
@@ -145,7 +145,7 @@ def stack_output() -> dict[str, Any]:
 def test_report_markdown(stack_output: dict[str, Any]) -> None:
     result = invoke("report", stdin=json.dumps(stack_output))
     assert result.exit_code == 1  # the reporting principal has no eligible role: a gap
-    assert "4 of 4 principals linked; 3 scopes covered by PAL-eligible roles." in result.stdout
+    assert "4 of 4 principals linked; 3 scopes covered by PEC-eligible roles." in result.stdout
     assert (
         "- reporting: no PEC-eligible role: earns no partner earned credit (its PAL link still associates the partner)"
         in result.stdout

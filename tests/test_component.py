@@ -299,7 +299,7 @@ def test_invalid_arguments_fail_before_any_resource() -> None:
 
 
 def test_require_eligible_role_is_an_error() -> None:
-    with pytest.raises(DeliveryPrincipalArgsError, match="no role is PAL-eligible"):
+    with pytest.raises(DeliveryPrincipalArgsError, match="no role is PEC-eligible"):
         evaluate(
             lambda: DeliveryPrincipal(
                 "r", _args(role_assignments=[RoleAssignmentArgs("Reader", SUB)], require_eligible_role=True)

@@ -185,7 +185,7 @@ RULES = [
     pytest.param(
         config_with([principal(roles=[{"role": "Reader", "scope": SUB}])], requireEligibleRole="true"),
         [
-            "principals[0].roles: no role is PAL-eligible (Reader) and requireEligibleRole is set; add an eligible "
+            "principals[0].roles: no role is PEC-eligible (Reader) and requireEligibleRole is set; add an eligible "
             "role such as Contributor at a scope the principal works on"
         ],
         id="require eligible role",

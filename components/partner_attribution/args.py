@@ -31,7 +31,7 @@ class RoleAssignmentArgs:
 
     role: str
     """Built-in role name (any letter case), role definition GUID, or role definition ID.
-    GUIDs that are not built-in roles are treated as custom roles (never PAL-eligible)."""
+    GUIDs that are not built-in roles are treated as custom roles (never PEC-eligible)."""
     scope: pulumi.Input[str]
     """Azure resource ID of the scope: management group, subscription, resource group or resource.
     May be an Output of another resource (then ``key`` is required)."""
@@ -149,7 +149,7 @@ class DeliveryPrincipalArgs:
     partner_id: str
     """Microsoft Associated Partner ID (the numeric PartnerID of the partner location) to link to."""
     role_assignments: Sequence[RoleAssignmentArgs]
-    """Azure roles to assign; at least one PAL-eligible role is needed for partner credit through them. Empty for a
+    """Azure roles to assign; at least one PEC-eligible role is needed for partner credit through them. Empty for a
     managing-tenant principal that exists to be linked and named in customers' Azure Lighthouse delegations, where it
     earns the credit (docs/lighthouse.md)."""
     credential_rotated_on: str | None = None
@@ -164,7 +164,7 @@ class DeliveryPrincipalArgs:
     owners: Sequence[pulumi.Input[str]] = ()
     """Object IDs of the application's and service principal's owners."""
     require_eligible_role: bool = False
-    """Fail, instead of warning, when no role is PAL-eligible."""
+    """Fail, instead of warning, when no role is PEC-eligible."""
     overwrite_existing_link: bool = False
     """Re-point an existing PAL link that names another partner ID (never done silently)."""
     cloud: str = "public"

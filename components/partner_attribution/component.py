@@ -234,7 +234,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
         return _Identity(client_id, application_id, object_id, tenant_id, [])
 
     def _warn(self, spec: PrincipalSpec) -> None:
-        """Preview warnings: no PAL-eligible role, a link password near or past its end, a federated link with no
+        """Preview warnings: no PEC-eligible role, a link password near or past its end, a federated link with no
         pipeline token where the preview runs, and the spec's advice."""
         for advice in spec.advice:
             pulumi.log.warn(advice, resource=self)

@@ -183,7 +183,7 @@ def load_attribution(document: Any) -> AttributionReport:
 
 
 def _role_text(role: RoleEntry) -> str:
-    return f"{role.role} at {role.scope}" + ("" if role.pal_eligible else " (not PAL-eligible)")
+    return f"{role.role} at {role.scope}" + ("" if role.pal_eligible else " (not PEC-eligible)")
 
 
 _CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -218,7 +218,7 @@ def to_markdown(report: AttributionReport) -> str:
         f"# Partner attribution: partner ID {md_cell(report.partner_id)}",
         "",
         f"{s['principalsLinked']} of {s['principals']} principals linked; "
-        f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PAL-eligible roles.",
+        f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PEC-eligible roles.",
         "",
         "| principal | partner ID | link | link credential | PEC-eligible | roles |",
         "|---|---|---|---|---|---|",
@@ -403,7 +403,7 @@ def to_html(report: AttributionReport) -> str:
         "</head><body>"
         f"<h1>Partner attribution: partner ID {e(report.partner_id)}</h1>"
         f"<p id='summary'>{s['principalsLinked']} of {s['principals']} principals linked; "
-        f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PAL-eligible roles.</p>"
+        f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PEC-eligible roles.</p>"
         "<table id='principals'><tr><th>Principal</th><th>Partner ID</th><th>Link</th><th>Link credential</th>"
         "<th>PEC-eligible</th><th>Roles</th></tr>"
         f"{rows}</table><h2>Gaps</h2><ul id='gaps'>{gaps}</ul>{pal_section}{claims_section}{dpor}{lighthouse_section}"

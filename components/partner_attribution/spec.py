@@ -384,7 +384,7 @@ def resolve_principal(
         problems.append(
             Problem(
                 ("role_assignments",),
-                f"no role is PAL-eligible ({', '.join(r.role.name for r in roles)}) and «require_eligible_role» "
+                f"no role is PEC-eligible ({', '.join(r.role.name for r in roles)}) and «require_eligible_role» "
                 "is set; add an eligible role such as Contributor at a scope the principal works on",
             )
         )

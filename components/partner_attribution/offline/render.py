@@ -24,7 +24,7 @@ def summary(plans: list[StackPlan]) -> dict[str, int]:
 
 
 def _eligibility(flag: bool) -> str:
-    return "PAL-eligible" if flag else "not PAL-eligible"
+    return "PEC-eligible" if flag else "not PEC-eligible"
 
 
 def print_tree(out: Console, plan: StackPlan) -> None:
