@@ -133,10 +133,9 @@ def test_no_redirect_is_followed_off_the_host(fake_azure: FakeAzure, app: FakeAp
                 "arm", "redirect", status=307, location=f"{elsewhere.arm_endpoint}/providers/Microsoft.ManagementPartner/partners"
             )
         )
-        started = time.monotonic()
         with pytest.raises(RedirectRefusedError) as error:
             client_for(fake_azure, app, secret).get()
-        assert time.monotonic() - started < 3
+        assert len(fake_azure.requests_to("arm")) == 1  # permanent at once: not retried, not followed
         assert "HTTP 307" in str(error.value) and "not followed" in str(error.value)
         assert elsewhere.requests == []
 
@@ -147,7 +146,7 @@ def test_a_trickling_server_cannot_hold_an_operation_past_its_budget(fake_azure:
     started = time.monotonic()
     with pytest.raises(RetryBudgetExhaustedError) as error:
         client_for(fake_azure, app, secret, timeout=3).get()
-    assert time.monotonic() - started < 3 + 1.5
+    assert time.monotonic() - started < 3 + 3  # unbounded before (one byte every 0.4 s); slack for a loaded machine
     assert "timed out" in str(error.value)
 
 
@@ -216,7 +215,7 @@ def test_a_trickling_pipeline_token_endpoint_is_bounded_by_the_budget(fake_azure
     started = time.monotonic()
     with pytest.raises(RetryBudgetExhaustedError):
         PartnerLinkClient(source, endpoints, timeout_seconds=3).get()
-    assert time.monotonic() - started < 3 + 1.5
+    assert time.monotonic() - started < 3 + 3  # 36 s before the fix; slack for a loaded machine
 
 
 def test_a_huge_error_answer_is_quoted_short(fake_azure: FakeAzure, app: FakeApp, secret: str) -> None:
@@ -250,7 +249,7 @@ def test_a_missing_token_file_fails_fast(fake_azure: FakeAzure, app: FakeApp, tm
     started = time.monotonic()
     with pytest.raises(NoTokenSourceError) as error:
         PartnerLinkClient(source, endpoints, timeout_seconds=600).get()
-    assert time.monotonic() - started < 2 and "AZURE_FEDERATED_TOKEN_FILE" in str(error.value)
+    assert time.monotonic() - started < 10 and "AZURE_FEDERATED_TOKEN_FILE" in str(error.value)  # budget: 600 s
 
 
 def test_scrub_also_covers_escaped_and_encoded_echoes() -> None:

@@ -72,6 +72,20 @@ class CloudEndpoints:
         )
 
 
+def pipeline_options(endpoints: CloudEndpoints, response_hook: ResponseHook | None, read_timeout: float) -> dict[str, Any]:
+    """How every credential of this package talks to Entra: its authority, no retries of its own (the client owns
+    the one retry budget), bounded timeouts, no redirects followed, and the hook that records each answer's status."""
+    return {
+        "authority": endpoints.authority_host,
+        "disable_instance_discovery": endpoints.custom_authority or None,
+        "retry_total": 0,
+        "connection_timeout": CONNECTION_TIMEOUT,
+        "read_timeout": read_timeout,
+        "raw_response_hook": response_hook,
+        "permit_redirects": False,
+    }
+
+
 class CredentialSource(Protocol):
     """How to sign in as the identity whose link is managed: a client secret, a pipeline's OIDC token
     (workload identity federation), or whoever is signed in."""
@@ -126,13 +140,7 @@ class ClientSecretSource:
             self.tenant_id,
             self.client_id,
             self.client_secret,
-            authority=endpoints.authority_host,
-            disable_instance_discovery=endpoints.custom_authority or None,
-            retry_total=0,
-            connection_timeout=CONNECTION_TIMEOUT,
-            read_timeout=read_timeout,
-            raw_response_hook=response_hook,
-            permit_redirects=False,
+            **pipeline_options(endpoints, response_hook, read_timeout),
         )
 
 
@@ -226,13 +234,7 @@ class ClientAssertionSource:
             cast(str, self.tenant_id),
             cast(str, self.client_id),
             self._current,
-            authority=endpoints.authority_host,
-            disable_instance_discovery=endpoints.custom_authority or None,
-            retry_total=0,
-            connection_timeout=CONNECTION_TIMEOUT,
-            read_timeout=read_timeout,
-            raw_response_hook=response_hook,
-            permit_redirects=False,
+            **pipeline_options(endpoints, response_hook, read_timeout),
         )
 
 
