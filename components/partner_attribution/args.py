@@ -130,8 +130,9 @@ class LinkFederationArgs:
 class ExistingApplicationArgs:
     """A delivery principal that already exists (a customer's admin created it, or another library does):
     the stack declares no application or service principal for it, only its role assignments, the federated
-    credential its link trusts (when ``add_link_federated_credential``) and its PAL link. Nothing of the
-    existing application is deleted by ``pulumi destroy``, and its link is left in place."""
+    credential its link trusts (when ``add_link_federated_credential``) and its PAL link. ``pulumi destroy`` deletes
+    only what the stack added (role assignments, that federated credential); the application, its service principal
+    and its PAL link stay."""
 
     client_id: str
     """Application (client) ID."""
