@@ -29,7 +29,7 @@ from .azure_ids import role_assignment_name
 from .naming import COMPONENT_TYPE, LINK_FEDERATED_CREDENTIAL_DISPLAY_NAME
 from .pal.federation import find_token_source, no_token_source_message
 from .partner_link import CLIENT_SECRET, FEDERATED, PartnerAdminLink, PartnerAdminLinkArgs
-from .problems import Problem
+from .problems import InvalidArgumentsError, resolved
 from .spec import LinkTrust, PrincipalSpec, RoleSpec, resolve_principal
 
 
@@ -38,14 +38,10 @@ def today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
 
-class DeliveryPrincipalArgsError(pulumi.RunError, ValueError):
+class DeliveryPrincipalArgsError(InvalidArgumentsError):
     """The component's arguments are invalid; raised before any child resource is declared."""
 
-    def __init__(self, name: str, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__(
-            f"DeliveryPrincipal {name!r} has invalid arguments:\n" + "\n".join(f"  - {p.render()}" for p in problems)
-        )
+    kind = "DeliveryPrincipal"
 
 
 def _assignment_name(role: RoleSpec, object_id: pulumi.Output[str]) -> pulumi.Output[str]:
@@ -87,15 +83,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
         Raises:
             DeliveryPrincipalArgsError: the arguments break a rule; nothing is declared.
         """
-        if isinstance(args, PrincipalSpec):
-            if args.name != name:
-                raise ValueError(f"the spec is for {args.name!r}, not {name!r}")
-            spec = args
-        else:
-            resolved, problems = resolve_principal(name, args)
-            if resolved is None:
-                raise DeliveryPrincipalArgsError(name, problems)
-            spec = resolved
+        spec = resolved(name, args, PrincipalSpec, resolve_principal, DeliveryPrincipalArgsError)
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.spec = spec
         child = pulumi.ResourceOptions(parent=self)

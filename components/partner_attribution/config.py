@@ -10,7 +10,6 @@ config-key terms (``principals[1].roles[0].scope``), before any resource is decl
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -28,6 +27,7 @@ from .args import (
     RoleAssignmentArgs,
 )
 from .attribution import CustomerUsageAttribution, ProviderAttribution, WorkloadEntry
+from .config_shape import Field, check_mapping, first_use
 from .lighthouse.spec import DelegationSpec
 from .lighthouse.stack_config import check_managing_stack, load_lighthouse
 from .spec import PrincipalSpec, resolve_principal
@@ -76,101 +76,92 @@ INHERITED = {
 """Principal arguments set from stack-wide keys: their problems are reported once, at the stack-wide key."""
 
 
-@dataclass(frozen=True)
-class _Field:
-    kind: type | tuple[type, ...]
-    required: bool = False
-    describe: str = ""
-    secret: bool = False
-    """Its value may be a secret: a message names the type it got, never the value."""
-
-
-_TOP_LEVEL: dict[str, _Field] = {
-    "partnerId": _Field(str, describe="the numeric Associated Partner ID"),
-    "principals": _Field(list, describe="a list of delivery principals"),
-    "requireEligibleRole": _Field(bool, describe="true or false"),
-    "cloud": _Field(str, describe="public, usgovernment or china"),
-    "linkTimeoutSeconds": _Field(int, describe="a whole number of seconds"),
-    "credentialExpiryWarningDays": _Field(int, describe="a whole number of days"),
-    "nonAzureWorkloads": _Field(list, describe="a list of {name, product}"),
-    "linkCredential": _Field(str, describe="password or federated"),
-    "linkFederation": _Field(dict, describe="{github: {...}}, {azureDevOps: {...}} or {issuer, subject}"),
-    "linkSecrets": _Field(
+_TOP_LEVEL: dict[str, Field] = {
+    "partnerId": Field(str, describe="the numeric Associated Partner ID"),
+    "principals": Field(list, describe="a list of delivery principals"),
+    "requireEligibleRole": Field(bool, describe="true or false"),
+    "cloud": Field(str, describe="public, usgovernment or china"),
+    "linkTimeoutSeconds": Field(int, describe="a whole number of seconds"),
+    "credentialExpiryWarningDays": Field(int, describe="a whole number of days"),
+    "nonAzureWorkloads": Field(list, describe="a list of {name, product}"),
+    "linkCredential": Field(str, describe="password or federated"),
+    "linkFederation": Field(dict, describe="{github: {...}}, {azureDevOps: {...}} or {issuer, subject}"),
+    "linkSecrets": Field(
         dict, describe="a mapping of principal name to its link password (pulumi config set --secret)", secret=True
     ),
-    "cuaPartnerId": _Field(str, describe="the Customer Usage Attribution tracking GUID registered in Partner Center"),
-    "lighthouse": _Field(
+    "cuaPartnerId": Field(str, describe="the Customer Usage Attribution tracking GUID registered in Partner Center"),
+    "lighthouse": Field(
         list, describe="a list of Azure Lighthouse delegations {name, offerName, managingTenantId, scopes, authorizations}"
     ),
-    "managingStack": _Field(str, describe="the managing stack's org/project/stack"),
+    "managingStack": Field(str, describe="the managing stack's org/project/stack"),
 }
 _REQUIRED_WITHOUT_LIGHTHOUSE = ("partnerId", "principals")
 """Required unless the stack declares only Azure Lighthouse delegations (a customer's stack: docs/lighthouse.md)."""
-_PRINCIPAL: dict[str, _Field] = {
-    "name": _Field(str, True, "a lower-case name such as 'platform-delivery'"),
-    "displayName": _Field(str, describe="a string"),
-    "partnerId": _Field(str, describe="the numeric Associated Partner ID"),
-    "roles": _Field(list, True, "a list of {role, scope}"),
-    "credential": _Field(dict, describe="{rotatedOn: YYYY-MM-DD, lifetimeDays: 180}"),
-    "linkCredential": _Field(str, describe="password or federated"),
-    "existingApplication": _Field(dict, describe="{clientId, objectId?, addLinkFederatedCredential?}"),
-    "federatedCredentials": _Field(list, describe="a list of {name, issuer, subject}"),
-    "owners": _Field(list, describe="a list of object IDs"),
-    "overwriteExistingLink": _Field(bool, describe="true or false"),
+_PRINCIPAL: dict[str, Field] = {
+    "name": Field(str, True, "a lower-case name such as 'platform-delivery'"),
+    "displayName": Field(str, describe="a string"),
+    "partnerId": Field(str, describe="the numeric Associated Partner ID"),
+    "roles": Field(list, True, "a list of {role, scope}"),
+    "credential": Field(dict, describe="{rotatedOn: YYYY-MM-DD, lifetimeDays: 180}"),
+    "linkCredential": Field(str, describe="password or federated"),
+    "existingApplication": Field(dict, describe="{clientId, objectId?, addLinkFederatedCredential?}"),
+    "federatedCredentials": Field(list, describe="a list of {name, issuer, subject}"),
+    "owners": Field(list, describe="a list of object IDs"),
+    "overwriteExistingLink": Field(bool, describe="true or false"),
 }
-_ROLE: dict[str, _Field] = {
-    "role": _Field(str, True, "a built-in role name or role definition ID"),
-    "scope": _Field(str, True, "an Azure resource ID"),
-    "description": _Field(str, describe="a string"),
-    "condition": _Field(str, describe="an ABAC condition"),
-    "conditionVersion": _Field(str, describe="'2.0'"),
-    "acknowledgePrivileged": _Field(bool, describe="true or false"),
-    "key": _Field(str, describe="a short stable name for the assignment"),
+_ROLE: dict[str, Field] = {
+    "role": Field(str, True, "a built-in role name or role definition ID"),
+    "scope": Field(str, True, "an Azure resource ID"),
+    "description": Field(str, describe="a string"),
+    "condition": Field(str, describe="an ABAC condition"),
+    "conditionVersion": Field(str, describe="'2.0'"),
+    "acknowledgePrivileged": Field(bool, describe="true or false"),
+    "key": Field(str, describe="a short stable name for the assignment"),
 }
-_CREDENTIAL: dict[str, _Field] = {
-    "rotatedOn": _Field(str, True, "a date, YYYY-MM-DD"),
-    "lifetimeDays": _Field(int, describe="1 to 730"),
+_CREDENTIAL: dict[str, Field] = {
+    "rotatedOn": Field(str, True, "a date, YYYY-MM-DD"),
+    "lifetimeDays": Field(int, describe="1 to 730"),
 }
-_EXISTING: dict[str, _Field] = {
-    "clientId": _Field(str, True, "the application (client) ID"),
-    "objectId": _Field(str, describe="the service principal's object ID"),
-    "addLinkFederatedCredential": _Field(bool, describe="true or false"),
+_EXISTING: dict[str, Field] = {
+    "clientId": Field(str, True, "the application (client) ID"),
+    "objectId": Field(str, describe="the service principal's object ID"),
+    "addLinkFederatedCredential": Field(bool, describe="true or false"),
 }
-_FEDERATION: dict[str, _Field] = {
-    "github": _Field(dict, describe="{repository: owner/repo, branch: main} or {repository, environment}"),
-    "azureDevOps": _Field(dict, describe="{organizationId, organization, project, serviceConnection}"),
-    "issuer": _Field(str, describe="the token issuer (https://...)"),
-    "subject": _Field(str, describe="the subject claim the pipeline presents"),
-    "audience": _Field(str, describe="the token audience"),
+_FEDERATION: dict[str, Field] = {
+    "github": Field(dict, describe="{repository: owner/repo, branch: main} or {repository, environment}"),
+    "azureDevOps": Field(dict, describe="{organizationId, organization, project, serviceConnection}"),
+    "issuer": Field(str, describe="the token issuer (https://...)"),
+    "subject": Field(str, describe="the subject claim the pipeline presents"),
+    "audience": Field(str, describe="the token audience"),
 }
-_GITHUB: dict[str, _Field] = {
-    "repository": _Field(str, True, "owner/repo"),
-    "branch": _Field(str, describe="the branch the workflows run on, e.g. main"),
-    "environment": _Field(str, describe="the GitHub environment the jobs name"),
-    "ownerId": _Field(int, describe="the numeric owner ID (immutable subjects)"),
-    "repositoryId": _Field(int, describe="the numeric repository ID (immutable subjects)"),
+_GITHUB: dict[str, Field] = {
+    "repository": Field(str, True, "owner/repo"),
+    "branch": Field(str, describe="the branch the workflows run on, e.g. main"),
+    "environment": Field(str, describe="the GitHub environment the jobs name"),
+    "ownerId": Field(int, describe="the numeric owner ID (immutable subjects)"),
+    "repositoryId": Field(int, describe="the numeric repository ID (immutable subjects)"),
 }
-_AZURE_DEVOPS: dict[str, _Field] = {
-    "organizationId": _Field(str, True, "the organization's GUID"),
-    "organization": _Field(str, True, "the organization name"),
-    "project": _Field(str, True, "the project name"),
-    "serviceConnection": _Field(str, True, "the service connection name"),
+_AZURE_DEVOPS: dict[str, Field] = {
+    "organizationId": Field(str, True, "the organization's GUID"),
+    "organization": Field(str, True, "the organization name"),
+    "project": Field(str, True, "the project name"),
+    "serviceConnection": Field(str, True, "the service connection name"),
 }
 _GO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$")
 """How the Pulumi CLI hands a program an unquoted YAML date (Go's time.String(), yaml.v3): read as that date."""
 
-_WORKLOAD: dict[str, _Field] = {
-    "name": _Field(str, True, "what the customer calls the workload"),
-    "product": _Field(str, True, "one of " + ", ".join(sorted(PRODUCTS))),
-    "notes": _Field(str, describe="a string"),
-    "principal": _Field(str, describe="the name of the delivery principal that owns or publishes the workload"),
+_WORKLOAD: dict[str, Field] = {
+    "name": Field(str, True, "what the customer calls the workload"),
+    "product": Field(str, True, "one of " + ", ".join(sorted(PRODUCTS))),
+    "notes": Field(str, describe="a string"),
+    "principal": Field(str, describe="the name of the delivery principal that owns or publishes the workload"),
 }
-_FEDERATED: dict[str, _Field] = {
-    "name": _Field(str, True, "a name such as 'github-main'"),
-    "issuer": _Field(str, True, "an https:// issuer URL"),
-    "subject": _Field(str, True, "the subject claim"),
-    "audiences": _Field(list, describe="a list of strings"),
-    "description": _Field(str, describe="a string"),
+_FEDERATED: dict[str, Field] = {
+    "name": Field(str, True, "a name such as 'github-main'"),
+    "issuer": Field(str, True, "an https:// issuer URL"),
+    "subject": Field(str, True, "the subject claim"),
+    "audiences": Field(list, describe="a list of strings"),
+    "description": Field(str, describe="a string"),
 }
 
 
@@ -208,50 +199,6 @@ class StackConfig:
     delivery principals the delegations authorize."""
 
 
-def _type_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "a whole number", bool: "true or false", list: "a list", dict: "a mapping"}
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
-def _coerce(value: Any, field: _Field) -> tuple[Any, bool]:
-    """Accept what YAML and the Pulumi CLI produce for a field; return (value, ok)."""
-    if field.kind is str and isinstance(value, int) and not isinstance(value, bool):
-        return str(value), True  # partnerId: 1234567 written without quotes
-    if field.kind is bool and isinstance(value, str) and value in ("true", "false"):
-        return value == "true", True
-    if field.kind is int and isinstance(value, str) and value.isdigit():
-        return int(value), True
-    if field.kind is int and isinstance(value, bool):
-        return value, False
-    return value, isinstance(value, field.kind)
-
-
-def _check_mapping(raw: Any, schema: dict[str, _Field], path: str, problems: list[str]) -> dict[str, Any] | None:
-    if not isinstance(raw, dict):
-        problems.append(f"{path}: expected a mapping with keys {', '.join(schema)}, got {type(raw).__name__}")
-        return None
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        where = f"{path}.{key}" if path else str(key)
-        if key not in schema:
-            close = difflib.get_close_matches(str(key), list(schema), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(schema)}"
-            problems.append(f"{where}: unknown key; {hint}")
-            continue
-        coerced, ok = _coerce(value, schema[key])
-        if not ok:
-            got = f"a {type(value).__name__} (value not shown: it may be a secret)" if schema[key].secret else repr(value)
-            problems.append(f"{where}: expected {schema[key].describe or _type_name(schema[key].kind)}, got {got}")
-            continue
-        out[key] = coerced
-    for key, field in schema.items():
-        if field.required and key not in raw:
-            where = f"{path}.{key}" if path else key
-            problems.append(f"{where}: required; give {field.describe}")
-    return out
-
-
 def _decode(raw: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     """Strip the namespace and decode JSON values, the way ``pulumi.Config.get_object`` does."""
     values: dict[str, Any] = {}
@@ -279,7 +226,7 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
     ``environ`` is the environment the providers read their ``ARM_*`` fallbacks from (the program passes
     ``os.environ``)."""
     values, problems = _decode(raw)
-    top = _check_mapping(values, _TOP_LEVEL, "", problems) or {}
+    top = check_mapping(values, _TOP_LEVEL, "", problems) or {}
     if "lighthouse" not in values:
         for key in _REQUIRED_WITHOUT_LIGHTHOUSE:
             if key not in values:
@@ -310,20 +257,17 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
         problems.append("principals: give at least one delivery principal (or a lighthouse delegation)")
     for index, raw_principal in enumerate(raw_principals):
         here = f"principals[{index}]"
-        entry = _check_mapping(raw_principal, _PRINCIPAL, here, problems)
+        entry = check_mapping(raw_principal, _PRINCIPAL, here, problems)
         if entry is None:
             continue
         name = entry.get("name")
-        if name is not None and name in seen_names:
-            problems.append(f"{here}.name: {name!r} is already used by principals[{seen_names[name]}]; names must be unique")
-        elif name is not None:
-            seen_names[name] = index
-        roles = [_check_mapping(r, _ROLE, f"{here}.roles[{i}]", problems) for i, r in enumerate(entry.get("roles", []))]
+        first_use(name, index, seen_names, here, "principals", problems)
+        roles = [check_mapping(r, _ROLE, f"{here}.roles[{i}]", problems) for i, r in enumerate(entry.get("roles", []))]
         credential = (
-            _check_mapping(entry["credential"], _CREDENTIAL, f"{here}.credential", problems) if "credential" in entry else None
+            check_mapping(entry["credential"], _CREDENTIAL, f"{here}.credential", problems) if "credential" in entry else None
         )
         feds = [
-            _check_mapping(f, _FEDERATED, f"{here}.federatedCredentials[{i}]", problems)
+            check_mapping(f, _FEDERATED, f"{here}.federatedCredentials[{i}]", problems)
             for i, f in enumerate(entry.get("federatedCredentials", []))
         ]
         owners = entry.get("owners", [])
@@ -331,7 +275,7 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
             if not isinstance(owner, str):
                 problems.append(f"{here}.owners[{i}]: expected an object ID string, got {owner!r}")
         existing = (
-            _check_mapping(entry["existingApplication"], _EXISTING, f"{here}.existingApplication", problems)
+            check_mapping(entry["existingApplication"], _EXISTING, f"{here}.existingApplication", problems)
             if "existingApplication" in entry
             else None
         )
@@ -408,7 +352,7 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
     workloads: list[WorkloadEntry] = []
     warnings: list[str] = []
     for index, raw_workload in enumerate(top.get("nonAzureWorkloads", [])):
-        workload = _check_mapping(raw_workload, _WORKLOAD, f"nonAzureWorkloads[{index}]", problems)
+        workload = check_mapping(raw_workload, _WORKLOAD, f"nonAzureWorkloads[{index}]", problems)
         if workload is None or "product" not in workload or "name" not in workload:
             continue
         if workload["product"] not in PRODUCTS:
@@ -477,7 +421,7 @@ def _date(value: str) -> str:
 
 def _link_federation(raw: Any, problems: list[str]) -> LinkFederationArgs | None:
     """``linkFederation``: exactly one of ``github``, ``azureDevOps`` or an explicit ``issuer`` and ``subject``."""
-    entry = _check_mapping(raw, _FEDERATION, "linkFederation", problems)
+    entry = check_mapping(raw, _FEDERATION, "linkFederation", problems)
     if entry is None:
         return None
     forms = [form for form in ("github", "azureDevOps", "issuer") if form in entry]
@@ -486,7 +430,7 @@ def _link_federation(raw: Any, problems: list[str]) -> LinkFederationArgs | None
         return None
     audience = entry.get("audience")
     if "github" in entry:
-        github = _check_mapping(entry["github"], _GITHUB, "linkFederation.github", problems)
+        github = check_mapping(entry["github"], _GITHUB, "linkFederation.github", problems)
         if github is None or "repository" not in github:
             return None
         if github["repository"].count("/") != 1:
@@ -505,7 +449,7 @@ def _link_federation(raw: Any, problems: list[str]) -> LinkFederationArgs | None
             return None
         return LinkFederationArgs(trust.issuer, trust.subject, audience)
     if "azureDevOps" in entry:
-        ado = _check_mapping(entry["azureDevOps"], _AZURE_DEVOPS, "linkFederation.azureDevOps", problems)
+        ado = check_mapping(entry["azureDevOps"], _AZURE_DEVOPS, "linkFederation.azureDevOps", problems)
         if ado is None or not {"organizationId", "organization", "project", "serviceConnection"} <= ado.keys():
             return None
         try:

@@ -7,8 +7,11 @@ vocabulary: Python argument names for the component, configuration keys for the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar, cast
+
+import pulumi
 
 Path = tuple[str | int, ...]
 
@@ -45,3 +48,42 @@ def format_path(path: Iterable[str | int], rename: dict[str, str] | None = None)
             name = (rename or {}).get(part, part)
             out += f".{name}" if out else name
     return out
+
+
+class InvalidArgumentsError(pulumi.RunError, ValueError):
+    """A component's arguments break its rules; raised before any child resource is declared. Pulumi prints a
+    ``RunError`` without a traceback. ``kind`` is the component's class name, for the message."""
+
+    kind = "component"
+
+    def __init__(self, name: str, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(f"{self.kind} {name!r} has invalid arguments:\n" + "\n".join(f"  - {p.render()}" for p in problems))
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+S = TypeVar("S", bound=_Named)
+A = TypeVar("A")
+
+
+def resolved(
+    name: str,
+    args: A | S,
+    spec_type: type[S],
+    resolve: Callable[[str, A], tuple[S | None, list[Problem]]],
+    error: type[InvalidArgumentsError],
+) -> S:
+    """The spec a component declares from: ``args`` resolved for ``name``, or a spec already resolved for it
+    (by a stack configuration loader). Raises ``error`` listing every problem, before anything is declared."""
+    if isinstance(args, spec_type):
+        if args.name != name:
+            raise ValueError(f"the spec is for {args.name!r}, not {name!r}")
+        return args
+    spec, problems = resolve(name, cast(A, args))  # not a spec, so the arguments
+    if spec is None:
+        raise error(name, problems)
+    return spec

@@ -18,20 +18,16 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import managedservices
 
-from ..problems import Problem
+from ..problems import InvalidArgumentsError, resolved
 from .args import LighthouseDelegationArgs
 from .naming import COMPONENT_TYPE
 from .spec import AuthorizationSpec, DelegationSpec, EligibleAuthorizationSpec, references, resolve_delegation
 
 
-class LighthouseDelegationArgsError(pulumi.RunError, ValueError):
+class LighthouseDelegationArgsError(InvalidArgumentsError):
     """The delegation's arguments are invalid; raised before any resource is declared."""
 
-    def __init__(self, name: str, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__(
-            f"LighthouseDelegation {name!r} has invalid arguments:\n" + "\n".join(f"  - {p.render()}" for p in problems)
-        )
+    kind = "LighthouseDelegation"
 
 
 def _authorization(auth: AuthorizationSpec) -> managedservices.AuthorizationArgs:
@@ -106,15 +102,7 @@ class LighthouseDelegation(pulumi.ComponentResource):
         Raises:
             LighthouseDelegationArgsError: the arguments break a rule; nothing is declared.
         """
-        if isinstance(args, DelegationSpec):
-            if args.name != name:
-                raise ValueError(f"the spec is for {args.name!r}, not {name!r}")
-            spec = args
-        else:
-            resolved, problems = resolve_delegation(name, args)
-            if resolved is None:
-                raise LighthouseDelegationArgsError(name, problems)
-            spec = resolved
+        spec = resolved(name, args, DelegationSpec, resolve_delegation, LighthouseDelegationArgsError)
         if references(spec):
             raise ValueError(
                 f"LighthouseDelegation {name!r}: principals named by the managing stack ("

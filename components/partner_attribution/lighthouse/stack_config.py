@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..config_shape import Field, check_mapping, first_use
 from ..problems import Problem
 from ..validators import check_principal_name
 from .args import (
@@ -46,41 +47,39 @@ backend)."""
 
 
 def _schemas() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
-    from ..config import _Field
-
     delegation = {
-        "name": _Field(str, True, "a lower-case name such as 'contoso-operations' (it prefixes every child's name)"),
-        "offerName": _Field(str, True, "the offer's name shown to the customer"),
-        "description": _Field(str, describe="a string"),
-        "managingTenantId": _Field(str, True, "the partner's managing tenant ID (GUID)"),
-        "scopes": _Field(list, True, "a list of /subscriptions/<id> or /subscriptions/<id>/resourceGroups/<name>"),
-        "authorizations": _Field(list, True, "a list of {principalId | principal, displayName, role}"),
-        "eligibleAuthorizations": _Field(list, describe="a list of {principalId, displayName, role, approvers?}"),
-        "allowNoPartnerCredit": _Field(bool, describe="true or false"),
+        "name": Field(str, True, "a lower-case name such as 'contoso-operations' (it prefixes every child's name)"),
+        "offerName": Field(str, True, "the offer's name shown to the customer"),
+        "description": Field(str, describe="a string"),
+        "managingTenantId": Field(str, True, "the partner's managing tenant ID (GUID)"),
+        "scopes": Field(list, True, "a list of /subscriptions/<id> or /subscriptions/<id>/resourceGroups/<name>"),
+        "authorizations": Field(list, True, "a list of {principalId | principal, displayName, role}"),
+        "eligibleAuthorizations": Field(list, describe="a list of {principalId, displayName, role, approvers?}"),
+        "allowNoPartnerCredit": Field(bool, describe="true or false"),
     }
     authorization = {
-        "principalId": _Field(str, describe="the object ID (GUID) of a user, group or service principal of the managing tenant"),
-        "principal": _Field(str, describe="the name of a delivery principal of the managing stack"),
-        "displayName": _Field(str, True, "the name the customer sees next to the authorization"),
-        "role": _Field(str, True, "a built-in role name or role definition ID"),
-        "palLinked": _Field(bool, describe="true or false"),
-        "principalType": _Field(str, describe="User, Group or ServicePrincipal"),
-        "delegatedRoles": _Field(list, describe="a list of built-in roles (User Access Administrator only)"),
+        "principalId": Field(str, describe="the object ID (GUID) of a user, group or service principal of the managing tenant"),
+        "principal": Field(str, describe="the name of a delivery principal of the managing stack"),
+        "displayName": Field(str, True, "the name the customer sees next to the authorization"),
+        "role": Field(str, True, "a built-in role name or role definition ID"),
+        "palLinked": Field(bool, describe="true or false"),
+        "principalType": Field(str, describe="User, Group or ServicePrincipal"),
+        "delegatedRoles": Field(list, describe="a list of built-in roles (User Access Administrator only)"),
     }
     eligible = {
-        "principalId": _Field(str, describe="the object ID (GUID) of a user or group of the managing tenant"),
-        "principal": _Field(str, describe="not usable: the managing stack's principals are service principals"),
-        "displayName": _Field(str, True, "the name the customer sees next to the authorization"),
-        "role": _Field(str, True, "a built-in role name or role definition ID"),
-        "principalType": _Field(str, describe="User or Group"),
-        "maximumActivationDuration": _Field(str, describe="an ISO 8601 duration from PT30M to PT8H"),
-        "multiFactorAuthProvider": _Field(str, describe="Azure or None"),
-        "approvers": _Field(list, describe="a list of {principalId, displayName?, principalType?}"),
+        "principalId": Field(str, describe="the object ID (GUID) of a user or group of the managing tenant"),
+        "principal": Field(str, describe="not usable: the managing stack's principals are service principals"),
+        "displayName": Field(str, True, "the name the customer sees next to the authorization"),
+        "role": Field(str, True, "a built-in role name or role definition ID"),
+        "principalType": Field(str, describe="User or Group"),
+        "maximumActivationDuration": Field(str, describe="an ISO 8601 duration from PT30M to PT8H"),
+        "multiFactorAuthProvider": Field(str, describe="Azure or None"),
+        "approvers": Field(list, describe="a list of {principalId, displayName?, principalType?}"),
     }
     approver = {
-        "principalId": _Field(str, True, "the object ID (GUID) of a user or group of the managing tenant"),
-        "displayName": _Field(str, describe="a string"),
-        "principalType": _Field(str, describe="User or Group"),
+        "principalId": Field(str, True, "the object ID (GUID) of a user or group of the managing tenant"),
+        "displayName": Field(str, describe="a string"),
+        "principalType": Field(str, describe="User or Group"),
     }
     return delegation, authorization, eligible, approver
 
@@ -132,26 +131,21 @@ def load_lighthouse(raw: list[Any], managing_stack: str | None, cloud: str, prob
     """Check the ``lighthouse`` list and resolve each delegation; problems are appended in config-key terms.
 
     A delegation with any problem is left out (the caller raises with every problem before declaring anything)."""
-    from ..config import _check_mapping
-
     delegation_schema, authorization_schema, eligible_schema, approver_schema = _schemas()
     specs: list[DelegationSpec] = []
     names: dict[str, int] = {}
     for index, raw_entry in enumerate(raw):
         here = f"lighthouse[{index}]"
         before = len(problems)
-        entry = _check_mapping(raw_entry, delegation_schema, here, problems)
+        entry = check_mapping(raw_entry, delegation_schema, here, problems)
         if entry is None:
             continue
         name = entry.get("name")
-        if name is not None and name in names:
-            problems.append(f"{here}.name: {name!r} is already used by lighthouse[{names[name]}]; names must be unique")
-        elif name is not None:
-            names[name] = index
+        first_use(name, index, names, here, "lighthouse", problems)
         authorizations = []
         for position, raw_auth in enumerate(entry.get("authorizations", [])):
             where = f"{here}.authorizations[{position}]"
-            auth = _check_mapping(raw_auth, authorization_schema, where, problems)
+            auth = check_mapping(raw_auth, authorization_schema, where, problems)
             if auth is None:
                 continue
             principal = _principal(auth, where, managing_stack, problems)
@@ -174,7 +168,7 @@ def load_lighthouse(raw: list[Any], managing_stack: str | None, cloud: str, prob
         eligible = []
         for position, raw_auth in enumerate(entry.get("eligibleAuthorizations", [])):
             where = f"{here}.eligibleAuthorizations[{position}]"
-            auth = _check_mapping(raw_auth, eligible_schema, where, problems)
+            auth = check_mapping(raw_auth, eligible_schema, where, problems)
             if auth is None:
                 continue
             if "principal" in auth:
@@ -188,7 +182,7 @@ def load_lighthouse(raw: list[Any], managing_stack: str | None, cloud: str, prob
                 continue
             approvers = []
             for number, raw_approver in enumerate(auth.get("approvers", [])):
-                approver = _check_mapping(raw_approver, approver_schema, f"{where}.approvers[{number}]", problems)
+                approver = check_mapping(raw_approver, approver_schema, f"{where}.approvers[{number}]", problems)
                 if approver is not None and "principalId" in approver:
                     approvers.append(
                         LighthouseApproverArgs(
