@@ -260,3 +260,21 @@ def test_scrub_also_covers_escaped_and_encoded_echoes() -> None:
     echoed = f"json {_json.dumps(secret)} query {quote(secret, safe='')}"
     assert secret not in scrub(echoed, [secret]) and _json.dumps(secret)[1:-1] not in scrub(echoed, [secret])
     assert quote(secret, safe="") not in scrub(echoed, [secret])
+
+
+def test_an_attempt_cut_short_by_the_budget_keeps_what_earlier_attempts_learned(
+    fake_azure: FakeAzure, app: FakeApp, secret: str
+) -> None:
+    """A refused secret, then an answer that never comes before the budget ends: the error still says the secret was
+    refused (the provider's refresh turns that into "can't be verified ... rotate"), not "timed out"."""
+    from partner_attribution.pal.errors import SecretNotAccepted
+
+    fake_azure.revoke_secret(app, secret)
+
+    def stall(_message: str) -> None:
+        fake_azure.inject(Fault("token", "slow", delay=30, times=None))
+
+    with pytest.raises(RetryBudgetExhaustedError) as error:
+        client_for(fake_azure, app, secret, timeout=4, on_retry=stall).get()
+    assert isinstance(error.value.last, SecretNotAccepted), error.value
+    assert "AADSTS7000215" in str(error.value)

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import (
+    BudgetSpent,
     LinkConflictError,
-    NetworkProblem,
     PermanentLinkError,
     RequestRejectedError,
     RetryBudgetExhaustedError,
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from azure.mgmt.managementpartner import ACEProvisioningManagementPartnerAPI
 
 log = logging.getLogger(__name__)
+MIN_ATTEMPT_SECONDS = 1.0
+"""An attempt starts only when at least this much of the budget is left after its backoff delay."""
 T = TypeVar("T")
 _PARTNER_ID = re.compile(r"[0-9]{1,10}")  # used with fullmatch: no trailing newline slips through
 
@@ -114,7 +116,7 @@ def _within(seconds: float, call: Callable[[], T]) -> T:
         ok, value = answers.get(timeout=max(0.001, seconds))
     except queue.Empty:
         raise TransientError(
-            NetworkProblem(f"timed out: no complete answer within {seconds:.1f}s, what was left of the budget")
+            BudgetSpent(f"timed out: no complete answer within {seconds:.1f}s, what was left of the budget")
         ) from None
     if ok:
         return value  # type: ignore[no-any-return]
@@ -214,6 +216,7 @@ class PartnerLinkClient:
     def _run(self, operation: str, call: Callable[[], T], budget: Budget) -> T:
         """Run one SDK call, retrying transient failures within ``budget``."""
         attempt = 0
+        previous: Transient | None = None
         while True:
             attempt += 1
             self._token_response = self._arm_response = None
@@ -231,11 +234,16 @@ class PartnerLinkClient:
             if isinstance(verdict, PermanentLinkError):
                 raise scrubbed(verdict, self._secrets()) from None
             verdict = _scrub_outcome(verdict, self._secrets())
+            if isinstance(verdict, BudgetSpent) and previous is not None:
+                # An attempt cut short by the end of the budget learned nothing; what the earlier ones learned
+                # (the principal not replicated yet, a secret refused) is what the caller needs to decide on.
+                verdict = previous
+            previous = verdict
             limit = budget.seconds
             if verdict.propagation and self.propagation_timeout_seconds is not None:
                 limit = min(limit, self.propagation_timeout_seconds)
             delay = max(self.backoff.delay(attempt), verdict.retry_after or 0.0)
-            if budget.elapsed + delay > limit:
+            if budget.elapsed + delay + MIN_ATTEMPT_SECONDS > limit:  # no attempt starts with no time to finish
                 raise RetryBudgetExhaustedError(operation, self.who, attempt, budget.elapsed, verdict) from None
             self.on_retry(
                 f"{operation} for {self.who}: {verdict.cause}; retrying in {delay:.1f}s "

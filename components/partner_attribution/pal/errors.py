@@ -96,6 +96,11 @@ class NetworkProblem(Transient):
     """The connection failed, dropped or timed out."""
 
 
+@dataclass(frozen=True)
+class BudgetSpent(NetworkProblem):
+    """An attempt that was still waiting for its answer when the budget ran out."""
+
+
 class TransientError(Exception):
     """Raised by this package's own steps (fetching a pipeline token) to say "retry": carries the outcome."""
 
