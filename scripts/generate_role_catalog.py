@@ -1,6 +1,6 @@
 """Generate the built-in role catalog shipped as package data.
 
-Reads the public reference files in ``../shared/reference`` (beside the project root)
+Reads the public reference files in ``reference/`` (in the repository; where each came from: ``reference/SOURCES.md``)
 and writes ``components/partner_attribution/data/builtin_roles.json``:
 
 * ``builtin-roles.tsv``: every Azure built-in role (name, role definition GUID).
@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
+DEFAULT_REFERENCE = PROJECT_ROOT / "reference"
 DEFAULT_OUTPUT = PROJECT_ROOT / "components" / "partner_attribution" / "data" / "builtin_roles.json"
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

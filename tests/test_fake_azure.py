@@ -9,7 +9,7 @@ import requests
 
 from partner_attribution.testing import FakeAzure
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "reference"
 
 
 def _token(azure: FakeAzure, tenant: str, client_id: str, secret: str) -> requests.Response:

@@ -1,5 +1,5 @@
 """The inputs LighthouseDelegation declares, checked against Azure's own description of the API: the
-Microsoft.ManagedServices 2022-10-01 REST specification and its examples (``../shared/reference/lighthouse/``).
+Microsoft.ManagedServices 2022-10-01 REST specification and its examples (``reference/lighthouse/``).
 
 azure-native sends a resource's inputs as the request: ``scope`` and the GUID are path parameters, the rest is the
 PUT body. The engine records the inputs in that wire form (camelCase), so the body is checked as it is: required
@@ -23,7 +23,7 @@ from test_lighthouse import declare, realistic
 from partner_attribution.azure_ids import GUID_PATTERN
 from partner_attribution.offline.engine import Evaluation
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "lighthouse"
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "lighthouse"
 SPEC_FILE = REFERENCE / "spec" / "managedservices.stable.2022-10-01.json"
 API_VERSION = "2022-10-01"
 DEFINITION = "azure-native:managedservices:RegistrationDefinition"
@@ -34,7 +34,7 @@ _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M
 @cache
 def spec() -> dict[str, Any]:
     assert SPEC_FILE.is_file(), (
-        f"the reference spec is missing: {SPEC_FILE} (the shared reference folder sits next to the repository)"
+        f"the reference spec is missing: {SPEC_FILE} (reference/ is part of the repository)"
     )
     return json.loads(SPEC_FILE.read_text("utf-8"))
 

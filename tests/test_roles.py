@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_catalog_matches_the_reference_files() -> None:
-    """Package data is generated, never hand-edited: regenerating from ../shared/reference changes nothing."""
+    """Package data is generated, never hand-edited: regenerating from reference/ changes nothing."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "generate_role_catalog.py"), "--check"], capture_output=True, text=True
     )

@@ -90,7 +90,7 @@ class LinkFederationArgs:
         """Trust a GitHub Actions workflow of ``owner/repo`` on ``branch`` (a scheduled workflow runs on the
         default branch) or in ``environment`` (which wins when the job names one). Repositories created after
         2026-07-15 present immutable subjects ``repo:owner@ID/repo@ID:…``: give ``owner_id`` and
-        ``repository_id`` for those (``../shared/reference/federation/FACTS.md`` §6)."""
+        ``repository_id`` for those (``reference/federation/FACTS.md`` §6)."""
         if (branch is None) == (environment is None):
             raise ValueError("give exactly one of branch or environment")
         if not _GITHUB_REPOSITORY.fullmatch(repository):

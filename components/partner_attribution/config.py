@@ -495,7 +495,7 @@ PULUMI_PARTNER_ID = "a90539d8-a7a6-5826-95c4-1fbef22d4b22"
 TERRAFORM_PARTNER_ID = "222c6c49-1b0a-5959-a213-6608f9eb8820"
 """What azuread (the bridged terraform-provider-azuread) sends when no partnerId is set and
 disableTerraformPartnerId is not true (hashicorp/terraform-provider-azuread ``internal/provider/provider.go`` @
-f0169e0ecec4a7f87c0a512fd989368a182306c1, via ../shared/reference/power-platform-and-cua/FACTS.md §3). It talks to
+f0169e0ecec4a7f87c0a512fd989368a182306c1, via reference/power-platform-and-cua/FACTS.md §3). It talks to
 Microsoft Graph: whether a pid there attributes any Azure usage is not stated in any source read here."""
 
 _ENVIRONMENTS = {

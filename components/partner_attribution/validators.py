@@ -16,7 +16,7 @@ PARTNER_ID_PATTERN = re.compile(r"^[0-9]{4,10}\Z")  # \Z: "$" would let "1234567
 PRINCIPAL_NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?\Z")
 FEDERATED_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,119}\Z")
 """Entra: 3 to 120 characters, alphanumeric, '-' and '_', first character alphanumeric
-(``../shared/reference/federation/FACTS.md`` §2)."""
+(``reference/federation/FACTS.md`` §2)."""
 CLOUDS = ("public", "usgovernment", "china")
 MAX_LIFETIME_DAYS = 730
 MAX_FEDERATED_CREDENTIALS = 20

@@ -10,7 +10,7 @@ The one home of the product catalog. Two routes exist today (sources below, and 
 
 DPOR (Digital Partner of Record) is not a route this project uses; see :data:`DPOR`.
 
-Sources (``../shared/reference/power-platform-and-cua/FACTS.md``, which names each with its version):
+Sources (``reference/power-platform-and-cua/FACTS.md``, which names each with its version):
 
 * PP-2023: learn.microsoft.com/azure/cost-management-billing/manage/link-partner-id-power-apps-accounts, "Link a
   partner ID to your Power Platform and Dynamics Customer Insights accounts", ms.date 08/10/2023 (MicrosoftDocs/

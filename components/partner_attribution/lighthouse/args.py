@@ -15,7 +15,7 @@ import pulumi
 
 PrincipalType = Literal["User", "Group", "ServicePrincipal"]
 """What kind of Entra principal of the managing tenant an authorization names (Lighthouse accepts users, security
-groups and service principals: ``../shared/reference/lighthouse/FACTS.md`` §2)."""
+groups and service principals: ``reference/lighthouse/FACTS.md`` §2)."""
 MultiFactorAuthProvider = Literal["Azure", "None"]
 """The ``multiFactorAuthProvider`` enum of the just-in-time access policy (Microsoft.ManagedServices 2022-10-01)."""
 

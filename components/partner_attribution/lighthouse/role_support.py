@@ -1,6 +1,6 @@
 """Which Azure built-in roles Azure Lighthouse refuses in an authorization, and why.
 
-Source of the rules (``../shared/reference/lighthouse/FACTS.md`` §2, from Microsoft's "Tenants, users and roles in
+Source of the rules (``reference/lighthouse/FACTS.md`` §2, from Microsoft's "Tenants, users and roles in
 Azure Lighthouse scenarios", TUR): only built-in roles; not Owner; no role with ``DataActions``; no role whose actions
 include ``Microsoft.Authorization/*``, ``Microsoft.Authorization/*/write``, ``Microsoft.Authorization/*/delete`` or
 write/delete on ``roleAssignments``, ``roleDefinitions``, ``classicAdministrators``, ``locks`` or ``denyAssignments``

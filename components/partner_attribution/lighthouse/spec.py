@@ -1,7 +1,7 @@
 """A Lighthouse delegation, resolved once: ``(name, LighthouseDelegationArgs) → (DelegationSpec, problems)``.
 
 Every rule of a delegation lives here, each with its source; sources are the keys of
-``../shared/reference/lighthouse/FACTS.md`` (TUR: "Tenants, users and roles in Azure Lighthouse scenarios"; ONB:
+``reference/lighthouse/FACTS.md`` (TUR: "Tenants, users and roles in Azure Lighthouse scenarios"; ONB:
 "Onboard a customer to Azure Lighthouse"; ELIG: "Create eligible authorizations"; ARCH: "Azure Lighthouse
 architecture"; PEC-2023 and CSP-LH: linking the partner ID with Lighthouse; SPEC: the Microsoft.ManagedServices
 2022-10-01 REST specification). Every problem is reported at once, with its path in Python argument names

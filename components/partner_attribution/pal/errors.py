@@ -10,7 +10,7 @@ Two families:
   caller asks ``isinstance(exc.last, PrincipalNotFound)`` instead of searching the message.
 
 Entra's codes (``AADSTSnnnn``): learn.microsoft.com/entra/identity-platform/reference-error-codes and
-``../shared/reference/federation/FACTS.md`` §3. Messages never contain a secret, an assertion or a token.
+``reference/federation/FACTS.md`` §3. Messages never contain a secret, an assertion or a token.
 """
 
 from __future__ import annotations

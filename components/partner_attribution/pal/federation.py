@@ -2,7 +2,7 @@
 
 A federated PAL link signs in as the delivery principal with azure-identity's client-assertion
 credential; the assertion is the pipeline's OIDC token, fetched afresh at each attempt from the same
-places the azure-native and azuread providers read (``../shared/reference/federation/FACTS.md`` §6-§9):
+places the azure-native and azuread providers read (``reference/federation/FACTS.md`` §6-§9):
 
 ==========================================  ==============================================================
 ``AZURE_FEDERATED_TOKEN_FILE``              a file holding the token (Kubernetes workload identity), read at

@@ -1,7 +1,7 @@
 """Who the PAL client signs in as, and where: cloud endpoints and credential sources.
 
 The ``Microsoft.ManagementPartner`` API links the caller (the token's tenant and object ID), so every
-call is made with the principal's own credential (``../shared/reference/README.md``). A
+call is made with the principal's own credential (``reference/README.md``). A
 :class:`CredentialSource` builds a fresh azure-identity credential for each attempt.
 """
 

@@ -2,7 +2,7 @@
 
 What it fakes is in :mod:`.entra` and :mod:`.arm`; its model in :mod:`.model`.
 
-Faithful to what is public (``../shared/reference``): the 2018-02-01 spec and its examples,
+Faithful to what is public (``reference/``): the 2018-02-01 spec and its examples,
 and traffic recorded by Microsoft's CLI and PowerShell tests:
 
 * one link per tenant and object ID (the caller's token decides whose link it is);
