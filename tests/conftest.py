@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,53 @@ from partner_attribution.testing import FakeAzure
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_STACK = PROJECT_ROOT / "Pulumi.dev.yaml"
+
+
+BROWSER_NAMES = ("chromium", "chromium-browser")
+"""Debian's and Ubuntu's names of the Chromium executable."""
+HOW_TO_RUN_BROWSER_TESTS = (
+    "Chromium is not installed: the browser tests (marker 'browser') are skipped. To run them, install Debian's "
+    "chromium (apt-get install chromium) or run bash scripts/test.sh as root or with passwordless sudo, which installs it"
+)
+
+
+def locate_browser(environ: Mapping[str, str], which: Callable[[str], str | None] = shutil.which) -> str:
+    """The headless browser's executable. Where none is installed: a skip that says how to run the browser tests, or,
+    in CI (``CI=true``), a failure: CI installs Chromium (``scripts/test.sh``), so a missing one is a broken setup."""
+    for name in BROWSER_NAMES:
+        path = which(name)
+        if path:
+            return path
+    if environ.get("CI", "").lower() == "true":
+        pytest.fail("CI=true and no Chromium found (chromium or chromium-browser on PATH): scripts/test.sh installs "
+                    "Debian's chromium; in CI a missing browser is a failure, not a skip", pytrace=False)  # fmt: skip
+    pytest.skip(HOW_TO_RUN_BROWSER_TESTS)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of a headless-capable Chromium for tests that render in a real browser. A test that uses it is marked
+    ``browser`` (``pytest -m browser`` runs only those, ``-m "not browser"`` all but them)."""
+    return locate_browser(os.environ)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs the browser carries the ``browser`` marker, whether or not it says so."""
+    for item in items:
+        if "chromium" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """The browser tests' skips, reported at one place (:func:`locate_browser`), so ``-ra`` folds them into one
+    line however many there are (pytest reports a fixture's skip at each test's own line)."""
+    report: pytest.TestReport = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and HOW_TO_RUN_BROWSER_TESTS in report.longrepr[2]:
+        report.longrepr = (__file__, locate_browser.__code__.co_firstlineno, report.longrepr[2])
+    return report
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -189,9 +188,8 @@ def test_report_input_that_is_not_an_attribution_document_is_a_usage_error() -> 
     assert missing.exit_code == 2 and "cannot read /nonexistent.json" in missing.stderr
 
 
-def test_report_html_renders_in_headless_chromium(stack_output: dict[str, Any], tmp_path: Path) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Debian's chromium is needed for this test (scripts/test.sh installs it)"
+@pytest.mark.browser
+def test_report_html_renders_in_headless_chromium(stack_output: dict[str, Any], tmp_path: Path, chromium: str) -> None:
     stack_output["attribution"]["principals"][0]["displayName"] = "<script>alert(1)</script>"
     stack_output["attribution"]["principals"][0]["roles"][0]["role"] = "Role <b>&</b>"
     page = tmp_path / "report.html"
