@@ -4,6 +4,9 @@ Public API (imported lazily, so command-line start-up stays fast)::
 
     from partner_attribution import DeliveryPrincipal, DeliveryPrincipalArgs, RoleAssignmentArgs
     from partner_attribution import LighthouseDelegation, LighthouseDelegationArgs, LighthouseAuthorizationArgs
+    from partner_attribution import attribution_output, link_credentials_output  # the stack outputs the CLI reads
+
+Reference: docs/component-reference.md.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ _EXPORTS = {
     "LighthouseAuthorizationArgs": "lighthouse",
     "LighthouseEligibleAuthorizationArgs": "lighthouse",
     "LighthouseApproverArgs": "lighthouse",
+    "attribution_output": "stack_outputs",
+    "link_credentials_output": "stack_outputs",
+    "StackOutputArgumentsError": "stack_outputs",
+    "WorkloadEntry": "attribution",
 }
 
 __all__ = [
@@ -49,12 +56,17 @@ __all__ = [
     "PartnerAdminLinkArgs",
     "PartnerAdminLinkProvider",
     "RoleAssignmentArgs",
+    "StackOutputArgumentsError",
+    "WorkloadEntry",
+    "attribution_output",
     "builtin_roles",
+    "link_credentials_output",
     "load_stack_config",
 ]
 
 if TYPE_CHECKING:
     from .args import DeliveryPrincipalArgs, FederatedCredentialArgs, RoleAssignmentArgs
+    from .attribution import WorkloadEntry
     from .component import DeliveryPrincipal, DeliveryPrincipalArgsError
     from .config import ConfigurationError, load_stack_config
     from .lighthouse import (
@@ -67,6 +79,7 @@ if TYPE_CHECKING:
     )
     from .partner_link import PartnerAdminLink, PartnerAdminLinkArgs, PartnerAdminLinkProvider
     from .roles import builtin_roles
+    from .stack_outputs import StackOutputArgumentsError, attribution_output, link_credentials_output
 
 
 def __getattr__(name: str) -> Any:

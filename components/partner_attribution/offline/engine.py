@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import runpy
+import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -315,9 +316,20 @@ def evaluate(
 
 
 def run_program_file(path: Path) -> Callable[[], None]:
-    """A callable that runs a Pulumi program file (``__main__.py``) as the language host would."""
+    """A callable that runs a Pulumi program file (``__main__.py``) as the language host would: as ``__main__``,
+    with its directory first on ``sys.path`` (so it imports its own modules)."""
 
     def program() -> None:
-        runpy.run_path(str(path), run_name="__main__")
+        directory = str(path.resolve().parent)
+        sys.path.insert(0, directory)
+        try:
+            runpy.run_path(str(path), run_name="__main__")
+        finally:
+            sys.path.remove(directory)
 
     return program
+
+
+def exported_names() -> set[str]:
+    """The names the running program has exported so far (``pulumi.export``); call it from inside the program."""
+    return set(getattr(settings.get_root_resource(), "outputs", None) or {})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,7 @@ class StackPlan:
         }
 
 
-def _principals(evaluation: Evaluation) -> list[dict[str, Any]]:
-    document = AttributionDocument.from_json(evaluation.outputs.get("attribution", {"principals": []}))
+def _principals(evaluation: Evaluation, document: AttributionDocument) -> list[dict[str, Any]]:
     children: dict[str, list[RegisteredResource]] = defaultdict(list)
     for resource in evaluation.resources:
         children[resource.parent].append(resource)
@@ -198,7 +198,10 @@ def _lighthouse(document: AttributionDocument, evaluation: Evaluation) -> list[d
 def cua_summary(cua: CustomerUsageAttribution | None) -> str:
     """Which Customer Usage Attribution ID the providers send, and how to send the partner's own."""
     if cua is None:
-        return "unknown: the attribution document predates customerUsageAttribution"
+        return (
+            "unknown: the attribution document does not say (written by partner-attribution 0.1, or built without "
+            "partner_attribution.attribution_output)"
+        )
     parts = []
     for provider in cua.providers:
         if provider.source == "pulumi-default":
@@ -217,7 +220,8 @@ def cua_summary(cua: CustomerUsageAttribution | None) -> str:
         "no cuaPartnerId: "
         + ", ".join(parts)
         + "; to send yours, `pulumi config set partner-attribution:cuaPartnerId <GUID>` (opt-in: adds explicit "
-        "providers, see docs/attribution-models.md)"
+        "providers, see docs/attribution-models.md); in a program of your own, give your providers partner_id and "
+        "attribution_output cua_partner_id"
     )
 
 
@@ -283,11 +287,96 @@ class ManagingStackOutputError(ValueError):
     """The managing stack's output file is not ``pulumi stack output --json`` with an ``attribution`` value."""
 
 
+ATTRIBUTION_OUTPUT = "attribution"
+"""The stack output ``report``, ``verify`` and ``plan`` read."""
+DERIVED_ATTRIBUTION_OUTPUT = "__partner_attribution_plan"
+"""Where the plan puts the attribution document it builds itself, for a program that exports none."""
+DEFAULT_PROJECT = "partner-attribution"
+
+
+def project_name(program_path: Path) -> str:
+    """The Pulumi project's name (``name`` in the ``Pulumi.yaml`` beside the program): the namespace of
+    ``pulumi.Config()`` and part of every URN. The bundled project's when there is none."""
+    import yaml
+
+    project_file = program_path.resolve().parent / "Pulumi.yaml"
+    try:
+        settings = yaml.load(project_file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return DEFAULT_PROJECT
+    name = settings.get("name") if isinstance(settings, dict) else None
+    return name if isinstance(name, str) and name else DEFAULT_PROJECT
+
+
+def program_file(program: Path) -> Path:
+    """The program's file: ``program`` itself, or for a project directory its ``Pulumi.yaml``'s ``main`` (a file, or a
+    directory holding ``__main__.py``), else its ``__main__.py``."""
+    if not program.is_dir():
+        return program
+    import yaml
+
+    main: Any = None
+    try:
+        settings = yaml.load((program / "Pulumi.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        main = settings.get("main") if isinstance(settings, dict) else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        pass
+    entry = program / main if isinstance(main, str) and main else program
+    return entry / "__main__.py" if entry.is_dir() else entry
+
+
+def stack_name(config_path: Path) -> str:
+    """The stack a ``Pulumi.<stack>.yaml`` file configures (``pulumi.get_stack()`` in the program); ``dev`` for a
+    file named otherwise."""
+    name = config_path.name
+    if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")) and name.count(".") >= 2:
+        return name[len("Pulumi.") : name.rindex(".")]
+    return "dev"
+
+
+def _with_derived_attribution(program: Callable[[], None]) -> Callable[[], None]:
+    """``program``, and when it exports no ``attribution`` output, the document :func:`attribution_output` would make
+    of the ``DeliveryPrincipal`` components it declares (found through a stack transformation, the SDK's public hook
+    that sees every resource object), under :data:`DERIVED_ATTRIBUTION_OUTPUT`."""
+    import pulumi
+
+    from ..component import DeliveryPrincipal
+    from ..stack_outputs import attribution_output
+    from .engine import exported_names
+
+    def run() -> None:
+        declared: list[DeliveryPrincipal] = []
+
+        def remember(args: pulumi.ResourceTransformationArgs) -> None:
+            if isinstance(args.resource, DeliveryPrincipal):
+                declared.append(args.resource)
+
+        pulumi.runtime.register_stack_transformation(remember)
+        program()
+        if declared and ATTRIBUTION_OUTPUT not in exported_names():
+            pulumi.export(DERIVED_ATTRIBUTION_OUTPUT, attribution_output(declared, partner_id=declared[0].spec.partner_id))
+
+    return run
+
+
+def no_attribution_output_warning(principals: Sequence[str]) -> str:
+    """What the plan says of a program that declares principals but exports no ``attribution`` output."""
+    return (
+        f"the program declares DeliveryPrincipal {', '.join(principals)} but exports no 'attribution' output: "
+        "partner-attribution report and verify read it from pulumi stack output --json. Add "
+        'pulumi.export("attribution", attribution_output([...])) (from partner_attribution import attribution_output; '
+        "docs/component-reference.md). The plan shows what that output would hold"
+    )
+
+
 def plan_stack(config_path: Path, program_path: Path, managing_stack_output: Path | None = None) -> StackPlan:
-    """Evaluate ``program_path`` with the stack file ``config_path``; never raises for bad config.
+    """Evaluate ``program_path`` (a program file, or a project directory) with the stack file ``config_path``, as the
+    project and stack they belong to; never raises for bad config.
 
     A ``pulumi.StackReference`` to the managing stack reads ``managing_stack_output`` (``pulumi stack output --json``
-    of that stack, already checked with :func:`read_stack_outputs`) when given, else placeholders."""
+    of that stack, already checked with :func:`read_stack_outputs`) when given, else placeholders. A program that
+    exports no ``attribution`` output (a partner's own program) is shown from the ``DeliveryPrincipal`` components it
+    declares, with a warning."""
     from ..config import ConfigurationError
     from ..lighthouse.stack_config import referenced_principals
 
@@ -300,8 +389,15 @@ def plan_stack(config_path: Path, program_path: Path, managing_stack_output: Pat
     outputs = read_stack_outputs(managing_stack_output) if managing_stack_output is not None else None
     mocks = PlaceholderMocks(outputs, referenced_principals(config))
     plan.managing_stack = _managing_stack(config, managing_stack_output)
+    program = program_file(program_path)
     try:
-        evaluation = evaluate(run_program_file(program_path), config, mocks_=mocks)
+        evaluation = evaluate(
+            _with_derived_attribution(run_program_file(program)),
+            config,
+            project=project_name(program),
+            stack=stack_name(config_path),
+            mocks_=mocks,
+        )
     except ConfigurationError as exc:
         plan.errors.extend(exc.problems)
         return plan
@@ -310,12 +406,16 @@ def plan_stack(config_path: Path, program_path: Path, managing_stack_output: Pat
         return plan
     plan.warnings = evaluation.warnings
     plan.errors = evaluation.errors
-    plan.principals = _principals(evaluation)
+    exported = evaluation.outputs.get(ATTRIBUTION_OUTPUT)
+    derived = evaluation.outputs.get(DERIVED_ATTRIBUTION_OUTPUT)
+    document = AttributionDocument.from_json(exported if exported is not None else (derived or {"principals": []}))
+    if exported is None and derived is not None:
+        plan.warnings.append(no_attribution_output_warning([p.name for p in document.principals]))
+    plan.principals = _principals(evaluation, document)
     plan.resources = [
         {"type": r.type, "name": r.name, "parent": r.parent.split("::")[-1] if r.parent else "", "inputs": masked(r.inputs)}
         for r in sorted(evaluation.resources, key=lambda r: (r.parent, r.name))
     ]
-    document = AttributionDocument.from_json(evaluation.outputs.get("attribution", {"principals": []}))
     plan.lighthouse = _lighthouse(document, evaluation)
     plan.attribution_models = _attribution_models(document)
     return plan
