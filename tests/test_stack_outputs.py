@@ -126,9 +126,7 @@ def test_attribution_output_says_what_the_providers_send() -> None:
             "non_azure_workloads[0].principal: 'b' is not one of the principals given (a)",
         ),
         (
-            lambda: attribution_output(
-                [delivery("a")], non_azure_workloads=[WorkloadEntry("x", "microsoft365", principal="a")]
-            ),
+            lambda: attribution_output([delivery("a")], non_azure_workloads=[WorkloadEntry("x", "microsoft365", principal="a")]),
             "claimed by hand in Partner Center (CPOR)",
         ),
         (lambda: link_credentials_output({}), "link_credentials_output: principals is empty"),
@@ -153,7 +151,7 @@ def test_the_same_principal_twice_is_refused() -> None:
 
 # -- the plan of a program of one's own ---------------------------------------------------------------------
 
-README_PROGRAM = '''
+README_PROGRAM = """
 import pulumi
 from pulumi_azure_native import resources
 from partner_attribution import DeliveryPrincipal, DeliveryPrincipalArgs, RoleAssignmentArgs
@@ -174,7 +172,7 @@ delivery = DeliveryPrincipal(
 )
 pulumi.export("deliveryClientId", delivery.client_id)
 pulumi.export("where", f"{pulumi.get_project()}/{pulumi.get_stack()}:{pulumi.Config().require('team')}")
-'''
+"""
 
 
 @pytest.fixture
@@ -196,7 +194,7 @@ def test_plan_of_a_program_that_exports_no_attribution_shows_its_principals(own_
     assert any(r["type"] == "azure-native:resources:ResourceGroup" for r in plan.resources)
     assert [w for w in plan.warnings if "exports no 'attribution' output" in w] == [
         "the program declares DeliveryPrincipal app-delivery but exports no 'attribution' output: partner-attribution "
-        "report and verify read it from pulumi stack output --json. Add pulumi.export(\"attribution\", "
+        'report and verify read it from pulumi stack output --json. Add pulumi.export("attribution", '
         "attribution_output([...])) (from partner_attribution import attribution_output; docs/component-reference.md). "
         "The plan shows what that output would hold"
     ]

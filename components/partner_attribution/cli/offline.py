@@ -38,7 +38,13 @@ def plan(
         list[Path] | None,
         typer.Option("--config", "-c", help="Stack file(s) to check; repeat for several customers.", exists=False),
     ] = None,
-    program: Annotated[Path | None, typer.Option(help="The Pulumi program to evaluate (default: ./__main__.py).")] = None,
+    program: Annotated[
+        Path | None,
+        typer.Option(
+            help="The Pulumi program to evaluate: a file, or a project directory (its Pulumi.yaml's main, else "
+            "__main__.py), as the project Pulumi.yaml names (default: ./__main__.py)."
+        ),
+    ] = None,
     output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="table, json or markdown.")] = PlanFormat.table,
     managing_stack_output: Annotated[
         Path | None,
@@ -60,6 +66,7 @@ def plan(
     Example (CI over every customer): partner-attribution plan -c customers/a.yaml -c customers/b.yaml -f json
     Example (Lighthouse): partner-attribution plan -c examples/lighthouse/Pulumi.customer.yaml
     --managing-stack-output examples/lighthouse/managing-tenant.output.json
+    Example (a program of your own): partner-attribution plan -c examples/consumer/Pulumi.dev.yaml --program examples/consumer
     """
     from ..offline.plan import ManagingStackOutputError, StackPlan, plan_stack, read_stack_outputs
     from ..offline.render import markdown, print_tree, summary
