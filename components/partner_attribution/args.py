@@ -60,7 +60,9 @@ class FederatedCredentialArgs:
     subject: str
     """Subject claim, e.g. ``repo:contoso/landing-zone:environment:prod``."""
     audiences: Sequence[str] = (GITHUB_ACTIONS_AUDIENCE,)
+    """Audiences the token must carry; default the token-exchange audience ``api://AzureADTokenExchange``."""
     description: str | None = None
+    """Free text stored on the credential."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,8 @@ class DeliveryPrincipalArgs:
     display_name: str | None = None
     """Entra display name of the application; defaults to the component name."""
     federated_credentials: Sequence[FederatedCredentialArgs] = ()
+    """Federated identity credentials for the partner's own pipelines to sign in as the principal without a secret;
+    with the link's, at most 20 per application."""
     owners: Sequence[pulumi.Input[str]] = ()
     """Object IDs of the application's and service principal's owners."""
     require_eligible_role: bool = False

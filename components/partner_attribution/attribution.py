@@ -180,9 +180,14 @@ class WorkloadEntry:
     """A non-Azure workload; ``principal`` names the delivery principal whose PAL link attributes it."""
 
     name: str
+    """What the work is, as the report shows it."""
     product: str
+    """``powerapps``, ``powerautomate``, ``powerbi``, ``customerinsights`` (through a principal's PAL link),
+    ``microsoft365`` or ``dynamics365`` (CPOR claims made by hand)."""
     notes: str | None = None
+    """Free text shown with it."""
     principal: str | None = None
+    """The delivery principal that owns or publishes it (PAL-attributed products only)."""
 
     def to_json(self) -> dict[str, Any]:
         return {

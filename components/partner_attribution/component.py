@@ -59,6 +59,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
     object_id: pulumi.Output[str]
     """Object ID of the service principal: the identity that roles and the PAL link attach to."""
     tenant_id: pulumi.Output[str]
+    """Tenant of the service principal: where its roles and its PAL link are."""
     client_secret: pulumi.Output[str] | None
     """The link password, a Pulumi secret; None for a federated link (no secret exists)."""
     credential_end_date: pulumi.Output[str | None]
@@ -68,6 +69,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
     partner_id: pulumi.Output[str]
     """The partner ID the PAL link reports (after a refresh: the live one)."""
     link_state: pulumi.Output[str]
+    """The PAL link's state as the API reports it (``Active`` when linked)."""
     pal_eligible: pulumi.Output[bool]
     """Whether any assigned role earns partner credit."""
 

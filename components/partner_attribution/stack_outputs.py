@@ -11,7 +11,7 @@ bundled one's::
     pulumi.export("attribution", attribution_output([delivery]))           # report, verify, plan
     pulumi.export("linkCredentials", link_credentials_output([delivery]))  # verify of password links (a secret)
 
-The documents' schemas are in :mod:`.attribution` (version 1); ``docs/component-reference.md`` describes both.
+The documents' schemas are in :mod:`partner_attribution.attribution` (version 1); ``docs/component-reference.md`` describes both.
 """
 
 from __future__ import annotations

@@ -86,6 +86,7 @@ class LighthouseDelegation(pulumi.ComponentResource):
     credited_principal_ids: pulumi.Output[list[str]]
     """The principals that earn the partner credit on every delegated scope."""
     earns_credit: pulumi.Output[bool]
+    """Whether a permanent authorization earns the partner credit (a PAL-linked principal with a PEC-eligible role)."""
 
     definitions: dict[str, managedservices.RegistrationDefinition]
     """The declared definitions, by subscription ID (for ``depends_on``)."""

@@ -74,9 +74,11 @@ class Evaluation:
     errors: list[str]
 
     def of_type(self, type_: str) -> list[RegisteredResource]:
+        """The registrations of one resource type, in order."""
         return [r for r in self.resources if r.type == type_]
 
     def by_name(self, name: str) -> RegisteredResource:
+        """The one registration named ``name`` (KeyError unless exactly one)."""
         matches = [r for r in self.resources if r.name == name]
         if len(matches) != 1:
             raise KeyError(f"{len(matches)} resources named {name!r}")

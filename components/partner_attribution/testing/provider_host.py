@@ -68,10 +68,12 @@ class DynamicProviderHost:
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
 
     def stderr(self) -> str:
+        """What the provider host wrote to stderr so far."""
         self._stderr.flush()
         return self.stderr_path.read_text(errors="replace")
 
     def close(self) -> None:
+        """Close the channel and stop the process."""
         if getattr(self, "channel", None) is not None:
             self.channel.close()
         self.process.kill()
@@ -93,29 +95,36 @@ class DynamicProviderHost:
 
     # The engine's calls, in the order it makes them.
     def configure(self, config: dict[str, Any] | None = None) -> bool:
+        """``Configure``; returns whether the provider accepts secrets."""
         response = self._call("Configure", provider_pb2.ConfigureRequest(args=_struct(config or {}), acceptSecrets=True))
         return bool(response.acceptSecrets)
 
     def check(self, urn: str, olds: dict[str, Any], news: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """``Check``: the checked inputs and the failures (property, reason)."""
         response = self._call("Check", provider_pb2.CheckRequest(urn=urn, olds=_struct(olds), news=_struct(news)))
         return _plain(response.inputs), [(f.property, f.reason) for f in response.failures]
 
     def diff(self, urn: str, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> Any:
+        """``Diff``: the provider's DiffResponse."""
         return self._call("Diff", provider_pb2.DiffRequest(urn=urn, id=id_, olds=_struct(olds), news=_struct(news)))
 
     def create(self, urn: str, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """``Create``: the new ID and outputs."""
         response = self._call("Create", provider_pb2.CreateRequest(urn=urn, properties=_struct(props)))
         return response.id, _plain(response.properties)
 
     def read(self, urn: str, id_: str, props: dict[str, Any], inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """``Read`` (a refresh): the ID and the outputs as the provider finds them."""
         response = self._call(
             "Read", provider_pb2.ReadRequest(urn=urn, id=id_, properties=_struct(props), inputs=_struct(inputs))
         )
         return response.id, _plain(response.properties)
 
     def update(self, urn: str, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        """``Update``: the new outputs."""
         response = self._call("Update", provider_pb2.UpdateRequest(urn=urn, id=id_, olds=_struct(olds), news=_struct(news)))
         return _plain(response.properties)
 
     def delete(self, urn: str, id_: str, props: dict[str, Any]) -> None:
+        """``Delete``."""
         self._call("Delete", provider_pb2.DeleteRequest(urn=urn, id=id_, properties=_struct(props)))

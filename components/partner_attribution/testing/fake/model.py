@@ -15,15 +15,21 @@ class FakeApp:
     """A service principal in the fake tenant."""
 
     tenant_id: str
+    """Its tenant."""
     client_id: str
+    """Application (client) ID."""
     object_id: str
+    """Object ID of its service principal (what a link is stored under)."""
     ready_at: float = 0.0
     """Token requests fail with AADSTS700016 until then (replication delay)."""
     arm_ready_at: float = 0.0
     """ARM answers 401 until then."""
     deleted: bool = False
+    """Deleted from Entra (:meth:`FakeAzure.delete_app`)."""
     secrets: dict[str, FakeSecret] = field(default_factory=dict, repr=False)
+    """Its client secrets, by value."""
     federated: list[FakeFederatedCredential] = field(default_factory=list)
+    """Its federated identity credentials."""
 
 
 @dataclass
@@ -50,6 +56,7 @@ class Fault:
     """A fault to inject into matching requests, ``times`` times (``None``: always)."""
 
     target: Target
+    """Which requests: ``discovery``, ``token``, ``arm``, ``oidc`` (the pipelines' token endpoints) or ``any``."""
     kind: FaultKind
     """``status``: answer ``status``; ``drop``: close the connection; ``slow``: wait ``delay`` then serve;
     ``body``: answer 200 with ``payload`` (a lie); ``redirect``: answer ``status`` (307) with ``location``;
@@ -57,12 +64,19 @@ class Fault:
     ``trickle``: send a 200 answer one byte every ``delay`` seconds; ``foreign_token``: answer the token
     request with a valid token for another app (``payload``: the FakeApp)."""
     status: int = 503
+    """HTTP status of a ``status`` or ``redirect`` answer."""
     retry_after: float | None = None
+    """``Retry-After`` seconds sent with a ``status`` answer."""
     delay: float = 0.0
+    """Seconds to wait (``slow``) or between bytes (``trickle``)."""
     method: str | None = None
+    """Only requests with this HTTP method; None: any."""
     times: int | None = 1
+    """How many matching requests it hits; None: every one."""
     payload: Any = None
+    """The body of a ``body`` answer, or the app of a ``foreign_token`` answer."""
     location: str | None = None
+    """``Location`` of a ``redirect`` answer."""
 
 
 @dataclass(frozen=True)
@@ -70,13 +84,19 @@ class RecordedRequest:
     """One request the fake served. Bodies and headers are never recorded (they carry secrets)."""
 
     at: float
+    """When (``time.monotonic()``)."""
     method: str
+    """HTTP method."""
     path: str
+    """Path and query."""
     target: Target
+    """Which part of the fake served it."""
     status: int | None
     """None when the fault dropped the connection."""
     client_id: str | None = None
+    """The client that asked, when known."""
     tenant_id: str | None = None
+    """The tenant asked about, when known."""
 
 
 def now_text() -> str:

@@ -55,7 +55,17 @@ from .oidc import EXCHANGE_AUDIENCE, GITHUB_ISSUER, serve_pipeline_token
 
 
 class FakeAzure:
-    """Entra + ManagementPartner on one local HTTPS port."""
+    """Entra + ManagementPartner on one local HTTPS port.
+
+    Args:
+        partners: partner ID → the partner name the API reports for it.
+        accept_any_partner: accept any numeric partner ID; when false, only those in ``partners`` (others are answered
+            400 ``InvalidPartnerId``, as are those added to ``rejected_partner_ids``).
+        put_when_linked_elsewhere: what PUT does for a caller linked to another partner ID (Microsoft does not
+            document it): ``conflict`` (409) or ``repoint``.
+        deleted_links: what a deleted link looks like: ``404`` (gone) or ``state`` (kept with ``state: Deleted``).
+        latency: seconds added to every answer.
+    """
 
     def __init__(
         self,
@@ -96,6 +106,7 @@ class FakeAzure:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> FakeAzure:
+        """Serve on a free port of 127.0.0.1 with a new CA (its bundle at ``ca_bundle``); returns the fake."""
         import trustme
 
         ca = trustme.CA(organization_name="partner-attribution fake Azure CA")
@@ -117,6 +128,7 @@ class FakeAzure:
         return self
 
     def stop(self) -> None:
+        """Stop serving and delete the CA bundle."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -131,15 +143,18 @@ class FakeAzure:
 
     @property
     def base_url(self) -> str:
+        """``https://127.0.0.1:<port>``, once started."""
         assert self._server is not None, "start() the fake first"
         return f"https://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def authority_host(self) -> str:
+        """Where Entra's endpoints are (give it as the authority host)."""
         return self.base_url
 
     @property
     def arm_endpoint(self) -> str:
+        """Where the ManagementPartner API is (give it as the ARM endpoint)."""
         return self.base_url
 
     def environment(self) -> dict[str, str]:
@@ -152,6 +167,7 @@ class FakeAzure:
 
     # -- directory -----------------------------------------------------------------------------
     def add_tenant(self, tenant_id: str | None = None) -> str:
+        """Add a tenant (a new GUID unless ``tenant_id`` is given); returns its ID."""
         tenant = tenant_id or str(uuid.uuid4())
         with self.lock:
             self.tenants.add(tenant)
@@ -200,14 +216,17 @@ class FakeAzure:
                 app.secrets[secret].ready_at = 0.0
 
     def expire_secret(self, app: FakeApp, secret: str) -> None:
+        """The secret has expired from now on (AADSTS7000222)."""
         with self.lock:
             app.secrets[secret].expires_at = time.monotonic() - 1
 
     def revoke_secret(self, app: FakeApp, secret: str) -> None:
+        """The secret is removed from the app from now on (AADSTS7000215)."""
         with self.lock:
             app.secrets[secret].revoked = True
 
     def delete_app(self, app: FakeApp) -> None:
+        """The app is deleted from now on: Entra no longer knows it."""
         with self.lock:
             app.deleted = True
 
@@ -300,6 +319,7 @@ class FakeAzure:
 
     # -- links ---------------------------------------------------------------------------------
     def link_of(self, app: FakeApp) -> dict[str, Any] | None:
+        """The app's PAL link as the API stores it (partnerId, state, version, ...), or None."""
         with self.lock:
             link = self.links.get((app.tenant_id, app.object_id))
             return dict(link) if link else None
@@ -333,21 +353,27 @@ class FakeAzure:
                 self._idle.notify_all()
 
     def inject(self, fault: Fault) -> Fault:
+        """Apply ``fault`` to the matching requests from now on; returns it (its ``times`` counts down)."""
         with self.lock:
             self.faults.append(fault)
         return fault
 
     def requests_to(self, target: Target) -> list[RecordedRequest]:
+        """The requests served to ``target`` (``any``: all), oldest first."""
         return [r for r in self.requests if target in ("any", r.target)]
 
     def clear_requests(self) -> None:
+        """Forget the requests recorded so far."""
         with self.lock:
             self.requests.clear()
 
     def partner_name(self, partner_id: str) -> str:
+        """The partner name the API reports for ``partner_id`` (``partners``, else ``Partner <id>``)."""
         return self.partners.get(partner_id, f"Partner {partner_id}")
 
     def write_link(self, tenant: str, object_id: str, partner_id: str) -> dict[str, Any]:
+        """Store a link as PUT and PATCH do (an active link re-pointed keeps ``createdTime``; ``version`` + 1); used
+        by the handlers and :meth:`set_link`."""
         existing = self.links.get((tenant, object_id))
         now = now_text()
         if existing and existing["state"] == "Active":
@@ -370,6 +396,8 @@ class FakeAzure:
         return link
 
     def delete_link(self, tenant: str, object_id: str) -> None:
+        """Remove a link as DELETE does (or mark it ``Deleted`` with ``deleted_links="state"``); used by the handlers
+        and :meth:`remove_link`."""
         link = self.links.get((tenant, object_id))
         if link is None:
             return
@@ -379,6 +407,7 @@ class FakeAzure:
             del self.links[(tenant, object_id)]
 
     def take_fault(self, target: Target, method: str) -> Fault | None:
+        """The first injected fault that matches a request, counted down; used by the handlers."""
         with self.lock:
             for fault in self.faults:
                 if fault.target in (target, "any") and fault.method in (None, method) and fault.times != 0:
