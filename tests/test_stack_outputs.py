@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 from pulumi_azure_native import resources
+from typer.testing import CliRunner
 
 import partner_attribution
 from partner_attribution import (
@@ -23,10 +24,12 @@ from partner_attribution import (
 )
 from partner_attribution.args import LinkFederationArgs
 from partner_attribution.attribution import AttributionDocument
+from partner_attribution.cli import app as app_cli
 from partner_attribution.config import PULUMI_PARTNER_ID, TERRAFORM_PARTNER_ID
 from partner_attribution.offline.engine import evaluate
 from partner_attribution.offline.plan import cua_summary, plan_stack, program_file, project_name, stack_name
 from partner_attribution.report import load_attribution, to_markdown
+from partner_attribution.testing import FakeAzure
 
 SUB = "/subscriptions/11111111-1111-4111-8111-111111111111"
 CUA = "0d3b8a7e-5c1f-4e9a-9a61-2f4b6c8d9e01"
@@ -248,3 +251,30 @@ def test_report_reads_the_output_of_a_program_of_ones_own(own_project: Path) -> 
     stack_output = json.loads(json.dumps(evaluation.outputs))  # as pulumi stack output --json prints it
     report = load_attribution(stack_output)
     assert [p.name for p in report.document.principals] == ["app-delivery"]
+
+
+def test_verify_signs_in_with_what_the_helpers_export(fake_azure: FakeAzure) -> None:
+    """``pulumi stack output --json --show-secrets`` of a program of one's own is what verify reads: each password
+    principal signs in with its exported secret and its link is checked."""
+
+    def program() -> None:
+        principals = [delivery("linked"), delivery("unlinked")]
+        pulumi.export("attribution", attribution_output(principals))
+        pulumi.export("linkCredentials", link_credentials_output(principals))
+
+    outputs = evaluate(program).outputs
+    for entry in outputs["attribution"]["principals"]:
+        credential = outputs["linkCredentials"][entry["name"]]
+        assert (credential["tenantId"], credential["clientId"]) == (entry["tenantId"], entry["clientId"])
+        app = fake_azure.add_app(entry["tenantId"], client_id=entry["clientId"], object_id=entry["objectId"])
+        fake_azure.add_secret(app, value=credential["clientSecret"])
+        if entry["name"] == "linked":
+            fake_azure.set_link(app, "1234567")
+    result = CliRunner().invoke(
+        app_cli,
+        ["verify", "-f", "json", "--authority-host", fake_azure.authority_host, "--arm-endpoint", fake_azure.arm_endpoint],
+        input=json.dumps(outputs),
+        catch_exceptions=False,
+    )
+    statuses = {r["name"]: r["status"] for r in json.loads(result.stdout)["results"]}
+    assert statuses == {"linked": "ok", "unlinked": "missing"}, result.stderr
