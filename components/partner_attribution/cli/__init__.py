@@ -12,6 +12,8 @@ output to stdout; messages go to stderr. Heavy SDKs are imported inside commands
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from . import live, offline
@@ -23,11 +25,34 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+DISTRIBUTION = "partner-attribution"
+
+
+def installed_version() -> str:
+    """The installed distribution's version (pyproject.toml is its one home)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown (the package is not installed: pip install -e .)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"{DISTRIBUTION} {installed_version()}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", "-V", help="Show the version and exit.", callback=_print_version, is_eager=True)
+    ] = False,
+) -> None:
     """Microsoft Partner Admin Link (PAL) for Pulumi stacks: plan offline, report attribution, verify links."""
 
 
@@ -40,4 +65,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "installed_version", "main"]

@@ -29,6 +29,32 @@ class ReportFormat(str, Enum):
     html = "html"
 
 
+STACK_FILE_PATTERN = "Pulumi.*.yaml"
+
+
+def stack_file(stack: str, project_dir: Path) -> Path:
+    """``Pulumi.<stack>.yaml`` in ``project_dir``; a usage error listing the stacks there (and the nearest name) when
+    there is no such file. A fully qualified ``org/project/stack`` names the same file as ``stack``."""
+    import difflib
+
+    name = stack.rsplit("/", 1)[-1]
+    path = project_dir / f"Pulumi.{name}.yaml"
+    if path.is_file():
+        return Path(path.name) if project_dir == Path.cwd() else path
+    known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob(STACK_FILE_PATTERN) if p.is_file())
+    if not known:
+        raise typer.BadParameter(
+            f"no stack {stack!r}: {project_dir} has no stack files (Pulumi.<stack>.yaml); run in the project directory, "
+            "or give the file with --config PATH",
+            param_hint="--stack",
+        )
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise typer.BadParameter(
+        f"no stack {stack!r} ({path.name} not found).{hint} Stacks here: {', '.join(known)}", param_hint="--stack"
+    )
+
+
 def plan(
     stack: Annotated[
         str | None,
@@ -66,7 +92,7 @@ def plan(
 
     paths = list(config or [])
     if stack:
-        paths.insert(0, Path(f"Pulumi.{stack}.yaml"))
+        paths.insert(0, stack_file(stack, Path.cwd()))
     if not paths:
         raise typer.BadParameter("give --stack NAME or --config PATH", param_hint="--stack/--config")
     for path in paths:
@@ -121,14 +147,22 @@ def report(
     output_format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="markdown, json, csv or html.")
     ] = ReportFormat.markdown,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of standard output.")
+    ] = None,
+    fail_on_gaps: Annotated[
+        bool, typer.Option("--fail-on-gaps", help="Exit 1 when the report finds gaps (for a pipeline that must stop).")
+    ] = False,
 ) -> None:
     """Turn the stack's 'attribution' output into an attribution report.
 
     Per principal: partner ID, link state, roles and scopes, PAL eligibility; then a summary (principals
     linked, scopes covered by eligible roles, gaps) and the non-Azure workloads to claim by hand.
-    Exit 1 when there are gaps.
+    Gaps are listed on stderr; the exit code is 0 unless --fail-on-gaps is given and there are gaps.
+    Reads 'pulumi stack output --json', or what 'plan --format attribution' writes (a preview before deploying).
 
     Example: pulumi stack output --json | partner-attribution report --format html > attribution.html
+    Example (a pipeline that stops on gaps): pulumi stack output --json | partner-attribution report --fail-on-gaps
     """
     from ..report import RENDERERS, ReportInputError, load_attribution
 
@@ -137,8 +171,16 @@ def report(
         attribution = load_attribution(document)
     except ReportInputError as exc:
         fail(str(exc), ExitCode.USAGE)
-    sys.stdout.write(RENDERERS[output_format.value](attribution))
+    rendered = RENDERERS[output_format.value](attribution)
+    if output is None:
+        sys.stdout.write(rendered)
+    else:
+        try:
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot write {output}: {exc.strerror or exc}", param_hint="--output") from None
+        console(stderr=True).print(f"wrote the {output_format.value} report to {output}", markup=False)
     gaps = attribution.summary["gaps"]
     for gap in gaps:
         console(stderr=True).print(f"gap: {printable(gap)}", markup=False)
-    raise typer.Exit(ExitCode.PROBLEM if gaps else ExitCode.OK)
+    raise typer.Exit(ExitCode.PROBLEM if gaps and fail_on_gaps else ExitCode.OK)

@@ -131,13 +131,13 @@ def principal_attribution(roles: tuple[Any, ...]) -> str:
 def masked(value: Any) -> Any:
     """An input as a reviewer may see it: Pulumi secrets as ``[secret]`` (as the CLI shows them), unknown values as
     ``[unknown]``, everything else unwrapped; keys the engine reserves (``__provider``: a dynamic provider's code) left
-    out."""
+    out. Keys are sorted: the engine's maps have no order of their own, and the plan goes into pull requests."""
     if rpc.is_rpc_secret(value):
         return SECRET_DISPLAY
     if value == rpc.UNKNOWN:
         return "[unknown]"
     if isinstance(value, dict):
-        return {key: masked(item) for key, item in value.items() if not str(key).startswith("__")}
+        return {key: masked(value[key]) for key in sorted(value, key=str) if not str(key).startswith("__")}
     if isinstance(value, list):
         return [masked(item) for item in value]
     return value
@@ -308,8 +308,9 @@ def plan_stack(config_path: Path, program_path: Path, managing_stack_output: Pat
     except Exception as exc:  # noqa: BLE001 - a program error is reported as the plan's result
         plan.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         return plan
-    plan.warnings = evaluation.warnings
-    plan.errors = evaluation.errors
+    # Sorted: the program's outputs resolve concurrently, so the order the engine logs them in varies from run to run.
+    plan.warnings = sorted(evaluation.warnings)
+    plan.errors = sorted(evaluation.errors)
     plan.principals = _principals(evaluation)
     plan.resources = [
         {"type": r.type, "name": r.name, "parent": r.parent.split("::")[-1] if r.parent else "", "inputs": masked(r.inputs)}
