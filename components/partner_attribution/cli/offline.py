@@ -20,6 +20,9 @@ class PlanFormat(str, Enum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    attribution = "attribution"
+    """The ``attribution`` stack output the stack would have, as ``pulumi stack output --json`` prints it: what
+    ``report`` reads, for a preview of the report before deploying."""
 
 
 class ReportFormat(str, Enum):
@@ -65,7 +68,15 @@ def plan(
         typer.Option("--config", "-c", help="Stack file(s) to check; repeat for several customers.", exists=False),
     ] = None,
     program: Annotated[Path | None, typer.Option(help="The Pulumi program to evaluate (default: ./__main__.py).")] = None,
-    output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="table, json or markdown.")] = PlanFormat.table,
+    output_format: Annotated[
+        PlanFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json, markdown, or attribution: the stack's 'attribution' output as it would be after "
+            "pulumi up (IDs not known yet shown as [unknown], links Planned), for 'report'.",
+        ),
+    ] = PlanFormat.table,
     managing_stack_output: Annotated[
         Path | None,
         typer.Option(
@@ -86,6 +97,8 @@ def plan(
     Example (CI over every customer): partner-attribution plan -c customers/a.yaml -c customers/b.yaml -f json
     Example (Lighthouse): partner-attribution plan -c examples/lighthouse/Pulumi.customer.yaml
     --managing-stack-output examples/lighthouse/managing-tenant.output.json
+    Example (the report before deploying): partner-attribution plan --stack dev --format attribution |
+    partner-attribution report
     """
     from ..offline.plan import ManagingStackOutputError, StackPlan, plan_stack, read_stack_outputs
     from ..offline.render import markdown, print_tree, summary
@@ -95,6 +108,8 @@ def plan(
         paths.insert(0, stack_file(stack, Path.cwd()))
     if not paths:
         raise typer.BadParameter("give --stack NAME or --config PATH", param_hint="--stack/--config")
+    if output_format is PlanFormat.attribution and len(paths) > 1:
+        raise typer.BadParameter("--format attribution describes one stack; give one --stack or --config", param_hint="--format")
     for path in paths:
         if not path.is_file():
             raise typer.BadParameter(f"{path} not found", param_hint="--stack/--config")
@@ -119,7 +134,10 @@ def plan(
             err.print(f"[{index}/{len(paths)}] planning {path}", markup=False)
         plans.append(plan_stack(path, program_path, managing_stack_output))
 
-    if output_format is PlanFormat.json:
+    if output_format is PlanFormat.attribution:
+        if plans[0].planned_attribution is not None:
+            write_json({"attribution": plans[0].planned_attribution})
+    elif output_format is PlanFormat.json:
         write_json(plans[0].as_json() if len(plans) == 1 else {"stacks": [p.as_json() for p in plans], "summary": summary(plans)})
     elif output_format is PlanFormat.markdown:
         sys.stdout.write("\n\n".join(markdown(p) for p in plans) + "\n")

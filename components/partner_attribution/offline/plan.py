@@ -46,6 +46,10 @@ class StackPlan:
     attribution_models: dict[str, Any] = field(default_factory=dict)
     """How each part of the stack is attributed: PAL per principal, the CUA ID the providers send, non-Azure
     workloads (docs/attribution-models.md)."""
+    planned_attribution: dict[str, Any] | None = None
+    """The ``attribution`` output the stack would have after ``pulumi up`` as far as a plan can know it: IDs that Entra
+    and Azure assign are :data:`UNKNOWN_DISPLAY`, and each link's state is ``Planned`` (none is live). None when
+    the configuration has errors."""
 
     @property
     def ok(self) -> bool:
@@ -128,6 +132,21 @@ def principal_attribution(roles: tuple[Any, ...]) -> str:
     return PAL_THROUGH_ROLES if roles else DELEGATED_ONLY
 
 
+UNKNOWN_DISPLAY = "[unknown]"
+"""How the plan shows a value known only once deployed (Pulumi's preview shows it as unknown too)."""
+
+
+def with_unknowns(value: Any, made_up: set[str]) -> Any:
+    """``value`` with every string the mock engine made up (:attr:`PlaceholderMocks.placeholders`) shown as unknown."""
+    if isinstance(value, str):
+        return UNKNOWN_DISPLAY if value in made_up else value
+    if isinstance(value, dict):
+        return {key: with_unknowns(item, made_up) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_unknowns(item, made_up) for item in value]
+    return value
+
+
 def masked(value: Any) -> Any:
     """An input as a reviewer may see it: Pulumi secrets as ``[secret]`` (as the CLI shows them), unknown values as
     ``[unknown]``, everything else unwrapped; keys the engine reserves (``__provider``: a dynamic provider's code) left
@@ -135,7 +154,7 @@ def masked(value: Any) -> Any:
     if rpc.is_rpc_secret(value):
         return SECRET_DISPLAY
     if value == rpc.UNKNOWN:
-        return "[unknown]"
+        return UNKNOWN_DISPLAY
     if isinstance(value, dict):
         return {key: masked(value[key]) for key in sorted(value, key=str) if not str(key).startswith("__")}
     if isinstance(value, list):
@@ -317,6 +336,8 @@ def plan_stack(config_path: Path, program_path: Path, managing_stack_output: Pat
         for r in sorted(evaluation.resources, key=lambda r: (r.parent, r.name))
     ]
     document = AttributionDocument.from_json(evaluation.outputs.get("attribution", {"principals": []}))
+    if "attribution" in evaluation.outputs and not plan.errors:
+        plan.planned_attribution = with_unknowns(evaluation.outputs["attribution"], mocks.placeholders)
     plan.lighthouse = _lighthouse(document, evaluation)
     plan.attribution_models = _attribution_models(document)
     return plan
