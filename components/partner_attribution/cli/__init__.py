@@ -7,6 +7,7 @@ missing file or input that is not what the command reads), 130 interrupted (Ctrl
 output to stdout; messages go to stderr. Heavy SDKs are imported inside commands so ``--help`` starts fast.
 
 * :mod:`.offline`: ``plan``, ``report``; :mod:`.live`: ``verify``, ``link``, ``show``, ``unlink``;
+  :mod:`.fake`: ``fake-azure start|stop`` (the local fake of Entra and ARM, to try the live commands);
 * :mod:`.options`: options shared by several commands; :mod:`.output`: consoles, exit codes, input.
 """
 
@@ -16,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from . import live, offline
+from . import fake, live, offline
 from .output import interruptible
 
 app = typer.Typer(
@@ -58,6 +59,7 @@ def _root(
 
 for _command in (offline.plan, offline.report, live.verify, live.link, live.show, live.unlink):
     app.command()(interruptible(_command))
+app.add_typer(fake.app, name="fake-azure")
 
 
 def main() -> None:
