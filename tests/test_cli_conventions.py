@@ -227,3 +227,43 @@ def test_plan_json_is_the_same_bytes_from_run_to_run() -> None:
     assert document["warnings"] == sorted(document["warnings"]) and len(document["warnings"]) >= 2
     inputs = document["resources"][0]["inputs"]
     assert list(inputs) == sorted(inputs)
+
+
+# -- --help examples ---------------------------------------------------------------------------------------------------
+
+
+def _commands() -> dict[str, Any]:
+    """Every command by its words after ``partner-attribution`` (``plan``, ``fake-azure start``, ...)."""
+    import typer.main
+
+    found: dict[str, Any] = {}
+
+    def walk(command: Any, words: tuple[str, ...]) -> None:
+        subcommands = getattr(command, "commands", None)  # a group
+        if subcommands:
+            for name, sub in subcommands.items():
+                walk(sub, (*words, name))
+        else:
+            found[" ".join(words)] = command
+
+    walk(typer.main.get_command(app), ())
+    return found
+
+
+def test_every_help_example_uses_options_the_command_has() -> None:
+    """Each 'Example:' in a command's help runs that command with options it has (a renamed option fails here)."""
+    commands = _commands()
+    assert {"plan", "report", "verify", "link", "show", "unlink", "fake-azure start", "fake-azure stop"} <= set(commands)
+    checked = 0
+    for words, command in commands.items():
+        help_text = " ".join(invoke(*words.split(), "--help").stdout.replace("│", " ").split())
+        examples = re.findall(r"Example(?: \([^)]*\))?: (.*?)(?= Example|\s*╭|$)", help_text)
+        assert examples, f"{words}: no example in --help"
+        options = {name for parameter in command.params for name in parameter.opts}
+        for example in examples:
+            invocations = re.findall(rf"partner-attribution {re.escape(words)}((?: [^|\"]*)?)", example)
+            assert invocations, f"{words}: example {example!r} does not run the command"
+            for used in re.findall(r"(?<!\S)(--?[a-zA-Z][\w-]*)", " ".join(invocations)):
+                assert used in options, f"{words}: example {example!r} uses {used}, which the command does not have"
+                checked += 1
+    assert checked >= 10
