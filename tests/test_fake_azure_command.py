@@ -48,6 +48,7 @@ def state_dir(tmp_path: Path) -> Iterator[Path]:
 def test_start_prints_what_to_export_and_the_live_commands_use_it(state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_PROXY", "proxy.example")
     monkeypatch.setenv("AZURE_CLIENT_ID", "the-developer's-own")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "the-developer's-real-secret")
     started = invoke("fake-azure", "start", "--state-dir", str(state_dir))
     assert started.exit_code == 0, started.stderr
     variables = exported(started.stdout)
@@ -66,6 +67,8 @@ def test_start_prints_what_to_export_and_the_live_commands_use_it(state_dir: Pat
     secret = running.identity.client_secret
     assert secret.startswith("fake-secret-") and secret not in started.stderr
     assert (state_dir / "fake-azure.json").stat().st_mode & 0o077 == 0  # it holds the fake's secret: the user's only
+    on_disk = "".join(path.read_text(errors="replace") for path in state_dir.iterdir())
+    assert "the-developer's-real-secret" not in on_disk  # the shell's own secret is never written down
 
     env = {k: v for k, v in variables.items() if v is not None}
     assert invoke("show", env=env).exit_code == 1  # not linked yet: the fake answered, as the seeded identity
@@ -84,6 +87,7 @@ def test_start_prints_what_to_export_and_the_live_commands_use_it(state_dir: Pat
     restored = exported(stopped.stdout)
     assert restored["NO_PROXY"] == "proxy.example" and restored["AZURE_CLIENT_ID"] == "the-developer's-own"
     assert restored["AZURE_CLIENT_SECRET"] is None and restored["PARTNER_ATTRIBUTION_ARM_ENDPOINT"] is None
+    assert "AZURE_CLIENT_SECRET was set before 'fake-azure start' and its value is not kept on disk" in stopped.stderr
     assert set(restored) == set(variables)
     assert process.find(state_dir) is None and not (state_dir / "fake-azure.json").exists()
     with pytest.raises(ProcessLookupError):

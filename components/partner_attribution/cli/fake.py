@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 STATE_DIR_VARIABLE = "PARTNER_ATTRIBUTION_FAKE_AZURE_DIR"
 """Where the running fake keeps its state; exported by ``start`` so ``stop`` finds it from any directory."""
+SECRET_VARIABLES = frozenset({"AZURE_CLIENT_SECRET"})
+"""Variables whose earlier value is never written to disk: ``stop`` unsets them and says to set them again."""
 PREVIOUS_ENVIRONMENT = "previous-environment.json"
 """In the state directory: the exported variables' values before ``start``, which ``stop`` puts back (again at every
 ``stop``, so a shell whose fake is gone can still be cleaned up); written anew by the next ``start``."""
@@ -95,9 +97,8 @@ def start(state_dir: StateDirOption = Path(".fake-azure")) -> None:
         fail(str(exc))
     previous_path = Path(running.state_dir) / PREVIOUS_ENVIRONMENT
     if started:
-        names = fake_environment(running, None)
-        previous_path.write_text(json.dumps({name: os.environ.get(name) for name in names}, indent=2), encoding="utf-8")
-    previous = _previous(previous_path)
+        _record_previous(previous_path, list(fake_environment(running, None)))
+    previous, _ = _read_previous(previous_path)
     sys.stdout.write(_exports(fake_environment(running, previous.get("NO_PROXY"))))
     err = console(stderr=True)
     err.print(
@@ -110,15 +111,28 @@ def start(state_dir: StateDirOption = Path(".fake-azure")) -> None:
     err.print('Stop it with: eval "$(partner-attribution fake-azure stop)"', markup=False)
 
 
-def _previous(path: Path) -> dict[str, str | None]:
-    """What ``start`` recorded of the variables before it exported them (empty when it recorded nothing)."""
+def _record_previous(path: Path, names: list[str]) -> None:
+    """Keep the values ``names`` have now, for ``stop``; a secret only as "was set" (:data:`SECRET_VARIABLES`)."""
+    document = {
+        "variables": {name: None if name in SECRET_VARIABLES else os.environ.get(name) for name in names},
+        "secretsThatWereSet": sorted(name for name in SECRET_VARIABLES & set(names) if os.environ.get(name)),
+    }
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        json.dump(document, stream, indent=2)
+
+
+def _read_previous(path: Path) -> tuple[dict[str, str | None], list[str]]:
+    """What ``start`` recorded: the variables' earlier values, and the secrets that were set (empty: nothing recorded)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    if not isinstance(document, dict):
-        return {}
-    return {str(name): value if isinstance(value, str) else None for name, value in document.items()}
+        return {}, []
+    if not isinstance(document, dict) or not isinstance(document.get("variables"), dict):
+        return {}, []
+    variables = {str(k): v if isinstance(v, str) else None for k, v in document["variables"].items()}
+    secrets = document.get("secretsThatWereSet")
+    return variables, [str(name) for name in secrets] if isinstance(secrets, list) else []
 
 
 @app.command()
@@ -134,7 +148,7 @@ def stop(state_dir: StateDirOption = Path(".fake-azure")) -> None:
     except process.FakeAzureProcessError as exc:
         fail(str(exc))
     previous_path = state_dir.resolve() / PREVIOUS_ENVIRONMENT
-    previous = _previous(previous_path)
+    previous, secrets_that_were_set = _read_previous(previous_path)
     if stopped is not None and not previous:
         previous = dict.fromkeys(fake_environment(stopped, None))
     sys.stdout.write(
@@ -144,6 +158,8 @@ def stop(state_dir: StateDirOption = Path(".fake-azure")) -> None:
         )
     )
     err = console(stderr=True)
+    for name in secrets_that_were_set:
+        err.print(f"{name} was set before 'fake-azure start' and its value is not kept on disk: set it again", markup=False)
     if stopped is None:
         err.print(f"no fake Azure was running for {state_dir.resolve()}", markup=False)
     else:

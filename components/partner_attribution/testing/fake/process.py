@@ -90,7 +90,8 @@ def _state_path(state_dir: Path) -> Path:
 
 
 def _is_fake_process(pid: int) -> bool:
-    """``pid`` is alive and (where ``/proc`` says) runs this module: a reused process ID is not taken for the fake."""
+    """``pid`` is alive and runs this module: a process ID reused by another program is never taken for the fake (nor
+    sent a signal). The command line comes from ``/proc`` where there is one, else from ``ps``."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -98,12 +99,13 @@ def _is_fake_process(pid: int) -> bool:
     except PermissionError:
         return False  # someone else's process: not a fake this user started
     cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists():
-        try:
+    try:
+        if cmdline.exists():
             return MODULE.encode() in cmdline.read_bytes()
-        except OSError:
-            return False
-    return True
+        shown = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, check=False)
+    except OSError:
+        return False
+    return MODULE.encode() in shown.stdout
 
 
 def find(state_dir: Path) -> RunningFakeAzure | None:
