@@ -153,6 +153,8 @@ def start(state_dir: Path, *, timeout: float = 60.0) -> tuple[RunningFakeAzure, 
             raise FakeAzureProcessError(f"the fake exited with {process.returncode} before serving: {_log_tail(log_path)}")
         time.sleep(0.05)
     process.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(10)
     raise FakeAzureProcessError(f"the fake was not serving after {timeout:.0f}s: {_log_tail(log_path)}")
 
 
@@ -167,13 +169,21 @@ def stop(state_dir: Path, *, timeout: float = 30.0) -> RunningFakeAzure | None:
         os.kill(running.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(running.pid, os.WNOHANG)  # reap it when this process started it
-        if not _is_fake_process(running.pid):
+        if _has_exited(running.pid):
             _state_path(state_dir).unlink(missing_ok=True)
             return running
         time.sleep(0.05)
     raise FakeAzureProcessError(f"the fake (process {running.pid}) did not stop within {timeout:.0f}s")
+
+
+def _has_exited(pid: int) -> bool:
+    """The fake ``pid`` has exited: reaped, when this process started it (so no zombie is left), else gone from the
+    process table."""
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # started by another process (the usual case: a CLI that has exited)
+        return not _is_fake_process(pid)
+    return reaped == pid
 
 
 def _log_tail(path: Path, lines: int = 20) -> str:
