@@ -58,7 +58,10 @@ def test_version_is_the_released_one() -> None:
         assert result.exit_code == 0 and result.stdout == f"partner-attribution {expected}\n", flag
 
 
-@pytest.mark.parametrize("command", [[], ["plan"], ["report"], ["verify"], ["link"], ["show"], ["unlink"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["plan"], ["report"], ["verify"], ["link"], ["show"], ["unlink"], ["fake-azure"], ["fake-azure", "start"]],
+)
 def test_short_help_is_the_long_help(command: list[str]) -> None:
     long, short = invoke(*command, "--help"), invoke(*command, "-h")
     assert long.exit_code == short.exit_code == 0

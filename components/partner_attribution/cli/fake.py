@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .options import ARM_ENDPOINT_VARIABLE, AUTHORITY_HOST_VARIABLE
-from .output import ExitCode, console, fail
+from .output import ExitCode, console, fail, interruptible
 
 if TYPE_CHECKING:
     from ..testing.fake.process import RunningFakeAzure
@@ -80,6 +80,7 @@ def _exports(variables: dict[str, str]) -> str:
 
 
 @app.command()
+@interruptible
 def start(state_dir: StateDirOption = Path(".fake-azure")) -> None:
     """Start the fake in the background (127.0.0.1 only) with one service principal, and print what to export.
 
@@ -136,6 +137,7 @@ def _read_previous(path: Path) -> tuple[dict[str, str | None], list[str]]:
 
 
 @app.command()
+@interruptible
 def stop(state_dir: StateDirOption = Path(".fake-azure")) -> None:
     """Stop the fake and print the lines that put the variables 'start' exported back as they were.
 
