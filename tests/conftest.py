@@ -116,3 +116,11 @@ def _no_pipeline_token(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests decide where a pipeline token comes from: none of the runner's own (when the suite runs in CI)."""
     for key in PIPELINE_TOKEN_VARIABLES:
         monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_fake_azure_of_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests decide which endpoints the live commands call: not a fake the developer's shell exported
+    (``eval "$(partner-attribution fake-azure start)"``)."""
+    for key in ("PARTNER_ATTRIBUTION_AUTHORITY_HOST", "PARTNER_ATTRIBUTION_ARM_ENDPOINT", "PARTNER_ATTRIBUTION_FAKE_AZURE_DIR"):
+        monkeypatch.delenv(key, raising=False)

@@ -56,6 +56,9 @@ if TYPE_CHECKING:
     from .lighthouse.spec import DelegationSpec
 
 SCHEMA_VERSION = 1
+PLANNED_LINK_STATE = "Planned"
+"""``linkState`` of a principal in what ``partner-attribution plan --format attribution`` writes: the link is made by
+``pulumi up``; nothing is live yet."""
 
 
 class AttributionFormatError(ValueError):

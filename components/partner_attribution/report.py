@@ -16,7 +16,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .attribution import CUA_SOURCES, AttributionDocument, AttributionFormatError, PrincipalEntry, RoleEntry
+from .attribution import (
+    CUA_SOURCES,
+    PLANNED_LINK_STATE,
+    AttributionDocument,
+    AttributionFormatError,
+    PrincipalEntry,
+    RoleEntry,
+)
 from .workloads import DPOR, PRODUCTS
 
 ReportInputError = AttributionFormatError
@@ -26,7 +33,9 @@ ReportInputError = AttributionFormatError
 def gaps_of(principal: PrincipalEntry) -> list[str]:
     """What keeps a principal from earning the partner's credit."""
     gaps = []
-    if principal.link_state != "Active":
+    if principal.link_state == PLANNED_LINK_STATE:
+        gaps.append("link planned, not live: a plan's preview (pulumi up makes the link)")
+    elif principal.link_state != "Active":
         gaps.append(f"link state is {principal.link_state or 'unknown'}")
     elif principal.partner_id != principal.configured_partner_id:
         gaps.append(f"linked to {principal.partner_id}, configured {principal.configured_partner_id}")

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
+from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from .options import FormatOption, InputOption, LiveFormat, LiveOptions, live_command
-from .output import ExitCode, console, fail, printable, read_json, write_json
+from .output import ExitCode, console, fail, printable, read_json, read_stdin, write_json
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -18,6 +21,45 @@ if TYPE_CHECKING:
     from ..pal import LinkState, PartnerLinkClient
 
 T = TypeVar("T")
+
+
+ENVIRONMENT_IDENTITY = ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET")
+"""The variables that make one identity ``verify --identity environment`` can check."""
+
+
+class VerifyIdentity(str, Enum):
+    """Whose links ``verify`` checks."""
+
+    stack = "stack"
+    """The principals of a stack output (standard input or ``--input``), each signed in with its own credential."""
+    environment = "environment"
+    """The one identity in ``AZURE_TENANT_ID``/``AZURE_CLIENT_ID``/``AZURE_CLIENT_SECRET``."""
+
+
+def _choose_identity(chosen: VerifyIdentity | None, input_path: Path | None) -> VerifyIdentity:
+    """The mode ``verify`` runs in: the one asked for, or the only one the command line and environment allow.
+
+    Both possible (a credential in the environment and a stack output given with ``--input`` or piped in): refused,
+    so a partner never gets the verdict on an identity other than the one they meant."""
+    in_environment = all(os.environ.get(key) for key in ENVIRONMENT_IDENTITY)
+    if chosen is VerifyIdentity.environment:
+        if not in_environment:
+            missing = ", ".join(key for key in ENVIRONMENT_IDENTITY if not os.environ.get(key))
+            raise typer.BadParameter(f"--identity environment needs {missing} set", param_hint="--identity")
+        if input_path is not None:
+            raise typer.BadParameter("--input is the stack output of --identity stack; leave it out", param_hint="--input")
+        return chosen
+    if chosen is VerifyIdentity.stack or not in_environment:
+        return VerifyIdentity.stack
+    stack_output_given = input_path is not None or (not sys.stdin.isatty() and bool(read_stdin().strip()))
+    if stack_output_given:
+        raise typer.BadParameter(
+            "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET hold a credential and a stack output was given too. "
+            "Choose whose links to check: --identity stack (each principal of the stack output, signed in with its own "
+            "credential) or --identity environment (the one identity in the AZURE_* variables, with --partner-id)",
+            param_hint="--identity",
+        )
+    return VerifyIdentity.environment
 
 
 @live_command(timeout=60)
@@ -29,21 +71,30 @@ def verify(
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=256, help="Identities checked at once.")] = 16,
     output_format: FormatOption = LiveFormat.table,
+    identity: Annotated[
+        VerifyIdentity | None,
+        typer.Option(
+            "--identity",
+            help="Whose links: 'stack' (the principals of the stack output) or 'environment' (the identity in "
+            "AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET). Needed when both are there.",
+        ),
+    ] = None,
 ) -> None:
     """Sign in as each principal and check its PAL link names the expected partner ID.
 
-    Input: 'pulumi stack output --json --show-secrets' (attribution + linkCredentials) on stdin or --input.
-    Principals with a federated link are signed in with the pipeline's OIDC token (run it in the pipeline).
-    With AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET set and no --input, checks that one identity
-    (then --partner-id is required). Exit 1 when any link is missing or wrong.
+    --identity stack: 'pulumi stack output --json --show-secrets' (attribution + linkCredentials) on stdin or
+    --input; principals with a federated link are signed in with the pipeline's OIDC token (run it in the pipeline).
+    --identity environment: the one identity in AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (then
+    --partner-id is required). Without --identity, the mode is the one the input allows; a credential in the
+    environment and a stack output together are refused until you choose. Exit 1 when any link is missing or wrong.
 
-    Example: pulumi stack output --json --show-secrets | partner-attribution verify
+    Example: pulumi stack output --json --show-secrets | partner-attribution verify --identity stack
+    Example (the signed-in service principal): partner-attribution verify --identity environment --partner-id 1234567
     """
     from ..pal.federation import EXCHANGE_AUDIENCES
     from ..verify import VerifyInputError, VerifyResult, VerifyTarget, targets_from_stack_output, verify_links
 
-    env_identity = all(os.environ.get(k) for k in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"))
-    if env_identity and input_path is None:
+    if _choose_identity(identity, input_path) is VerifyIdentity.environment:
         if not partner_id:
             raise typer.BadParameter("give the expected --partner-id for the AZURE_* identity", param_hint="--partner-id")
         targets = [
@@ -135,10 +186,16 @@ def _print_link(link: LinkState | None, output_format: LiveFormat) -> None:
 
 
 def _call(action: Callable[[], T]) -> T:
-    from ..pal import PartnerLinkError
+    from ..pal import LinkConflictError, PartnerLinkError
 
     try:
         return action()
+    except LinkConflictError as exc:
+        fail(
+            f"the signed-in identity is already linked to partner ID {exc.current}, not {exc.wanted}. Another partner may "
+            f"be delivering through this identity. To re-point the link to {exc.wanted}, run the same command with "
+            "--overwrite."
+        )
     except PartnerLinkError as exc:
         fail(str(exc))
 

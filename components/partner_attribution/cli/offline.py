@@ -20,6 +20,9 @@ class PlanFormat(str, Enum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    attribution = "attribution"
+    """The ``attribution`` stack output the stack would have, as ``pulumi stack output --json`` prints it: what
+    ``report`` reads, for a preview of the report before deploying."""
 
 
 class ReportFormat(str, Enum):
@@ -27,6 +30,32 @@ class ReportFormat(str, Enum):
     json = "json"
     csv = "csv"
     html = "html"
+
+
+STACK_FILE_PATTERN = "Pulumi.*.yaml"
+
+
+def stack_file(stack: str, project_dir: Path) -> Path:
+    """``Pulumi.<stack>.yaml`` in ``project_dir``; a usage error listing the stacks there (and the nearest name) when
+    there is no such file. A fully qualified ``org/project/stack`` names the same file as ``stack``."""
+    import difflib
+
+    name = stack.rsplit("/", 1)[-1]
+    path = project_dir / f"Pulumi.{name}.yaml"
+    if path.is_file():
+        return Path(path.name) if project_dir == Path.cwd() else path
+    known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob(STACK_FILE_PATTERN) if p.is_file())
+    if not known:
+        raise typer.BadParameter(
+            f"no stack {stack!r}: {project_dir} has no stack files (Pulumi.<stack>.yaml); run in the project directory, "
+            "or give the file with --config PATH",
+            param_hint="--stack",
+        )
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise typer.BadParameter(
+        f"no stack {stack!r} ({path.name} not found).{hint} Stacks here: {', '.join(known)}", param_hint="--stack"
+    )
 
 
 def plan(
@@ -45,7 +74,15 @@ def plan(
             "__main__.py), as the project Pulumi.yaml names (default: ./__main__.py)."
         ),
     ] = None,
-    output_format: Annotated[PlanFormat, typer.Option("--format", "-f", help="table, json or markdown.")] = PlanFormat.table,
+    output_format: Annotated[
+        PlanFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json, markdown, or attribution: the stack's 'attribution' output as it would be after "
+            "pulumi up (IDs not known yet shown as [unknown], links Planned), for 'report'.",
+        ),
+    ] = PlanFormat.table,
     managing_stack_output: Annotated[
         Path | None,
         typer.Option(
@@ -67,15 +104,19 @@ def plan(
     Example (Lighthouse): partner-attribution plan -c examples/lighthouse/Pulumi.customer.yaml
     --managing-stack-output examples/lighthouse/managing-tenant.output.json
     Example (a program of your own): partner-attribution plan -c examples/consumer/Pulumi.dev.yaml --program examples/consumer
+    Example (the report before deploying): partner-attribution plan --stack dev --format attribution |
+    partner-attribution report
     """
     from ..offline.plan import ManagingStackOutputError, StackPlan, plan_stack, read_stack_outputs
     from ..offline.render import markdown, print_tree, summary
 
     paths = list(config or [])
     if stack:
-        paths.insert(0, Path(f"Pulumi.{stack}.yaml"))
+        paths.insert(0, stack_file(stack, Path.cwd()))
     if not paths:
         raise typer.BadParameter("give --stack NAME or --config PATH", param_hint="--stack/--config")
+    if output_format is PlanFormat.attribution and len(paths) > 1:
+        raise typer.BadParameter("--format attribution describes one stack; give one --stack or --config", param_hint="--format")
     for path in paths:
         if not path.is_file():
             raise typer.BadParameter(f"{path} not found", param_hint="--stack/--config")
@@ -100,7 +141,10 @@ def plan(
             err.print(f"[{index}/{len(paths)}] planning {path}", markup=False)
         plans.append(plan_stack(path, program_path, managing_stack_output))
 
-    if output_format is PlanFormat.json:
+    if output_format is PlanFormat.attribution:
+        if plans[0].planned_attribution is not None:
+            write_json({"attribution": plans[0].planned_attribution})
+    elif output_format is PlanFormat.json:
         write_json(plans[0].as_json() if len(plans) == 1 else {"stacks": [p.as_json() for p in plans], "summary": summary(plans)})
     elif output_format is PlanFormat.markdown:
         sys.stdout.write("\n\n".join(markdown(p) for p in plans) + "\n")
@@ -128,14 +172,22 @@ def report(
     output_format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="markdown, json, csv or html.")
     ] = ReportFormat.markdown,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of standard output.")
+    ] = None,
+    fail_on_gaps: Annotated[
+        bool, typer.Option("--fail-on-gaps", help="Exit 1 when the report finds gaps (for a pipeline that must stop).")
+    ] = False,
 ) -> None:
     """Turn the stack's 'attribution' output into an attribution report.
 
     Per principal: partner ID, link state, roles and scopes, PAL eligibility; then a summary (principals
     linked, scopes covered by eligible roles, gaps) and the non-Azure workloads to claim by hand.
-    Exit 1 when there are gaps.
+    Gaps are listed on stderr; the exit code is 0 unless --fail-on-gaps is given and there are gaps.
+    Reads 'pulumi stack output --json', or what 'plan --format attribution' writes (a preview before deploying).
 
     Example: pulumi stack output --json | partner-attribution report --format html > attribution.html
+    Example (a pipeline that stops on gaps): pulumi stack output --json | partner-attribution report --fail-on-gaps
     """
     from ..report import RENDERERS, ReportInputError, load_attribution
 
@@ -144,8 +196,16 @@ def report(
         attribution = load_attribution(document)
     except ReportInputError as exc:
         fail(str(exc), ExitCode.USAGE)
-    sys.stdout.write(RENDERERS[output_format.value](attribution))
+    rendered = RENDERERS[output_format.value](attribution)
+    if output is None:
+        sys.stdout.write(rendered)
+    else:
+        try:
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot write {output}: {exc.strerror or exc}", param_hint="--output") from None
+        console(stderr=True).print(f"wrote the {output_format.value} report to {output}", markup=False)
     gaps = attribution.summary["gaps"]
     for gap in gaps:
         console(stderr=True).print(f"gap: {printable(gap)}", markup=False)
-    raise typer.Exit(ExitCode.PROBLEM if gaps else ExitCode.OK)
+    raise typer.Exit(ExitCode.PROBLEM if gaps and fail_on_gaps else ExitCode.OK)

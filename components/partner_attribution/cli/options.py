@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+AUTHORITY_HOST_VARIABLE = "PARTNER_ATTRIBUTION_AUTHORITY_HOST"
+"""The environment variable ``--authority-host`` falls back to (``fake-azure start`` exports it)."""
+ARM_ENDPOINT_VARIABLE = "PARTNER_ATTRIBUTION_ARM_ENDPOINT"
+"""The environment variable ``--arm-endpoint`` falls back to (``fake-azure start`` exports it)."""
+
 InputOption = Annotated[Path | None, typer.Option("--input", "-i", help="JSON file, or - for standard input (the default).")]
 
 
@@ -84,14 +89,20 @@ def _live_parameters(timeout: float) -> list[inspect.Parameter]:
             "authority_host",
             keyword,
             default=None,
-            annotation=Annotated[str | None, typer.Option(help="Entra authority override (private clouds, tests).")],
+            annotation=Annotated[
+                str | None,
+                typer.Option(help="Entra authority override (private clouds, tests).", envvar=AUTHORITY_HOST_VARIABLE),
+            ],
         ),
         inspect.Parameter(
             "arm_endpoint",
             keyword,
             default=None,
             annotation=Annotated[
-                str | None, typer.Option(help="Azure Resource Manager endpoint override (private clouds, tests).")
+                str | None,
+                typer.Option(
+                    help="Azure Resource Manager endpoint override (private clouds, tests).", envvar=ARM_ENDPOINT_VARIABLE
+                ),
             ],
         ),
     ]

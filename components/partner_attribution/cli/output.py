@@ -104,7 +104,8 @@ def read_file(path: Path, option: str = "--input") -> str:
         ) from None
 
 
-def _read_stdin() -> str:
+def read_stdin() -> str:
+    """Standard input as UTF-8 text (at most :data:`MAX_INPUT_BYTES`); it can be read once."""
     try:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
         if len(data) > MAX_INPUT_BYTES:
@@ -120,7 +121,7 @@ def read_json(path: Path | None, what: str) -> object:
     """JSON from ``path`` or, for None or ``-``, standard input (never waiting on a terminal)."""
     if (path is None or str(path) == "-") and sys.stdin.isatty():
         raise typer.BadParameter("pipe 'pulumi stack output --json' into this command or give --input FILE", param_hint="--input")
-    text = _read_stdin() if path is None or str(path) == "-" else read_file(path)
+    text = read_stdin() if path is None or str(path) == "-" else read_file(path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -26,6 +26,7 @@ from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from ..attribution import PLANNED_LINK_STATE
 from ..naming import PAL_LINK_TYPE
 
 PLACEHOLDER_NAMESPACE = uuid.UUID("5f1e4a2b-6c1d-4e5f-9a0b-0c0ffee0aa11")
@@ -117,11 +118,19 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
         self.placeholder_principals = tuple(placeholder_principals)
         self.stack_references: list[str] = []
         """The stacks the program referenced, in order."""
+        self.placeholders: set[str] = {PLACEHOLDER_TENANT}
+        """Every value these mocks made up (IDs Azure or Entra assigns at deployment): unknown in a real preview."""
+
+    def _placeholder(self, *parts: str) -> str:
+        value = placeholder_guid(*parts)
+        self.placeholders.add(value)
+        return value
 
     def _stack_reference(self, stack: str) -> dict[str, Any]:
         self.stack_references.append(stack)
         if self.stack_outputs is None:
             outputs: dict[str, Any] = {"attribution": placeholder_attribution(stack, self.placeholder_principals)}
+            self.placeholders.update(p["objectId"] for p in outputs["attribution"]["principals"])
         else:
             outputs = self.stack_outputs
         secret = sorted(key for key, value in outputs.items() if value == SECRET_DISPLAY)
@@ -146,14 +155,14 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
                 inputs,
             )
         if args.typ == "azuread:index/application:Application":
-            object_id = placeholder_guid("application", name)
+            object_id = self._placeholder("application", name)
             return f"/applications/{object_id}", {
                 **inputs,
                 "objectId": object_id,
-                "clientId": placeholder_guid("client", name),
+                "clientId": self._placeholder("client", name),
             }
         if args.typ == "azuread:index/servicePrincipal:ServicePrincipal":
-            object_id = placeholder_guid("service-principal", name)
+            object_id = self._placeholder("service-principal", name)
             self._principal_by_client[str(inputs.get("clientId"))] = object_id
             return f"/servicePrincipals/{object_id}", {
                 **inputs,
@@ -161,7 +170,7 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
                 "applicationTenantId": PLACEHOLDER_TENANT,
             }
         if args.typ == "azuread:index/applicationPassword:ApplicationPassword":
-            key_id = placeholder_guid("password", name)
+            key_id = self._placeholder("password", name)
             return f"{inputs.get('applicationId')}/password/{key_id}", {
                 **inputs,
                 "keyId": key_id,
@@ -176,11 +185,11 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
             group = inputs.get("resourceGroupName") or name
             return f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{group}", {**inputs, "name": group}
         if args.typ == PAL_LINK_TYPE:
-            return f"{inputs.get('tenant_id')}/{placeholder_guid('link', name)}", {
+            return f"{inputs.get('tenant_id')}/{self._placeholder('link', name)}", {
                 **inputs,
-                "object_id": self._principal_by_client.get(str(inputs.get("client_id")), placeholder_guid("principal", name)),
+                "object_id": self._principal_by_client.get(str(inputs.get("client_id")), self._placeholder("principal", name)),
                 "partner_name": None,
-                "state": "Planned",
+                "state": PLANNED_LINK_STATE,
             }
         return f"{name}-id", inputs
 
@@ -188,7 +197,7 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
         """Look-ups of principals that exist outside the stack, and of the deploying identity."""
         client_id = str(args.args.get("clientId", ""))
         if args.token == "azuread:index/getServicePrincipal:getServicePrincipal":
-            object_id = placeholder_guid("existing-service-principal", client_id)
+            object_id = self._placeholder("existing-service-principal", client_id)
             return {
                 "id": object_id,
                 "objectId": object_id,
@@ -196,14 +205,14 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
                 "applicationTenantId": PLACEHOLDER_TENANT,
             }, []
         if args.token == "azuread:index/getApplication:getApplication":
-            object_id = placeholder_guid("existing-application", client_id)
+            object_id = self._placeholder("existing-application", client_id)
             return {"id": f"/applications/{object_id}", "objectId": object_id, "clientId": client_id}, []
         if args.token == "azuread:index/getClientConfig:getClientConfig":
             return {
                 "id": PLACEHOLDER_TENANT,
                 "tenantId": PLACEHOLDER_TENANT,
-                "clientId": placeholder_guid("deployer"),
-                "objectId": placeholder_guid("deployer-object"),
+                "clientId": self._placeholder("deployer"),
+                "objectId": self._placeholder("deployer-object"),
             }, []
         return {}, []
 

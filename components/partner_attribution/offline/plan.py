@@ -47,6 +47,10 @@ class StackPlan:
     attribution_models: dict[str, Any] = field(default_factory=dict)
     """How each part of the stack is attributed: PAL per principal, the CUA ID the providers send, non-Azure
     workloads (docs/attribution-models.md)."""
+    planned_attribution: dict[str, Any] | None = None
+    """The ``attribution`` output the stack would have after ``pulumi up`` as far as a plan can know it: IDs that Entra
+    and Azure assign are :data:`UNKNOWN_DISPLAY`, and each link's state is ``Planned`` (none is live). None when
+    the configuration has errors."""
 
     @property
     def ok(self) -> bool:
@@ -128,16 +132,31 @@ def principal_attribution(roles: tuple[Any, ...]) -> str:
     return PAL_THROUGH_ROLES if roles else DELEGATED_ONLY
 
 
+UNKNOWN_DISPLAY = "[unknown]"
+"""How the plan shows a value known only once deployed (Pulumi's preview shows it as unknown too)."""
+
+
+def with_unknowns(value: Any, made_up: set[str]) -> Any:
+    """``value`` with every string the mock engine made up (:attr:`PlaceholderMocks.placeholders`) shown as unknown."""
+    if isinstance(value, str):
+        return UNKNOWN_DISPLAY if value in made_up else value
+    if isinstance(value, dict):
+        return {key: with_unknowns(item, made_up) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_unknowns(item, made_up) for item in value]
+    return value
+
+
 def masked(value: Any) -> Any:
     """An input as a reviewer may see it: Pulumi secrets as ``[secret]`` (as the CLI shows them), unknown values as
     ``[unknown]``, everything else unwrapped; keys the engine reserves (``__provider``: a dynamic provider's code) left
-    out."""
+    out. Keys are sorted: the engine's maps have no order of their own, and the plan goes into pull requests."""
     if rpc.is_rpc_secret(value):
         return SECRET_DISPLAY
     if value == rpc.UNKNOWN:
-        return "[unknown]"
+        return UNKNOWN_DISPLAY
     if isinstance(value, dict):
-        return {key: masked(item) for key, item in value.items() if not str(key).startswith("__")}
+        return {key: masked(value[key]) for key in sorted(value, key=str) if not str(key).startswith("__")}
     if isinstance(value, list):
         return [masked(item) for item in value]
     return value
@@ -404,18 +423,23 @@ def plan_stack(config_path: Path, program_path: Path, managing_stack_output: Pat
     except Exception as exc:  # noqa: BLE001 - a program error is reported as the plan's result
         plan.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         return plan
-    plan.warnings = evaluation.warnings
-    plan.errors = evaluation.errors
     exported = evaluation.outputs.get(ATTRIBUTION_OUTPUT)
     derived = evaluation.outputs.get(DERIVED_ATTRIBUTION_OUTPUT)
-    document = AttributionDocument.from_json(exported if exported is not None else (derived or {"principals": []}))
+    source = exported if exported is not None else derived
+    document = AttributionDocument.from_json(source or {"principals": []})
+    warnings = list(evaluation.warnings)
     if exported is None and derived is not None:
-        plan.warnings.append(no_attribution_output_warning([p.name for p in document.principals]))
+        warnings.append(no_attribution_output_warning([p.name for p in document.principals]))
+    # Sorted: the program's outputs resolve concurrently, so the order the engine logs them in varies from run to run.
+    plan.warnings = sorted(warnings)
+    plan.errors = sorted(evaluation.errors)
     plan.principals = _principals(evaluation, document)
     plan.resources = [
         {"type": r.type, "name": r.name, "parent": r.parent.split("::")[-1] if r.parent else "", "inputs": masked(r.inputs)}
         for r in sorted(evaluation.resources, key=lambda r: (r.parent, r.name))
     ]
+    if source is not None and not plan.errors:
+        plan.planned_attribution = with_unknowns(source, mocks.placeholders)
     plan.lighthouse = _lighthouse(document, evaluation)
     plan.attribution_models = _attribution_models(document)
     return plan

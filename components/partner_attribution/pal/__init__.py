@@ -10,6 +10,7 @@ from .client import LinkState, PartnerLinkClient
 from .errors import (
     CredentialRejectedError,
     LinkConflictError,
+    NotSignedInError,
     PartnerLinkError,
     PermanentLinkError,
     RetryBudgetExhaustedError,
@@ -24,6 +25,7 @@ __all__ = [
     "DefaultIdentitySource",
     "LinkConflictError",
     "LinkState",
+    "NotSignedInError",
     "PartnerLinkClient",
     "PartnerLinkError",
     "PermanentLinkError",

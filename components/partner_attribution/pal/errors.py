@@ -166,6 +166,10 @@ class RedirectRefusedError(PermanentLinkError):
     """A 3xx answer: Azure Resource Manager does not redirect these calls, and no redirect is followed."""
 
 
+class NotSignedInError(PermanentLinkError):
+    """No identity is signed in: azure-identity's DefaultAzureCredential found no credential to get a token with."""
+
+
 class LinkConflictError(PermanentLinkError):
     """The identity is linked to another partner ID and re-pointing was not allowed."""
 
@@ -203,6 +207,13 @@ ASSERTION_EXPIRED = "700024"
 FEDERATION_DISABLED_CODES = frozenset({"700223", "700238"})
 ARM_WRONG_AUDIENCE = "InvalidAuthenticationTokenAudience"
 UNKNOWN_TENANT_CODES = frozenset({"90002", "900023", "90023"})
+NO_CREDENTIAL_IN_CHAIN = "failed to retrieve a token from the included credentials"
+"""What azure-identity's DefaultAzureCredential (a ChainedTokenCredential) says when none of its credentials got a
+token; with no AADSTS code in it, none of them reached Entra with a credential to refuse."""
+SIGN_IN_HINT = (
+    "sign in with 'az login' (Azure CLI), or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service "
+    "principal; a workload or managed identity is used where one is available"
+)
 
 
 def aadsts_code(exc: BaseException) -> str | None:
@@ -296,6 +307,8 @@ def classify(
             "administrator to allow the pipeline's issuer, or give the principal the password link credential "
             "(linkCredential: password)."
         )
+    if code is None and NO_CREDENTIAL_IN_CHAIN in str(exc):
+        return NotSignedInError(f"not signed in: {who} found no credential to sign in with; {SIGN_IN_HINT}")
     if code in UNKNOWN_TENANT_CODES or "Unable to get authority configuration" in str(exc):
         return TenantNotFoundError(f"the tenant of {who} was not found (AADSTS{code or '90002'}); check the tenant ID")
     status = http_status(exc)
