@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import subprocess
@@ -173,9 +175,17 @@ def test_report_csv_and_attribution_alone(stack_output: dict[str, Any], tmp_path
     path = tmp_path / "attribution.json"
     path.write_text(json.dumps(stack_output["attribution"]))
     result = invoke("report", "--input", str(path), "--format", "csv")
-    lines = result.stdout.splitlines()
-    assert lines[0] == "principal,clientId,partnerId,configuredPartnerId,linkState,role,scope,palEligible,linkCredential"
-    assert len(lines) == 1 + 6 + 2
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout.splitlines()[0] == (
+        "customer,tenant,partnerId,scope,scopeType,principal,principalId,role,pecEligible,delegation,access,linkState,"
+        "linkedPartnerId,earnsCredit,standing,reason,fix"
+    )
+    # one record type: a row per role of each principal (6 in the example stack), every row with every column
+    assert len(rows) == 6 and {row["customer"] for row in rows} == {"attribution"}
+    reporting = next(row for row in rows if row["principal"] == "reporting")
+    assert (reporting["role"], reporting["pecEligible"], reporting["earnsCredit"], reporting["standing"]) == (
+        "Cost Management Reader", "False", "False", "linked, no PEC-eligible role"
+    )
 
 
 def test_report_input_that_is_not_an_attribution_document_is_a_usage_error() -> None:
