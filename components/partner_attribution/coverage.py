@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property, lru_cache
 
 from .attribution import UNKNOWN_LINK_STATE, AttributionDocument
 from .azure_ids import InvalidScopeError, parse_scope
@@ -166,6 +167,7 @@ def grants_of(document: AttributionDocument) -> list[Grant]:
     return grants
 
 
+@lru_cache(maxsize=65536)
 def scope_kind(scope: str) -> str:
     """``management group``, ``subscription``, ``resource group``, ``resource`` or ``other``."""
     try:
@@ -209,8 +211,9 @@ class ScopeNode:
     def applicable(self) -> list[Grant]:
         return self.grants + self.inherited
 
-    @property
+    @cached_property
     def standing(self) -> Standing:
+        """Computed once the tree is built (:func:`scope_tree` settles every node before returning it)."""
         standings = {g.standing for g in self.applicable}
         return next((s for s in _BEST_FIRST if s in standings), Standing.NOT_LINKED)
 
@@ -243,7 +246,7 @@ class ScopeNode:
         for child in self.children:
             yield from child.walk()
 
-    @property
+    @cached_property
     def earns_below(self) -> bool:
         """Some scope under this one earns."""
         return any(node.standing is Standing.EARNS for child in self.children for node in child.walk())
@@ -365,7 +368,8 @@ class CustomerCoverage:
         unlinked = sum(not linked for _, _, linked in self.principals)
         return (-len(self.other_partner_grants), -counts["none"], -counts["partly"], -unlinked, self.customer.name.lower())
 
-    def headline(self) -> dict[str, object]:
+    @cached_property
+    def _headline(self) -> dict[str, object]:
         counts = self.subscription_counts()
         principals = self.principals
         return {
@@ -385,6 +389,11 @@ class CustomerCoverage:
             "grantsCreditingAnotherPartner": len(self.other_partner_grants),
             "scopesEarning": sum(n.standing is Standing.EARNS for root in self.roots for n in root.walk()),
         }
+
+    def headline(self) -> dict[str, object]:
+        """Who, and the counts: subscriptions fully, partly and not earning; principals linked (direct and
+        Lighthouse alike); grants earning and crediting another partner ID; scopes earning."""
+        return dict(self._headline)
 
 
 def coverage_of(document: AttributionDocument, customer: Customer) -> CustomerCoverage:

@@ -94,6 +94,25 @@ def tree_html(coverage: CustomerCoverage) -> str:
     return "<ul class='tree'>" + "".join(_node(root) for root in coverage.roots) + "</ul>"
 
 
+def _compact_node(n: ScopeNode) -> str:
+    """A node in the portfolio: kind, name, mark, who holds what in one line, and the reason and fix in another."""
+    standing = n.standing
+    holders = "; ".join(f"{g.principal} {g.role} ({SYMBOLS[g.standing]} {g.standing.label})" for g in n.grants)
+    why = f"<br><i>{e(n.reason)}. Fix: {e(n.fix)}.</i>" if standing is not Standing.EARNS else ""
+    children = "<ul>" + "".join(_compact_node(c) for c in n.children) + "</ul>" if n.children else ""
+    return (
+        f"<li class='n {standing.css}' title='{e(n.scope)}'>{e(n.kind)} <b>{e(n.name)}</b> {mark(standing)}"
+        f"{'<br>' + e(holders) if holders else ''}{why}{children}</li>"
+    )
+
+
+def compact_tree_html(coverage: CustomerCoverage) -> str:
+    """The customer's tree in the portfolio: each scope with its mark, who holds what there, and the reason and fix."""
+    if not coverage.roots:
+        return "<p>No principal holds a role on any scope in this document.</p>"
+    return "<ul class='tree'>" + "".join(_compact_node(root) for root in coverage.roots) + "</ul>"
+
+
 def _links_note(links_live: bool) -> str:
     return (
         "live: checked by partner-attribution verify"
@@ -188,7 +207,7 @@ def _portfolio_row(rank: int, coverage: CustomerCoverage) -> str:
         f"<span data-count='principals'>principals: {h['principalsLinked']} of {h['principals']} linked{lighthouse}</span>"
         f"<span data-count='other-partner'>{h['grantsCreditingAnotherPartner']} grants credit another partner ID</span>"
         f"<span class='first'>First fix: {e(_first_fix(coverage))}</span></summary>"
-        f"<div>{counts_html(coverage)}{tree_html(coverage)}</div></details>"
+        f"<div>{compact_tree_html(coverage)}</div></details>"
     )
 
 
