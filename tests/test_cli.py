@@ -178,7 +178,7 @@ def test_report_csv_and_attribution_alone(stack_output: dict[str, Any], tmp_path
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert result.stdout.splitlines()[0] == (
         "customer,tenant,partnerId,scope,scopeType,principal,principalId,role,pecEligible,delegation,access,linkState,"
-        "linkedPartnerId,earnsCredit,standing,reason,fix"
+        "linkedPartnerId,linkCredential,earnsCredit,standing,reason,fix"
     )
     # one record type: a row per role of each principal (6 in the example stack), every row with every column
     assert len(rows) == 6 and {row["customer"] for row in rows} == {"attribution"}

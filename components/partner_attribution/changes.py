@@ -129,6 +129,7 @@ def grants_from_records(records: Any, where: str) -> list[tuple[str, Grant]]:
                     standing=standing,
                     reason=str(record["reason"]),
                     fix=str(record["fix"]),
+                    link_credential=str(record["linkCredential"]),
                 ),
             )
         )

@@ -84,6 +84,8 @@ class Grant:
     """Why it does not earn, in one line ('' when it earns)."""
     fix: str = ""
     """What to do about it, in one line ('' when it earns)."""
+    link_credential: str = ""
+    """How a direct principal's link signs in (``password`` or ``federated``); '' for a Lighthouse principal."""
 
 
 def judge(
@@ -147,7 +149,8 @@ def grants_of(document: AttributionDocument) -> list[Grant]:
             )  # fmt: skip
             grants.append(
                 Grant(r.scope, p.name, p.client_id, r.role, r.pal_eligible, DIRECT, PERMANENT, p.link_state or "",
-                      p.partner_id if p.link_state == "Active" else "", expected, standing, reason, fix)
+                      p.partner_id if p.link_state == "Active" else "", expected, standing, reason, fix,
+                      p.link_credential)
             )  # fmt: skip
     for d in document.lighthouse:
         for a in d.authorizations:
@@ -429,7 +432,7 @@ class Portfolio:
 
 GRANT_COLUMNS = (
     "customer", "tenant", "partnerId", "scope", "scopeType", "principal", "principalId", "role", "pecEligible",
-    "delegation", "access", "linkState", "linkedPartnerId", "earnsCredit", "standing", "reason", "fix",
+    "delegation", "access", "linkState", "linkedPartnerId", "linkCredential", "earnsCredit", "standing", "reason", "fix",
 )  # fmt: skip
 """The long table's columns: one record type, a column per fact, so a pivot table works without cleanup."""
 
@@ -451,6 +454,7 @@ def grant_records(customers: Iterable[CustomerCoverage]) -> list[dict[str, objec
             "access": g.access,
             "linkState": g.link_state,
             "linkedPartnerId": g.linked_partner_id,
+            "linkCredential": g.link_credential,
             "earnsCredit": g.standing is Standing.EARNS,
             "standing": g.standing.label,
             "reason": g.reason,
