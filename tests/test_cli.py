@@ -280,6 +280,17 @@ def test_verify_dozens_with_faults(fake_azure: FakeAzure) -> None:
     assert not any(s in result.stdout or s in result.stderr for s in secrets)
 
 
+def test_verify_shares_connections_between_principals(fake_azure: FakeAzure) -> None:
+    """Each principal signs in with its own credential, but the TLS connections are pooled: 24 principals (72
+    requests: discovery, token, ARM) over at most 4 at a time need no more connections than the pool holds, not two
+    new ones per principal (bench/verify_scale.py: this halves verify's CPU per principal)."""
+    document, _ = _principals(fake_azure, 24)
+    result = invoke("verify", "--format", "json", "--concurrency", "4", *_live_args(fake_azure), stdin=json.dumps(document))
+    assert result.exit_code == 0, result.stderr
+    assert len(fake_azure.requests) == 24 * 3
+    assert fake_azure.connections <= 4, fake_azure.connections
+
+
 def test_verify_table_all_ok(fake_azure: FakeAzure) -> None:
     document, _ = _principals(fake_azure, 3)
     result = invoke("verify", "--concurrency", "2", *_live_args(fake_azure), stdin=json.dumps(document))
