@@ -42,8 +42,10 @@ def serve(count: int, latency: float) -> None:
         info = {"environment": azure.environment(), "authority_host": azure.authority_host,
                 "arm_endpoint": azure.arm_endpoint, "targets": targets}  # fmt: skip
         print(json.dumps(info), flush=True)
+        cpu = time.process_time()
         sys.stdin.readline()
-        print(json.dumps({"requests": len(azure.requests), "connections": azure.connections}), flush=True)
+        served = {"requests": len(azure.requests), "connections": azure.connections}
+        print(json.dumps({**served, "fake_cpu_s": round(time.process_time() - cpu, 2)}), flush=True)
 
 
 def _measure(info: dict[str, Any], count: int, latency: float, concurrency: int, sequential_limit: int) -> dict[str, Any]:
@@ -88,6 +90,8 @@ def run(count: int, latency: float, concurrency: int, sequential_limit: int, in_
     runs = 2 if count <= sequential_limit else 1
     row["requests_per_principal"] = round(served["requests"] / count / runs, 2)
     row["connections"] = served["connections"]
+    if "fake_cpu_s" in served:
+        row["fake_cpu_s"] = served["fake_cpu_s"]  # the fake's own CPU while serving (its process)
     rounds = -(-count // concurrency)  # principals checked one after another on each of the concurrent workers
     row["floor_s"] = round(row["requests_per_principal"] * latency * rounds, 2)
     row["of_floor"] = round(row["concurrent_s"] / row["floor_s"], 2) if row["floor_s"] else None
