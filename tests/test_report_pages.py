@@ -162,12 +162,16 @@ def test_portfolio_page_lists_customers_fix_first_with_their_counts(tmp_path: Pa
     (folder / "beta.json").write_text(json.dumps(document(principal("late", [("Contributor", SUB_A, True)], state="NotLinked"))))
     (folder / "gamma.json").write_text(json.dumps(mixed()))
     (folder / "northwind.json").write_text(json.dumps(lighthouse_only()))
+    hostile = document(principal("<img src=x onerror=alert(1)>", [("Contributor", SUB_A, True)], state="NotLinked"))
+    (folder / "<script>x<'.json").write_text(json.dumps(hostile))
     page = tmp_path / "portfolio.html"
     page.write_text(report("report", "-d", str(folder), "--format", "html"))
+    text = page.read_text()
+    assert "<img" not in text and "<script" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
     dom = chromium_dom(page, tmp_path / "profile")
     shown = seen(dom)
-    assert shown.customers == ["gamma", "beta", "northwind", "alpha"]
-    assert "Partner attribution: 4 customers" in shown.headline
-    # totals per partner ID: 4 customers, 7 subscriptions (alpha 1 earning, beta 1 not, gamma 1 + 1 partly + 1 not,
-    # northwind 1 + 1 partly): 3 earning, 2 partly, 2 not
-    assert "<td>1234567</td><td>4</td><td>7</td><td>3</td><td>2</td><td>2</td>" in dom
+    assert shown.customers == ["gamma", "<script>x<'", "beta", "northwind", "alpha"]  # ties: by name
+    assert "Partner attribution: 5 customers" in shown.headline
+    # totals per partner ID: 5 customers, 8 subscriptions (alpha 1 earning, beta 1 not, the hostile one 1 not, gamma
+    # 1 + 1 partly + 1 not, northwind 1 + 1 partly): 3 earning, 2 partly, 3 not
+    assert "<td>1234567</td><td>5</td><td>8</td><td>3</td><td>2</td><td>3</td>" in dom
