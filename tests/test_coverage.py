@@ -273,3 +273,16 @@ def test_bad_report_sources_are_usage_errors(tmp_path: Path, args: tuple[str, ..
 def test_an_empty_folder_says_what_to_put_in_it(tmp_path: Path) -> None:
     result = invoke("report", "-d", str(tmp_path))
     assert result.exit_code == 2 and "no .json file in this folder" in result.stderr
+
+
+def test_markdown_leads_with_the_headline_and_the_scopes(tmp_path: Path) -> None:
+    source = write(tmp_path, "contoso", mixed())
+    text = invoke("report", "--input", str(source)).stdout
+    assert text.index("## Scopes") < text.index("## Principals") < text.index("| principal | partner ID |")
+    assert "Subscriptions: 1 of 3 earn PEC, 1 partly, 1 not; 1 grants credit another partner ID." in text
+    assert (
+        f"- subscription {SUB_C}: **credited to another partner ID**. moved Contributor (direct, permanent): credited to "
+        "another partner ID. Why: moved's PAL link names partner ID 7654321, not 1234567. Fix: if the customer agrees, "
+        "set overwriteExistingLink: true for moved in this stack and run pulumi up." in text
+    )
+    assert f"  - resource group {RG_B}: **earns PEC**." in text  # nested under its subscription

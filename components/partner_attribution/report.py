@@ -254,11 +254,47 @@ def _md_row(*cells: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _markdown_scopes(report: AttributionReport) -> list[str]:
+    """The headline and the scope tree as markdown: a nested list, each scope with its mark in words, who holds what,
+    and the reason and fix where it earns nothing."""
+    c = report.coverage
+    h = c.headline()
+    links = "live (verified)" if report.links_live else "declared by the stack (run verify for live states)"
+    lines = [
+        f"Customer {md_cell(c.customer.name)}; tenant {md_cell(c.tenant)}; "
+        f"{('stack ' + md_cell(c.customer.stack) + '; ') if c.customer.stack else ''}"
+        f"made {report.made_at.strftime('%Y-%m-%d %H:%M UTC')}; link states {links}.",
+        "",
+        f"Subscriptions: {h['subscriptionsEarning']} of {h['subscriptions']} earn PEC, {h['subscriptionsPartlyEarning']} "
+        f"partly, {h['subscriptionsNotEarning']} not; {h['grantsCreditingAnotherPartner']} grants credit another "
+        "partner ID.",
+        "",
+        "## Scopes",
+        "",
+    ]
+
+    def walk(node: Any, depth: int) -> None:
+        holders = "; ".join(f"{g.principal} {g.role} ({g.delegation}, {g.access}): {g.standing.label}" for g in node.grants)
+        line = f"{'  ' * depth}- {node.kind} {md_cell(node.scope)}: **{node.standing.label}**"
+        if holders:
+            line += f". {md_cell(holders)}"
+        if node.reason:
+            line += f". Why: {md_cell(node.reason)}. Fix: {md_cell(node.fix)}."
+        lines.append(line)
+        for child in node.children:
+            walk(child, depth + 1)
+
+    for root in c.roots:
+        walk(root, 0)
+    return lines + ([] if c.roots else ["- no principal holds a role on any scope"]) + ["", "## Principals", ""]
+
+
 def to_markdown(report: AttributionReport) -> str:
     s = report.summary
     lines = [
         f"# Partner attribution: partner ID {md_cell(report.partner_id)}",
         "",
+        *_markdown_scopes(report),
         f"{s['principalsLinked']} of {s['principals']} principals linked; "
         f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PEC-eligible roles.",
         "",
