@@ -147,6 +147,8 @@ def test_lighthouse_counts_like_direct_roles() -> None:
     headline = c.headline()
     assert (headline["principals"], headline["principalsLinked"], headline["lighthousePrincipals"]) == (2, 1, 2)
     assert (headline["subscriptionsEarning"], headline["subscriptionsPartlyEarning"]) == (1, 1)
+    # every delegated scope earns: the subscription above the delegated resource group is "partly", not a problem
+    assert c.standing is Standing.EARNS
     jit = next(g for g in c.grants if g.access == "eligible")
     assert (
         jit.standing is Standing.NOT_LINKED

@@ -359,7 +359,9 @@ class CustomerCoverage:
     def standing(self) -> Standing:
         """The customer's worst problem, in :data:`FIX_ORDER`, or EARNS when every scope earns and no grant credits
         another partner ID."""
-        standings = {n.standing for root in self.roots for n in root.walk()}
+        # scopes that hold no role themselves and inherit none (a subscription shown only because a resource group under
+        # it is delegated) are counted as partly earning in the headline, not as a problem here
+        standings = {n.standing for root in self.roots for n in root.walk() if n.applicable}
         if self.other_partner_grants:
             standings.add(Standing.OTHER_PARTNER)
         return next((s for s in FIX_ORDER if s in standings), Standing.EARNS)

@@ -188,7 +188,7 @@ def _first_fix(coverage: CustomerCoverage) -> str:
     worst = coverage.standing
     if worst is Standing.EARNS:
         return "nothing to fix"
-    node = next((n for root in coverage.roots for n in root.walk() if n.standing is worst), None)
+    node = next((n for root in coverage.roots for n in root.walk() if n.standing is worst and n.applicable), None)
     if node is not None:
         return f"{node.name}: {node.reason}. Fix: {node.fix}."
     grant = next(g for g in coverage.grants if g.standing is worst)
@@ -199,7 +199,8 @@ def _portfolio_row(rank: int, coverage: CustomerCoverage) -> str:
     h = coverage.headline()
     lighthouse = f" ({h['lighthousePrincipals']} Lighthouse)" if h["lighthousePrincipals"] else ""
     return (
-        f"<details class='c' id='customer-{rank}' data-customer='{e(coverage.customer.name)}'><summary>"
+        f"<details class='c' id='customer-{rank}' data-customer='{e(coverage.customer.name)}'"
+        f"{' open' if rank == 1 else ''}><summary>"  # the first to fix is open
         f"<span class='rank'>#{rank}</span><b>{e(coverage.customer.name)}</b>{mark(coverage.standing)}"
         f"<span>tenant {e(coverage.tenant)}</span>"
         f"<span data-count='subs'>subscriptions: {h['subscriptionsEarning']} earn, {h['subscriptionsPartlyEarning']} partly, "
