@@ -288,3 +288,17 @@ def test_markdown_leads_with_the_headline_and_the_scopes(tmp_path: Path) -> None
         "set overwriteExistingLink: true for moved in this stack and run pulumi up." in text
     )
     assert f"  - resource group {RG_B}: **earns PEC**." in text  # nested under its subscription
+
+
+def test_a_grant_crediting_another_partner_is_explained_even_where_the_scope_earns() -> None:
+    from partner_attribution.report_html import tree_html
+
+    value = document(
+        principal("ours", [("Contributor", SUB_A, True)]),
+        principal("theirs", [("Contributor", SUB_A, True)], partner="7654321"),
+    )
+    c = coverage(value)
+    (root,) = c.roots
+    assert root.standing is Standing.EARNS and c.standing is Standing.OTHER_PARTNER
+    page = tree_html(c)
+    assert page.count("<b>Why:</b>") == 1 and "theirs&#x27;s PAL link names partner ID 7654321, not 1234567" in page

@@ -50,16 +50,13 @@ def mark(standing: Standing) -> str:
     return f"<span class='m {standing.css}'>{SYMBOLS[standing]} {e(standing.label)}</span>"
 
 
-def _grant_line(g: Grant) -> str:
+def _grant_line(g: Grant, explain: bool) -> str:
     link = g.link_state or "not reported"
     if g.link_state == "Active" and g.linked_partner_id:
         link = f"linked to {g.linked_partner_id}"
     pec = "PEC-eligible" if g.pec_eligible else "not PEC-eligible"
-    why = (
-        f" <span class='why'><b>Why:</b> {e(g.reason)}. <b>Fix:</b> {e(g.fix)}.</span>"
-        if g.standing is Standing.OTHER_PARTNER
-        else ""
-    )
+    # a grant crediting another partner is explained where the scope's own line does not already say why
+    why = f" <span class='why'><b>Why:</b> {e(g.reason)}. <b>Fix:</b> {e(g.fix)}.</span>" if explain else ""
     return (
         f"<li><b>{e(g.principal)}</b>: {e(g.role)} ({pec}), {e(g.delegation)}, {e(g.access)}; link: {e(link)} "
         f"{mark(g.standing)}{why}</li>"
@@ -73,7 +70,9 @@ def _node(n: ScopeNode) -> str:
         f"<span class='k'>{e(n.kind)}</span> <b>{e(n.name)}</b> {mark(standing)}<br><code>{e(n.scope)}</code>"
     ]
     if n.grants:
-        parts.append("<ul class='g'>" + "".join(_grant_line(g) for g in n.grants) + "</ul>")
+        deciding = n.deciding if standing is not Standing.EARNS else None
+        lines = (_grant_line(g, g.standing is Standing.OTHER_PARTNER and g is not deciding) for g in n.grants)
+        parts.append("<ul class='g'>" + "".join(lines) + "</ul>")
     if n.inherited:
         earning = sum(g.standing is Standing.EARNS for g in n.inherited)
         parts.append(f"<p class='inh'>Inherits {len(n.inherited)} role(s) from above ({earning} earning PEC).</p>")
@@ -146,7 +145,7 @@ def headline_html(coverage: CustomerCoverage, made_at: datetime, links_live: boo
     rows = [
         ("Customer", c.name),
         ("Tenant", coverage.tenant),
-        ("Stack", c.stack or c.source or "not recorded"),
+        ("Stack", c.stack) if c.stack else ("Read from", c.source or "standard input"),
         ("Partner ID", coverage.partner_id or "none"),
         ("Report made", made_at.strftime("%Y-%m-%d %H:%M UTC")),
         ("Link states", _links_note(links_live)),
