@@ -175,3 +175,20 @@ def test_portfolio_page_lists_customers_fix_first_with_their_counts(tmp_path: Pa
     # totals per partner ID: 5 customers, 8 subscriptions (alpha 1 earning, beta 1 not, the hostile one 1 not, gamma
     # 1 + 1 partly + 1 not, northwind 1 + 1 partly): 3 earning, 2 partly, 3 not
     assert "<td>1234567</td><td>5</td><td>8</td><td>3</td><td>2</td><td>3</td>" in dom
+
+
+def test_the_lighthouse_example_customer_renders(tmp_path: Path) -> None:
+    """The Lighthouse example's customer stack (evaluated with the managing stack's example output): its headline
+    counts the delegations' principals (it said "0 of 0 principals linked"), and both delegated scopes earn."""
+    from test_lighthouse_stack import CUSTOMER, LINKED_OBJECT_ID, MANAGING_OUTPUT, RG, SUB, _evaluate
+
+    evaluation = _evaluate(CUSTOMER, json.loads(MANAGING_OUTPUT.read_text()))
+    attribution = json.loads(json.dumps(evaluation.outputs["attribution"]))
+    principals = {a["principalId"] for d in attribution["lighthouse"] for a in d["authorizations"]}
+    linked = {a["principalId"] for d in attribution["lighthouse"] for a in d["authorizations"] if a["linkState"] == "Active"}
+    assert linked == {LINKED_OBJECT_ID}
+    page = tmp_path / "customer.html"
+    page.write_text(report("report", "--format", "html", "--customer", "contoso", stdin=json.dumps({"attribution": attribution})))
+    shown = seen(chromium_dom(page, tmp_path / "profile"))
+    assert shown.counts["principals"] == (f"1 of {len(principals)} principals linked ({len(principals)} through Lighthouse)")
+    assert shown.nodes[SUB] == "earns PEC" and shown.nodes[RG] == "earns PEC"

@@ -340,15 +340,16 @@ class CustomerCoverage:
 
     @property
     def principals(self) -> list[tuple[str, str, bool]]:
-        """Every principal that holds a grant or is in the stack, direct and Lighthouse alike: (delegation, name,
-        linked to the expected partner ID)."""
+        """Every principal that holds a grant or is in the stack, direct and Lighthouse alike: (delegation, name or
+        object ID, linked to the expected partner ID)."""
         seen: dict[tuple[str, str], bool] = {}
         for p in self.document.principals:
             seen[(DIRECT, p.name)] = p.linked
         for g in self.grants:
-            if g.delegation == LIGHTHOUSE:
+            if g.delegation == LIGHTHOUSE:  # one principal (object ID) may hold several authorizations, named apart
                 linked = g.link_state == "Active" and g.linked_partner_id == g.expected_partner_id
-                seen[(LIGHTHOUSE, g.principal)] = seen.get((LIGHTHOUSE, g.principal), False) or linked
+                key = (LIGHTHOUSE, g.principal_id.lower() or g.principal)
+                seen[key] = seen.get(key, False) or linked
         return [(kind, name, linked) for (kind, name), linked in seen.items()]
 
     @property
