@@ -192,3 +192,34 @@ def test_the_lighthouse_example_customer_renders(tmp_path: Path) -> None:
     shown = seen(chromium_dom(page, tmp_path / "profile"))
     assert shown.counts["principals"] == (f"1 of {len(principals)} principals linked ({len(principals)} through Lighthouse)")
     assert shown.nodes[SUB] == "earns PEC" and shown.nodes[RG] == "earns PEC"
+
+
+def test_a_generated_portfolio_renders(tmp_path: Path) -> None:
+    """The benchmark's generated portfolio (bench/report_portfolio.py), 40 customers × 10 subscriptions × 5 principals:
+    every customer is a row, and the totals are the documents' own."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("report_portfolio", PROJECT_ROOT / "bench" / "report_portfolio.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    folder = tmp_path / "outputs"
+    folder.mkdir()
+    documents = [bench.generated_document(c, 10, 5) for c in range(40)]
+    for c, value in enumerate(documents):
+        (folder / f"customer-{c:02d}.json").write_text(json.dumps(value))
+    page = tmp_path / "portfolio.html"
+    page.write_text(report("report", "-d", str(folder), "--format", "html"))
+    dom = chromium_dom(page, tmp_path / "profile")
+    shown = seen(dom)
+    assert sorted(shown.customers) == [f"customer-{c:02d}" for c in range(40)]
+    subscriptions = sum(len({r["scope"] for p in d["attribution"]["principals"] for r in p["roles"]
+                             if r["scope"].count("/") == 2}) for d in documents)  # fmt: skip
+    other = sum(
+        len(p["roles"])
+        for d in documents
+        for p in d["attribution"]["principals"]
+        if p["partnerId"] != "1234567" and p["linkState"] == "Active"
+    )
+    assert f"<td>1234567</td><td>40</td><td>{subscriptions}</td>" in dom
+    assert dom.count("<td>") == 8 and f"<td>{other}</td></tr>" in dom  # one totals row; grants crediting another partner
