@@ -1,7 +1,12 @@
 """Benchmark: `verify` over N principals against the fake Azure with a fixed latency per request,
 bounded concurrency against one at a time, measured side by side in one run.
 
-    python bench/verify_scale.py --principals 10 100 500 --latency 0.05 --concurrency 16
+    python bench/verify_scale.py --principals 10 100 500 5000 --latency 0.05 --concurrency 16 [--fake-in-process]
+
+By default the fake runs in a process of its own, as Azure would: its threads (TLS, HTTP parsing) then do not compete
+with verify's for the interpreter lock, and the time measured is verify's. ``--fake-in-process`` runs it in the same
+process (how this benchmark measured before). The floor is what latency and concurrency allow: requests per principal
+× latency × ⌈principals / concurrency⌉.
 """
 
 from __future__ import annotations
@@ -9,35 +14,89 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import time
+from typing import Any
 
 from partner_attribution.pal import CloudEndpoints, quiet_sdk_logging
 from partner_attribution.testing import FakeAzure
 from partner_attribution.verify import VerifyTarget, verify_links
 
 
-def run(count: int, latency: float, concurrency: int, sequential_limit: int) -> dict[str, object]:
+def _populate(azure: FakeAzure, count: int) -> list[dict[str, str]]:
+    targets = []
+    for index in range(count):
+        app = azure.add_app()
+        secret = azure.add_secret(app)
+        azure.set_link(app, "1234567")
+        targets.append({"name": f"p{index}", "tenant": app.tenant_id, "client": app.client_id, "secret": secret})
+    return targets
+
+
+def serve(count: int, latency: float) -> None:
+    """The fake in a process of its own: prints where it is and the targets, serves until a line on stdin, then
+    prints how many requests and connections it served."""
     with FakeAzure(latency=latency) as azure:
-        os.environ.update(azure.environment())
-        targets = []
-        for index in range(count):
-            app = azure.add_app()
-            secret = azure.add_secret(app)
-            azure.set_link(app, "1234567")
-            targets.append(VerifyTarget(f"p{index}", app.tenant_id, app.client_id, secret, "1234567"))
-        endpoints = CloudEndpoints.for_cloud(authority_host=azure.authority_host, arm_endpoint=azure.arm_endpoint)
-        row: dict[str, object] = {"principals": count, "latency_s": latency, "concurrency": concurrency}
+        targets = _populate(azure, count)
+        info = {"environment": azure.environment(), "authority_host": azure.authority_host,
+                "arm_endpoint": azure.arm_endpoint, "targets": targets}  # fmt: skip
+        print(json.dumps(info), flush=True)
+        cpu = time.process_time()
+        sys.stdin.readline()
+        served = {"requests": len(azure.requests), "connections": azure.connections}
+        print(json.dumps({**served, "fake_cpu_s": round(time.process_time() - cpu, 2)}), flush=True)
+
+
+def _measure(info: dict[str, Any], count: int, latency: float, concurrency: int, sequential_limit: int) -> dict[str, Any]:
+    os.environ.update(info["environment"])
+    targets = [VerifyTarget(t["name"], t["tenant"], t["client"], t["secret"], "1234567") for t in info["targets"]]
+    endpoints = CloudEndpoints.for_cloud(authority_host=info["authority_host"], arm_endpoint=info["arm_endpoint"])
+    row: dict[str, Any] = {"principals": count, "latency_s": latency, "concurrency": concurrency}
+    cpu = time.process_time()
+    started = time.perf_counter()
+    results = verify_links(targets, endpoints, concurrency=concurrency)
+    row["concurrent_s"] = round(time.perf_counter() - started, 2)
+    row["cpu_s"] = round(time.process_time() - cpu, 2)  # this process's CPU (with the fake in it when in process)
+    assert all(r.ok for r in results), [r for r in results if not r.ok][:3]
+    if count <= sequential_limit:
         started = time.perf_counter()
-        results = verify_links(targets, endpoints, concurrency=concurrency)
-        row["concurrent_s"] = round(time.perf_counter() - started, 2)
-        assert all(r.ok for r in results), [r for r in results if not r.ok][:3]
-        row["requests_per_principal"] = round(len(azure.requests) / count, 2)
-        if count <= sequential_limit:
-            started = time.perf_counter()
-            results = verify_links(targets, endpoints, concurrency=1)
-            row["one_at_a_time_s"] = round(time.perf_counter() - started, 2)
-            row["speedup"] = round(float(row["one_at_a_time_s"]) / float(row["concurrent_s"]), 1)  # type: ignore[arg-type]
-        return row
+        results = verify_links(targets, endpoints, concurrency=1)
+        row["one_at_a_time_s"] = round(time.perf_counter() - started, 2)
+        row["speedup"] = round(row["one_at_a_time_s"] / row["concurrent_s"], 1)
+    return row
+
+
+def run(count: int, latency: float, concurrency: int, sequential_limit: int, in_process: bool) -> dict[str, Any]:
+    if in_process:
+        with FakeAzure(latency=latency) as azure:
+            targets = _populate(azure, count)
+            info = {"environment": azure.environment(), "authority_host": azure.authority_host,
+                    "arm_endpoint": azure.arm_endpoint, "targets": targets}  # fmt: skip
+            row = _measure(info, count, latency, concurrency, sequential_limit)
+            served = {"requests": len(azure.requests), "connections": azure.connections}
+    else:
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(count), "--latency", str(latency)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert child.stdin is not None and child.stdout is not None
+        info = json.loads(child.stdout.readline())
+        row = _measure(info, count, latency, concurrency, sequential_limit)
+        child.stdin.write("done\n")
+        child.stdin.flush()
+        served = json.loads(child.stdout.readline())
+        child.wait(timeout=60)
+    runs = 2 if count <= sequential_limit else 1
+    row["requests_per_principal"] = round(served["requests"] / count / runs, 2)
+    row["connections"] = served["connections"]
+    if "fake_cpu_s" in served:
+        row["fake_cpu_s"] = served["fake_cpu_s"]  # the fake's own CPU while serving (its process)
+    rounds = -(-count // concurrency)  # principals checked one after another on each of the concurrent workers
+    row["floor_s"] = round(row["requests_per_principal"] * latency * rounds, 2)
+    row["of_floor"] = round(row["concurrent_s"] / row["floor_s"], 2) if row["floor_s"] else None
+    row["fake"] = "same process" if in_process else "own process"
+    return row
 
 
 def main() -> None:
@@ -47,9 +106,14 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--sequential-limit", type=int, default=500, help="skip one-at-a-time runs above this size")
+    parser.add_argument("--fake-in-process", action="store_true", help="run the fake in this process (the old way)")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve is not None:
+        serve(args.serve, args.latency)
+        return
     for count in args.principals:
-        print(json.dumps(run(count, args.latency, args.concurrency, args.sequential_limit)), flush=True)
+        print(json.dumps(run(count, args.latency, args.concurrency, args.sequential_limit, args.fake_in_process)), flush=True)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@ Customer Usage Attribution on the providers (opt-in), one cloud per stack, and t
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
@@ -293,8 +295,8 @@ def test_report_has_a_link_credential_column() -> None:
     markdown = RENDERERS["markdown"](report)
     assert "| principal | partner ID | link | link credential | PEC-eligible | roles |" in markdown
     assert "| platform-delivery | 1234567 | Active | federated | yes |" in markdown
-    csv_lines = RENDERERS["csv"](report).splitlines()
-    assert csv_lines[0].endswith(",palEligible,linkCredential") and csv_lines[1].endswith(",True,federated")
+    rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](report))))
+    assert (rows[0]["principal"], rows[0]["pecEligible"], rows[0]["linkCredential"]) == ("platform-delivery", "True", "federated")
     assert "<td>federated</td>" in RENDERERS["html"](report)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -172,9 +174,17 @@ def test_report_csv_and_attribution_alone(stack_output: dict[str, Any], tmp_path
     path = tmp_path / "attribution.json"
     path.write_text(json.dumps(stack_output["attribution"]))
     result = invoke("report", "--input", str(path), "--format", "csv")
-    lines = result.stdout.splitlines()
-    assert lines[0] == "principal,clientId,partnerId,configuredPartnerId,linkState,role,scope,palEligible,linkCredential"
-    assert len(lines) == 1 + 6 + 2
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout.splitlines()[0] == (
+        "customer,tenant,partnerId,scope,scopeType,principal,principalId,role,pecEligible,delegation,access,linkState,"
+        "linkedPartnerId,linkCredential,earnsCredit,standing,reason,fix"
+    )
+    # one record type: a row per role of each principal (6 in the example stack), every row with every column
+    assert len(rows) == 6 and {row["customer"] for row in rows} == {"attribution"}
+    reporting = next(row for row in rows if row["principal"] == "reporting")
+    assert (reporting["role"], reporting["pecEligible"], reporting["earnsCredit"], reporting["standing"]) == (
+        "Cost Management Reader", "False", "False", "linked, no PEC-eligible role"
+    )
 
 
 def test_report_input_that_is_not_an_attribution_document_is_a_usage_error() -> None:
@@ -266,6 +276,17 @@ def test_verify_dozens_with_faults(fake_azure: FakeAzure) -> None:
     assert "27 of 30 links ok" in result.stderr
     secrets = [s for _, s in apps]
     assert not any(s in result.stdout or s in result.stderr for s in secrets)
+
+
+def test_verify_shares_connections_between_principals(fake_azure: FakeAzure) -> None:
+    """Each principal signs in with its own credential, but the TLS connections are pooled: 24 principals (72
+    requests: discovery, token, ARM) over at most 4 at a time need no more connections than the pool holds, not two
+    new ones per principal (bench/verify_scale.py: this halves verify's CPU per principal)."""
+    document, _ = _principals(fake_azure, 24)
+    result = invoke("verify", "--format", "json", "--concurrency", "4", *_live_args(fake_azure), stdin=json.dumps(document))
+    assert result.exit_code == 0, result.stderr
+    assert len(fake_azure.requests) == 24 * 3
+    assert fake_azure.connections <= 4, fake_azure.connections
 
 
 def test_verify_table_all_ok(fake_azure: FakeAzure) -> None:

@@ -207,18 +207,17 @@ HOSTILE: dict[str, Any] = {
 
 def test_csv_cells_that_could_be_formulas_are_neutralised() -> None:
     result = invoke("report", "--format", "csv", stdin=json.dumps({"attribution": HOSTILE}))
-    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
-    assert rows[0][0] == "principal"
-    cells = [cell for row in rows[1:] for cell in row]
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    cells = [cell for row in rows for cell in row.values()]
     dangerous = [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert dangerous == []
-    assert rows[1][0] == "'" + HOSTILE["principals"][0]["name"]
-    assert (rows[1][5], rows[1][6]) == ("'+cmd|' /C calc'!A0", "'-2+3")
-    assert (rows[2][5], rows[2][6]) == ("'@SUM(1+1)", "'\t=1+1")
-    assert rows[3][6] == "'\n=2"  # a bare CR would end the row: it becomes a quoted line break
-    assert rows[4][0].startswith("evil | injected")  # not a formula: kept as written
-    assert rows[5][:1] == ["'=1+1"] and rows[5][5] == "'-unknown|product"
-    assert rows[1][1:5] == ["", PARTNER, PARTNER, "Active"]
+    assert rows[0]["principal"] == "'" + HOSTILE["principals"][0]["name"]
+    assert (rows[0]["role"], rows[0]["scope"]) == ("'+cmd|' /C calc'!A0", "'-2+3")
+    assert (rows[1]["role"], rows[1]["scope"]) == ("'@SUM(1+1)", "'\t=1+1")
+    assert rows[2]["scope"] == "'\n=2"  # a bare CR would end the row: it becomes a quoted line break
+    assert rows[3]["principal"].startswith("evil | injected")  # not a formula: kept as written
+    assert (rows[0]["partnerId"], rows[0]["linkState"], rows[0]["linkedPartnerId"]) == (PARTNER, "Active", PARTNER)
+    assert len(rows) == 4  # one record type: grants only (workloads are in the other formats)
 
 
 def _unescaped_pipes(line: str) -> int:

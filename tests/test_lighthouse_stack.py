@@ -375,13 +375,18 @@ def test_report_lighthouse_view_in_markdown(report_input: dict[str, Any]) -> Non
 def test_report_lighthouse_view_in_csv_is_neutralised(report_input: dict[str, Any]) -> None:
     hostile = json.loads(json.dumps(report_input))
     hostile["attribution"]["lighthouse"][0]["authorizations"][1]["displayName"] = "=HYPERLINK(1)"
-    rows = list(csv.reader(io.StringIO(RENDERERS["csv"](load_attribution(hostile)))))
-    lighthouse = [r for r in rows if r[-1].startswith("Lighthouse")]
-    assert len(lighthouse) == 10
-    assert lighthouse[0] == ["lighthouse-delivery", LINKED_OBJECT_ID, "", "", "Active", "Contributor", SUB, "True",
-                             "Lighthouse permanent"]  # fmt: skip
-    assert lighthouse[1][0] == "'=HYPERLINK(1)"
-    assert lighthouse[4][-1] == "Lighthouse eligible"
+    rows = list(csv.DictReader(io.StringIO(RENDERERS["csv"](load_attribution(hostile)))))
+    lighthouse = [r for r in rows if r["delegation"] == "Lighthouse"]
+    assert len(lighthouse) == 10, "2 scopes × 5 authorizations"
+    first = lighthouse[0]
+    assert (first["principal"], first["principalId"], first["role"], first["scope"], first["scopeType"]) == (
+        "lighthouse-delivery", LINKED_OBJECT_ID, "Contributor", SUB, "subscription"
+    )
+    assert (first["pecEligible"], first["access"], first["linkState"], first["earnsCredit"]) == (
+        "True", "permanent", "Active", "True"
+    )
+    assert lighthouse[2]["principal"] == "'=HYPERLINK(1)"  # scope by scope: authorization 1 on the subscription
+    assert {r["access"] for r in lighthouse if "just-in-time" in r["principal"]} == {"eligible"}
 
 
 def test_report_lighthouse_view_in_html_is_escaped(report_input: dict[str, Any]) -> None:

@@ -71,7 +71,7 @@ def test_report_renders_the_plan_in_every_format(planned: str) -> None:
     assert len([g for g in document["summary"]["gaps"] if "link planned, not live" in g]) == 4
 
     rows = list(csv.DictReader(io.StringIO(invoke("report", "--format", "csv", stdin=planned).stdout)))
-    assert {(r["principal"], r["clientId"]) for r in rows if r["principal"] == "platform-delivery"} == {
+    assert {(r["principal"], r["principalId"]) for r in rows if r["principal"] == "platform-delivery"} == {
         ("platform-delivery", "[unknown]")
     }
     assert {r["linkState"] for r in rows if r["principal"] in ("platform-delivery", "reporting")} == {"Planned"}

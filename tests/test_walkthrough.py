@@ -7,6 +7,8 @@ copy's ``.venv`` is the virtualenv these tests run in (``requirements-dev.txt`` 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -131,7 +133,9 @@ def _json(step: Step, clone: Path) -> None:
 
 def _csv(step: Step, clone: Path) -> None:
     assert step.returncode == 0, step.stderr
-    assert step.stdout.splitlines()[0].startswith("principal,clientId,partnerId,configuredPartnerId,linkState")
+    rows = list(csv.DictReader(io.StringIO(step.stdout)))
+    assert {r["principal"] for r in rows} == {"platform-delivery", "workload-delivery", "customer-automation", "reporting"}
+    assert {r["linkState"] for r in rows} == {"Planned"} and {r["earnsCredit"] for r in rows} == {"False"}
 
 
 def _html(step: Step, clone: Path) -> None:

@@ -13,7 +13,10 @@ import csv
 import html
 import io
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 from .attribution import (
@@ -24,6 +27,7 @@ from .attribution import (
     PrincipalEntry,
     RoleEntry,
 )
+from .coverage import GRANT_COLUMNS, Customer, CustomerCoverage, coverage_of, grant_records, scope_records
 from .workloads import DPOR, PRODUCTS
 
 ReportInputError = AttributionFormatError
@@ -104,6 +108,17 @@ class AttributionReport:
     pal_workloads: list[dict[str, str]] = field(default_factory=list)
     """Non-Azure workloads attributed through a principal's PAL link: workload, product, principal, requirement,
     source."""
+    customer: Customer = field(default_factory=lambda: Customer("unnamed customer"))
+    """Who the document is about (the headline names it)."""
+    made_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    """When the report was made (the headline shows it, in UTC)."""
+    links_live: bool = False
+    """The link states were checked live (``report --verified``), not only declared by the stack."""
+
+    @cached_property
+    def coverage(self) -> CustomerCoverage:
+        """The customer's scopes and grants, direct and Lighthouse alike."""
+        return coverage_of(self.document, self.customer)
 
     @property
     def partner_id(self) -> str:
@@ -115,10 +130,14 @@ class AttributionReport:
 
     @property
     def summary(self) -> dict[str, Any]:
-        covered = sorted({r.scope for p in self.principals if p.linked for r in p.roles if r.pal_eligible})
+        covered = sorted(
+            {r.scope for p in self.principals if p.linked for r in p.roles if r.pal_eligible}
+            | set(self.lighthouse_scopes_earning)
+        )
+        principals = self.coverage.principals  # direct and Lighthouse principals alike
         return {
-            "principals": len(self.principals),
-            "principalsLinked": sum(p.linked for p in self.principals),
+            "principals": len(principals),
+            "principalsLinked": sum(linked for _, _, linked in principals),
             "scopesCoveredByEligibleRoles": covered,
             "gaps": [f"{p.name}: {gap}" for p in self.principals for gap in gaps_of(p)]
             + _workload_gaps(self.document, self.pal_workloads)
@@ -130,8 +149,11 @@ class AttributionReport:
 
     @property
     def lighthouse_scopes_earning(self) -> list[str]:
-        """Delegated customer scopes where a PAL-linked principal earns the credit."""
-        return sorted({scope for d in self.document.lighthouse if d.earns_credit for scope in d.scopes})
+        """Delegated customer scopes where a PAL-linked principal earns the credit (and its link is not known to
+        be broken)."""
+        return sorted(
+            {scope for d in self.document.lighthouse for a in d.credited if a.linked is not False for scope in d.scopes}
+        )
 
     @property
     def lighthouse(self) -> list[dict[str, Any]]:
@@ -151,6 +173,11 @@ class AttributionReport:
     def as_json(self) -> dict[str, Any]:
         return {
             "partnerId": self.partner_id,
+            "headline": {
+                **self.coverage.headline(),
+                "madeAt": self.made_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "linkStates": "live" if self.links_live else "declared",
+            },
             "summary": self.summary,
             "principals": [{**p.to_json(), "linked": p.linked, "gaps": gaps_of(p)} for p in self.principals],
             "manualClaims": self.manual_claims,
@@ -158,12 +185,20 @@ class AttributionReport:
             "customerUsageAttribution": self.customer_usage_attribution,
             **({"lighthouse": self.lighthouse, "managingStack": self.document.managing_stack} if self.lighthouse else {}),
             "retiredModels": [{"model": DPOR.name, "status": DPOR.status, "source": DPOR.source}],
+            "scopes": scope_records([self.coverage]),
+            "grants": grant_records([self.coverage]),
         }
 
 
-def load_attribution(document: Any) -> AttributionReport:
-    """Build the report from ``pulumi stack output --json`` or the ``attribution`` value."""
-    attribution = AttributionDocument.from_stack_output(document)
+def load_attribution(
+    document: Any,
+    customer: Customer | None = None,
+    *,
+    made_at: datetime | None = None,
+    links_live: bool = False,
+) -> AttributionReport:
+    """Build the report from ``pulumi stack output --json``, the ``attribution`` value, or a parsed document."""
+    attribution = document if isinstance(document, AttributionDocument) else AttributionDocument.from_stack_output(document)
     claims = []
     pal = []
     for workload in attribution.non_azure_workloads:
@@ -188,7 +223,14 @@ def load_attribution(document: Any) -> AttributionReport:
                 "where": f"{product.where}; source: {product.source}" if product else "Partner Center",
             }
         )
-    return AttributionReport(attribution, claims, pal)
+    return AttributionReport(
+        attribution,
+        claims,
+        pal,
+        customer or Customer("unnamed customer"),
+        made_at or datetime.now(timezone.utc),
+        links_live,
+    )
 
 
 def _role_text(role: RoleEntry) -> str:
@@ -221,11 +263,47 @@ def _md_row(*cells: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _markdown_scopes(report: AttributionReport) -> list[str]:
+    """The headline and the scope tree as markdown: a nested list, each scope with its mark in words, who holds what,
+    and the reason and fix where it earns nothing."""
+    c = report.coverage
+    h = c.headline()
+    links = "live (verified)" if report.links_live else "declared by the stack (run verify for live states)"
+    lines = [
+        f"Customer {md_cell(c.customer.name)}; tenant {md_cell(c.tenant)}; "
+        f"{('stack ' + md_cell(c.customer.stack) + '; ') if c.customer.stack else ''}"
+        f"made {report.made_at.strftime('%Y-%m-%d %H:%M UTC')}; link states {links}.",
+        "",
+        f"Subscriptions: {h['subscriptionsEarning']} of {h['subscriptions']} earn PEC, {h['subscriptionsPartlyEarning']} "
+        f"partly, {h['subscriptionsNotEarning']} not; {h['grantsCreditingAnotherPartner']} grants credit another "
+        "partner ID.",
+        "",
+        "## Scopes",
+        "",
+    ]
+
+    def walk(node: Any, depth: int) -> None:
+        holders = "; ".join(f"{g.principal} {g.role} ({g.delegation}, {g.access}): {g.standing.label}" for g in node.grants)
+        line = f"{'  ' * depth}- {node.kind} {md_cell(node.scope)}: **{node.standing.label}**"
+        if holders:
+            line += f". {md_cell(holders)}"
+        if node.reason:
+            line += f". Why: {md_cell(node.reason)}. Fix: {md_cell(node.fix)}."
+        lines.append(line)
+        for child in node.children:
+            walk(child, depth + 1)
+
+    for root in c.roots:
+        walk(root, 0)
+    return lines + ([] if c.roots else ["- no principal holds a role on any scope"]) + ["", "## Principals", ""]
+
+
 def to_markdown(report: AttributionReport) -> str:
     s = report.summary
     lines = [
         f"# Partner attribution: partner ID {md_cell(report.partner_id)}",
         "",
+        *_markdown_scopes(report),
         f"{s['principalsLinked']} of {s['principals']} principals linked; "
         f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PEC-eligible roles.",
         "",
@@ -297,46 +375,32 @@ def to_markdown(report: AttributionReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_csv(report: AttributionReport) -> str:
+def records_csv(records: Iterable[dict[str, object]], columns: Sequence[str]) -> str:
+    """One record type as CSV: a header of ``columns``, one row per record, cells made safe with :func:`csv_cell`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["principal", "clientId", "partnerId", "configuredPartnerId", "linkState", "role", "scope", "palEligible",
-         "linkCredential"]
-    )  # fmt: skip
-    for p in report.principals:
-        for r in p.roles or (RoleEntry("", "", "", False, ""),):
-            row = [p.name, p.client_id, p.partner_id, p.configured_partner_id, p.link_state, r.role, r.scope, r.pal_eligible,
-                   p.link_credential]  # fmt: skip
-            writer.writerow([csv_cell(cell) for cell in row])
-    for w in report.pal_workloads:
-        extra = (
-            w["workload"],
-            "",
-            "",
-            "",
-            f"PAL via {w['principal'] or '(no principal)'}",
-            w["product"],
-            w["requirement"],
-            "",
-            "",
-        )
-        writer.writerow([csv_cell(cell) for cell in extra])
-    for c in report.manual_claims:
-        extra = (c["workload"], "", "", "", "manual claim", c["product"], c["where"], "", "")
-        writer.writerow([csv_cell(cell) for cell in extra])
-    for view in report.lighthouse:
-        # One row per delegated customer scope and authorization: principal (name or display name, then its
-        # object ID in the clientId column), link state, role, the customer scope, PEC eligibility, and "Lighthouse
-        # permanent" or "Lighthouse eligible" where a principal row has its link credential.
-        extra = (view["principal"], view["principalId"], "", "", view["linkState"], view["role"], view["customerScope"],
-                 view["pecEligible"], f"Lighthouse {view['access']}")  # fmt: skip
-        writer.writerow([csv_cell(cell) for cell in extra])
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([csv_cell(record[column]) for column in columns])
     return out.getvalue()
 
 
+def to_csv(report: AttributionReport) -> str:
+    """The long table: one row per grant (a principal's role at a scope, direct or Lighthouse) with a column per
+    fact (:data:`~partner_attribution.coverage.GRANT_COLUMNS`), so that a pivot table works without cleanup."""
+    return records_csv(grant_records([report.coverage]), GRANT_COLUMNS)
+
+
 def to_html(report: AttributionReport) -> str:
-    """One self-contained page (inline CSS, no scripts, no external resources)."""
+    """One self-contained page (inline CSS, no scripts, no external resources): the headline, the scope tree, then
+    the detail tables (:func:`detail_html`)."""
+    from .report_html import customer_page
+
+    return customer_page(report.coverage, detail_html(report), report.made_at, report.links_live)
+
+
+def detail_html(report: AttributionReport) -> str:
+    """The detail tables, per principal, then gaps, workloads, claims, Lighthouse and CUA, as an HTML fragment."""
     e = html.escape
     s = report.summary
     rows = "".join(
@@ -404,20 +468,12 @@ def to_html(report: AttributionReport) -> str:
         else ""
     )
     return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>Partner attribution: {e(report.partner_id)}</title>"
-        "<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;width:100%}"
-        "td,th{border:1px solid #ccc;padding:.4em;text-align:left;vertical-align:top}th{background:#f3f3f3}"
-        ".ok{color:#0a6b2d;font-weight:600}.bad{color:#a4262c;font-weight:600}ul{margin:0;padding-left:1.2em}</style>"
-        "</head><body>"
-        f"<h1>Partner attribution: partner ID {e(report.partner_id)}</h1>"
         f"<p id='summary'>{s['principalsLinked']} of {s['principals']} principals linked; "
         f"{len(s['scopesCoveredByEligibleRoles'])} scopes covered by PEC-eligible roles.</p>"
         "<table id='principals'><tr><th>Principal</th><th>Partner ID</th><th>Link</th><th>Link credential</th>"
         "<th>PEC-eligible</th><th>Roles</th></tr>"
         f"{rows}</table><h2>Gaps</h2><ul id='gaps'>{gaps}</ul>{pal_section}{claims_section}{dpor}{lighthouse_section}"
         f"{cua_section}"
-        "</body></html>\n"
     )
 
 

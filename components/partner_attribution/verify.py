@@ -108,7 +108,7 @@ def _source(target: VerifyTarget, audience: str) -> CredentialSource:
     return ClientAssertionSource(target.tenant_id, target.client_id, find_token_source(), audience=audience)
 
 
-def _check(target: VerifyTarget, endpoints: CloudEndpoints, timeout: float, audience: str) -> VerifyResult:
+def _check(target: VerifyTarget, endpoints: CloudEndpoints, timeout: float, audience: str, transport: Any) -> VerifyResult:
     started = time.monotonic()
     client = PartnerLinkClient(
         _source(target, audience),
@@ -116,6 +116,7 @@ def _check(target: VerifyTarget, endpoints: CloudEndpoints, timeout: float, audi
         timeout_seconds=timeout,
         propagation_timeout_seconds=min(timeout, 30),
         on_retry=lambda _message: None,
+        transport=transport,
     )
     try:
         link = client.get()
@@ -146,12 +147,30 @@ def verify_links(
     """Check every target, at most ``concurrency`` at a time; results in input order. Federated targets sign in
     with the pipeline's token for ``token_audience``."""
     targets = list(targets)
+    transport = shared_transport(concurrency)
 
     def run(target: VerifyTarget) -> VerifyResult:
-        result = _check(target, endpoints, timeout, token_audience)
+        result = _check(target, endpoints, timeout, token_audience, transport)
         if on_result is not None:
             on_result(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="verify") as pool:
-        return list(pool.map(run, targets))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="verify") as pool:
+            return list(pool.map(run, targets))
+    finally:
+        transport.session.close()
+
+
+def shared_transport(concurrency: int) -> Any:
+    """One azure-core transport for every principal's sign-in and ARM call: its connection pool keeps up to
+    ``concurrency`` TLS connections per host open, so checking many principals does not open two new TLS connections
+    (Entra, ARM) for each one. Each principal still gets its own credential and token; only sockets are shared."""
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(1, concurrency))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return RequestsTransport(session=session, session_owner=False)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -178,34 +180,194 @@ def report(
     fail_on_gaps: Annotated[
         bool, typer.Option("--fail-on-gaps", help="Exit 1 when the report finds gaps (for a pipeline that must stop).")
     ] = False,
+    documents: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--documents",
+            "-d",
+            help="Attribution documents ('pulumi stack output --json', saved): files or folders of .json files; "
+            "repeat for more. More than one makes the portfolio; each file is a customer named after the file.",
+        ),
+    ] = None,
+    pulumi_backend: Annotated[
+        bool,
+        typer.Option(
+            "--pulumi-backend",
+            help="Read every stack of the Pulumi backend you are logged in to that has an attribution output "
+            "(needs the Pulumi CLI; reads no secret).",
+        ),
+    ] = False,
+    customer: Annotated[
+        str | None, typer.Option(help="The customer's name in the headline (default: the input file's name).")
+    ] = None,
+    verified: Annotated[
+        Path | None,
+        typer.Option(help="'partner-attribution verify --format json' output: show live link states, not declared ones."),
+    ] = None,
+    since: Annotated[
+        list[Path] | None,
+        typer.Option(help="An earlier 'report --format json', or the documents it was made from: add what changed since then."),
+    ] = None,
 ) -> None:
-    """Turn the stack's 'attribution' output into an attribution report.
+    """Turn the stacks' 'attribution' outputs into an attribution report, for one customer or many.
 
-    Per principal: partner ID, link state, roles and scopes, PAL eligibility; then a summary (principals
-    linked, scopes covered by eligible roles, gaps) and the non-Azure workloads to claim by hand.
-    Gaps are listed on stderr; the exit code is 0 unless --fail-on-gaps is given and there are gaps.
+    One customer: a headline (customer, tenant, stack, when made, link states, counts), its scopes as a tree
+    (management group, subscription, resource group, resource), each marked: earns PEC, linked but no PEC-eligible
+    role, credited to another partner ID, or no linked principal, with who holds what there and, where it earns
+    nothing, why and the fix; then per principal: partner ID, link state, roles, gaps, workloads to claim by hand.
     Reads 'pulumi stack output --json', or what 'plan --format attribution' writes (a preview before deploying).
+    Many customers (--documents with several files or a folder, or --pulumi-backend): one row per customer, what to
+    fix first first, totals per partner ID. CSV is one long table: a row per grant (a principal's role at a scope).
+    Gaps are listed on stderr; the exit code is 0 unless --fail-on-gaps is given and there are gaps.
+    The time shown is now, or SOURCE_DATE_EPOCH when set.
 
-    Example: pulumi stack output --json | partner-attribution report --format html > attribution.html
+    Example: pulumi stack output --json | partner-attribution report --format html --output attribution.html
     Example (a pipeline that stops on gaps): pulumi stack output --json | partner-attribution report --fail-on-gaps
+    Example (portfolio): partner-attribution report -d outputs/ -f html --since last-week.json -o portfolio.html
     """
     from ..report import RENDERERS, ReportInputError, load_attribution
+    from ..report_inputs import ReportSourceError
 
-    document = read_json(input_path, "the input")
     try:
-        attribution = load_attribution(document)
-    except ReportInputError as exc:
+        found = _report_sources(input_path, documents or [], pulumi_backend, customer)
+        live_states = _read_verified(verified)
+        earlier = _read_earlier(since or [])
+    except ReportSourceError as exc:
         fail(str(exc), ExitCode.USAGE)
-    rendered = RENDERERS[output_format.value](attribution)
+    made_at = _made_at()
+    sources, skipped = found if found is not None else (None, [])
+    if sources is None or (len(sources) == 1 and not pulumi_backend and not documents_are_many(documents or [])):
+        if sources is None:
+            document = read_json(input_path, "the input")
+            name = customer or (input_path.stem if input_path and str(input_path) != "-" else "unnamed customer")
+            from ..coverage import Customer
+
+            try:
+                attribution = load_attribution(
+                    _overlay(document, live_states), Customer(name, "", str(input_path or "stdin")), made_at=made_at,
+                    links_live=live_states is not None,
+                )  # fmt: skip
+            except ReportInputError as exc:
+                fail(str(exc), ExitCode.USAGE)
+        else:
+            only = sources[0]
+            attribution = load_attribution(
+                _overlay(only.document, live_states), only.customer, made_at=made_at, links_live=live_states is not None
+            )
+        if earlier is not None:
+            _print_changes(earlier, {attribution.customer.name: attribution.coverage.grants})
+        _write_report(RENDERERS[output_format.value](attribution), output, output_format.value)
+        gaps = attribution.summary["gaps"]
+        for gap in gaps:
+            console(stderr=True).print(f"gap: {printable(gap)}", markup=False)
+        raise typer.Exit(ExitCode.PROBLEM if gaps and fail_on_gaps else ExitCode.OK)
+
+    from ..changes import changes_between
+    from ..coverage import Portfolio, Standing, coverage_of
+    from ..portfolio import RENDERERS as PORTFOLIO_RENDERERS
+    from ..portfolio import PortfolioReport
+
+    coverages = [coverage_of(_overlay(s.document, live_states), s.customer) for s in sources]
+    names = [c.customer.name for c in coverages]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        fail(f"two documents name the same customer: {', '.join(duplicates)}; rename one of the files", ExitCode.USAGE)
+    changes = changes_between(earlier, {c.customer.name: c.grants for c in coverages}) if earlier is not None else None
+    result = PortfolioReport(Portfolio(coverages), made_at, live_states is not None, changes, skipped)
+    _write_report(PORTFOLIO_RENDERERS[output_format.value](result), output, output_format.value)
+    err = console(stderr=True)
+    for stack in result.skipped:
+        err.print(f"skipped: stack {printable(stack)} has no attribution output", markup=False)
+    behind = [c for c in result.portfolio.customers if c.standing is not Standing.EARNS]
+    err.print(f"{len(coverages)} customers: {len(coverages) - len(behind)} earn on every scope, {len(behind)} to fix")
+    raise typer.Exit(ExitCode.PROBLEM if behind and fail_on_gaps else ExitCode.OK)
+
+
+def _write_report(rendered: str, output: Path | None, format_name: str) -> None:
+    """The report to standard output, or to ``output`` (saying so on stderr)."""
     if output is None:
         sys.stdout.write(rendered)
-    else:
+        return
+    try:
+        output.write_text(rendered, encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {output}: {exc.strerror or exc}", param_hint="--output") from None
+    console(stderr=True).print(f"wrote the {format_name} report to {output}", markup=False)
+
+
+def documents_are_many(paths: list[Path]) -> bool:
+    """A folder always makes a portfolio, even of one document."""
+    return len(paths) > 1 or any(p.is_dir() for p in paths)
+
+
+def _report_sources(
+    input_path: Path | None, documents: list[Path], pulumi_backend: bool, customer: str | None
+) -> tuple[list[Any], list[str]] | None:
+    """The documents to report on and the backend's stacks skipped for having no attribution output; None when the
+    report reads one document from --input or standard input."""
+    from ..coverage import Customer
+    from ..report_inputs import SourcedDocument, read_backend_stacks, read_document_files
+
+    if input_path is not None and (documents or pulumi_backend):
+        raise typer.BadParameter("give --input, or --documents/--pulumi-backend, not both", param_hint="--input")
+    if not documents and not pulumi_backend:
+        return None
+    sources: list[SourcedDocument] = read_document_files(documents)
+    skipped: list[str] = []
+    if pulumi_backend:
+        found, skipped = read_backend_stacks(cwd=".")
+        sources.extend(found)
+        if not sources:
+            raise typer.BadParameter("no stack of the backend has an attribution output", param_hint="--pulumi-backend")
+    if customer is not None and len(sources) == 1:
+        only = sources[0]
+        sources[0] = SourcedDocument(Customer(customer, only.customer.stack, only.customer.source), only.document)
+    return sources, skipped
+
+
+def _read_verified(path: Path | None) -> Any:
+    from ..report_inputs import read_verified
+
+    return read_verified(path) if path is not None else None
+
+
+def _read_earlier(paths: list[Path]) -> Any:
+    from ..report_inputs import read_earlier
+
+    return read_earlier(paths) if paths else None
+
+
+def _overlay(document: Any, live_states: Any) -> Any:
+    """The document with verified link states, when there are any."""
+    if live_states is None:
+        return document
+    from ..attribution import AttributionDocument, AttributionFormatError
+    from ..coverage import overlay_verified
+
+    try:
+        parsed = document if isinstance(document, AttributionDocument) else AttributionDocument.from_stack_output(document)
+    except AttributionFormatError as exc:
+        fail(str(exc), ExitCode.USAGE)
+    return overlay_verified(parsed, live_states)
+
+
+def _print_changes(earlier: Any, now: Any) -> None:
+    from ..changes import changes_between
+
+    err = console(stderr=True)
+    changes = changes_between(earlier, now)
+    for change in changes:
+        err.print(f"changed: {printable(change.text)}", markup=False)
+    if not changes:
+        err.print("no change since the earlier report", markup=False)
+
+
+def _made_at() -> datetime:
+    """Now, in UTC; or SOURCE_DATE_EPOCH (the reproducible-builds convention) when set, for reproducible pages."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
         try:
-            output.write_text(rendered, encoding="utf-8")
-        except OSError as exc:
-            raise typer.BadParameter(f"cannot write {output}: {exc.strerror or exc}", param_hint="--output") from None
-        console(stderr=True).print(f"wrote the {output_format.value} report to {output}", markup=False)
-    gaps = attribution.summary["gaps"]
-    for gap in gaps:
-        console(stderr=True).print(f"gap: {printable(gap)}", markup=False)
-    raise typer.Exit(ExitCode.PROBLEM if gaps and fail_on_gaps else ExitCode.OK)
+            return datetime.fromtimestamp(int(epoch), timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            fail(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}", ExitCode.USAGE)
+    return datetime.now(timezone.utc)

@@ -136,8 +136,12 @@ class PartnerLinkClient:
         backoff: Backoff | None = None,
         on_retry: ProgressCallback | None = None,
         read_timeout: float = READ_TIMEOUT,
+        transport: Any = None,
     ) -> None:
         self.source = source
+        self.transport = transport
+        """An azure-core transport shared with other clients (``verify``: one connection pool for every principal);
+        None: each credential and ARM client opens its own connections."""
         self.endpoints = endpoints or CloudEndpoints.for_cloud()
         self.timeout_seconds = timeout_seconds
         self.propagation_timeout_seconds = propagation_timeout_seconds
@@ -164,7 +168,8 @@ class PartnerLinkClient:
             if self._credential is not None:
                 self._tokens += self._credential.tokens
             self._credential = CheckedCredential(
-                self.source.credential(self.endpoints, self._record_token_response, self.read_timeout), self.source
+                self.source.credential(self.endpoints, self._record_token_response, self.read_timeout, self.transport),
+                self.source,
             )
             self._api = ACEProvisioningManagementPartnerAPI(
                 self._credential,  # type: ignore[arg-type]
@@ -175,6 +180,7 @@ class PartnerLinkClient:
                 permit_redirects=False,  # ARM does not redirect these calls; never follow one off the host
                 connection_timeout=CONNECTION_TIMEOUT,
                 read_timeout=self.read_timeout,
+                **({"transport": self.transport} if self.transport is not None else {}),
             )
         return self._api
 

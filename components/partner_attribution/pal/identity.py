@@ -72,10 +72,15 @@ class CloudEndpoints:
         )
 
 
-def pipeline_options(endpoints: CloudEndpoints, response_hook: ResponseHook | None, read_timeout: float) -> dict[str, Any]:
+def pipeline_options(
+    endpoints: CloudEndpoints, response_hook: ResponseHook | None, read_timeout: float, transport: Any = None
+) -> dict[str, Any]:
     """How every credential of this package talks to Entra: its authority, no retries of its own (the client owns
-    the one retry budget), bounded timeouts, no redirects followed, and the hook that records each answer's status."""
+    the one retry budget), bounded timeouts, no redirects followed, and the hook that records each answer's status.
+    ``transport`` (an azure-core transport) shares connections between credentials (``verify`` over many principals);
+    None: the credential opens its own."""
     return {
+        **({"transport": transport} if transport is not None else {}),
         "authority": endpoints.authority_host,
         "disable_instance_discovery": endpoints.custom_authority or None,
         "retry_total": 0,
@@ -108,10 +113,15 @@ class CredentialSource(Protocol):
         """Every secret value this source has handed out, to scrub from messages."""
 
     def credential(
-        self, endpoints: CloudEndpoints, response_hook: ResponseHook | None = None, read_timeout: float = READ_TIMEOUT
+        self,
+        endpoints: CloudEndpoints,
+        response_hook: ResponseHook | None = None,
+        read_timeout: float = READ_TIMEOUT,
+        transport: Any = None,
     ) -> TokenCredential:
         """A fresh azure-identity credential. ``response_hook`` sees every HTTP response of the
-        credential's pipeline (azure-core ``raw_response_hook``)."""
+        credential's pipeline (azure-core ``raw_response_hook``); ``transport``, when given, is the azure-core
+        transport it sends with (shared connections)."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +142,11 @@ class ClientSecretSource:
         return [self.client_secret]
 
     def credential(
-        self, endpoints: CloudEndpoints, response_hook: ResponseHook | None = None, read_timeout: float = READ_TIMEOUT
+        self,
+        endpoints: CloudEndpoints,
+        response_hook: ResponseHook | None = None,
+        read_timeout: float = READ_TIMEOUT,
+        transport: Any = None,
     ) -> TokenCredential:
         from azure.identity import ClientSecretCredential
 
@@ -140,7 +154,7 @@ class ClientSecretSource:
             self.tenant_id,
             self.client_id,
             self.client_secret,
-            **pipeline_options(endpoints, response_hook, read_timeout),
+            **pipeline_options(endpoints, response_hook, read_timeout, transport),
         )
 
 
@@ -226,7 +240,11 @@ class ClientAssertionSource:
         return self._assertion
 
     def credential(
-        self, endpoints: CloudEndpoints, response_hook: ResponseHook | None = None, read_timeout: float = READ_TIMEOUT
+        self,
+        endpoints: CloudEndpoints,
+        response_hook: ResponseHook | None = None,
+        read_timeout: float = READ_TIMEOUT,
+        transport: Any = None,
     ) -> TokenCredential:
         from azure.identity import ClientAssertionCredential
 
@@ -234,7 +252,7 @@ class ClientAssertionSource:
             cast(str, self.tenant_id),
             cast(str, self.client_id),
             self._current,
-            **pipeline_options(endpoints, response_hook, read_timeout),
+            **pipeline_options(endpoints, response_hook, read_timeout, transport),
         )
 
 
@@ -255,8 +273,13 @@ class DefaultIdentitySource:
         return []
 
     def credential(
-        self, endpoints: CloudEndpoints, response_hook: ResponseHook | None = None, read_timeout: float = READ_TIMEOUT
+        self,
+        endpoints: CloudEndpoints,
+        response_hook: ResponseHook | None = None,
+        read_timeout: float = READ_TIMEOUT,
+        transport: Any = None,
     ) -> TokenCredential:
+        """The signed-in identity's credential chain; it opens its own connections (``transport`` is not used)."""
         from azure.identity import DefaultAzureCredential
 
         return DefaultAzureCredential(

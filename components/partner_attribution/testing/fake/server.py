@@ -83,6 +83,8 @@ class FakeAzure:
         self.deleted_links = deleted_links
         self.latency = latency
         self.requests: list[RecordedRequest] = []
+        self.connections = 0
+        """TLS connections accepted so far (each request on a kept-alive connection reuses one)."""
         self.faults: list[Fault] = []
         self.tenants: set[str] = set()
         self.apps: dict[str, FakeApp] = {}  # by client ID
@@ -430,6 +432,11 @@ class RequestContext(BaseHTTPRequestHandler):
 
     azure: FakeAzure
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        with self.azure.lock:
+            self.azure.connections += 1
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence default stderr logging
         return
