@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import (
+    AssertionExpired,
     BudgetSpent,
     LinkConflictError,
     PermanentLinkError,
@@ -32,6 +33,7 @@ from .errors import (
     TransientError,
     UnconfirmedAnswer,
     classify,
+    expired_again,
     retry_after_seconds,
     scrub,
     scrubbed,
@@ -234,6 +236,8 @@ class PartnerLinkClient:
             if isinstance(verdict, PermanentLinkError):
                 raise scrubbed(verdict, self._secrets()) from None
             verdict = _scrub_outcome(verdict, self._secrets())
+            if isinstance(verdict, AssertionExpired) and isinstance(previous, AssertionExpired):
+                raise expired_again(self.who, verdict) from None  # a fresh token did not help: permanent
             if isinstance(verdict, BudgetSpent) and previous is not None:
                 # An attempt cut short by the end of the budget learned nothing; what the earlier ones learned
                 # (the principal not replicated yet, a secret refused) is what the caller needs to decide on.

@@ -67,7 +67,8 @@ class FederationNotReplicated(Transient):
 
 @dataclass(frozen=True)
 class AssertionExpired(Transient):
-    """AADSTS700024: the pipeline token was not within its valid time range; the next attempt fetches a fresh one."""
+    """AADSTS700024, or a token read already expired: the pipeline token was not within its valid time range. The
+    next attempt fetches a fresh one, once: a second in a row is permanent (:func:`expired_again`)."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,20 @@ class LinkConflictError(PermanentLinkError):
             f"delivering through this identity. To re-point the link to {wanted}, set "
             "overwrite_existing (overwriteExistingLink in stack configuration) to true."
         )
+
+
+class AssertionTimeRangeError(PermanentLinkError):
+    """The pipeline token was outside its valid time range twice in a row: retrying cannot help."""
+
+
+def expired_again(who: str, outcome: AssertionExpired) -> AssertionTimeRangeError:
+    """What to say when a fresh pipeline token is, again, expired or not yet valid (AADSTS700024): the clock of
+    this machine or of the token's issuer is off, or the source hands out the same old token."""
+    return AssertionTimeRangeError(
+        f"the pipeline token for {who} was outside its valid time range twice in a row, the second time freshly "
+        f"fetched ({outcome.cause}): it is expired or not yet valid. Check this machine's clock, and that the token "
+        "source renews the token (a token file the platform no longer rotates, a token given as is); not retried"
+    )
 
 
 class RetryBudgetExhaustedError(PartnerLinkError):
