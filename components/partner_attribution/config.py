@@ -147,7 +147,7 @@ _AZURE_DEVOPS: dict[str, Field] = {
     "project": Field(str, True, "the project name"),
     "serviceConnection": Field(str, True, "the service connection name"),
 }
-_GO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$")
+_GO_DATE = re.compile(r"\A([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00 \+0000 UTC\Z")
 """How the Pulumi CLI hands a program an unquoted YAML date (Go's time.String(), yaml.v3): read as that date."""
 
 _WORKLOAD: dict[str, Field] = {

@@ -65,7 +65,7 @@ def check_principal_name(value: object) -> str | None:
 
 def parse_date(value: object) -> dt.date | None:
     """A ``YYYY-MM-DD`` date, or None."""
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         return None
     try:
         return dt.date.fromisoformat(value)

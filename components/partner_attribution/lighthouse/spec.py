@@ -45,7 +45,8 @@ MAX_APPROVERS = 10
 """ELIG: at most 10 approvers per eligible authorization."""
 DELEGABLE_SCOPES = ("subscription", "resource group")
 """ARCH, ONB: an assignment delegates a subscription or a resource group."""
-_DURATION = re.compile(r"^PT(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?$")
+_DURATION = re.compile(r"\APT(?:(?P<h>[0-9]+)H)?(?:(?P<m>[0-9]+)M)?(?:(?P<s>[0-9]+)S)?\Z")
+"""ASCII digits only (``\\d`` would take Arabic-Indic ones), to the end of the string (``$`` would take ``PT4H\\n``)."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -523,7 +524,7 @@ def _resolve_eligible(
     return specs, problems, advice
 
 
-def _resolve_scopes(name: str, args: LighthouseDelegationArgs) -> tuple[list[DefinitionSpec], list[Problem]]:
+def _resolve_scopes(name: str, args: LighthouseDelegationArgs, owner: str) -> tuple[list[DefinitionSpec], list[Problem]]:
     problems: list[Problem] = []
     if not args.scopes:
         problems.append(
@@ -577,7 +578,7 @@ def _resolve_scopes(name: str, args: LighthouseDelegationArgs) -> tuple[list[Def
     definitions = []
     for subscription_id, scopes in by_subscription.items():
         subscription_scope = f"/subscriptions/{subscription_id}"
-        definition_guid = naming.registration_definition_id(args.managing_tenant_id, args.offer_name, subscription_scope)
+        definition_guid = naming.registration_definition_id(args.managing_tenant_id, args.offer_name, subscription_scope, owner)
         definition_resource_id = naming.definition_resource_id(subscription_scope, definition_guid)
         definitions.append(
             DefinitionSpec(
@@ -613,8 +614,13 @@ def _credit_gap(authorizations: Sequence[AuthorizationSpec]) -> str | None:
     return "no authorization names a PAL-linked principal (none sets «pal_linked»)"
 
 
-def resolve_delegation(name: str, args: LighthouseDelegationArgs) -> tuple[DelegationSpec | None, list[Problem]]:
+def resolve_delegation(
+    name: str, args: LighthouseDelegationArgs, *, project: str | None = None, stack: str | None = None
+) -> tuple[DelegationSpec | None, list[Problem]]:
     """Check ``args`` and compute everything derived from them; a spec only when there is no problem.
+
+    ``project`` and ``stack`` (default: the running Pulumi program's) are part of each registration definition's
+    GUID, with the delegation's ``name`` (:func:`.naming.registration_definition_id`).
 
     Problems come in argument order, each with its path in Python argument names (``authorizations[1].role``); the
     caller renders them in its own vocabulary. Nothing here depends on a clock or on Azure."""
@@ -641,7 +647,12 @@ def resolve_delegation(name: str, args: LighthouseDelegationArgs) -> tuple[Deleg
         list(args.eligible_authorizations), list(args.authorizations), args.cloud
     )
     problems += eligible_problems
-    definitions, scope_problems = _resolve_scopes(name, args)
+    owner = naming.definition_owner(
+        project if project is not None else pulumi.get_project() or "",
+        stack if stack is not None else pulumi.get_stack() or "",
+        name,
+    )
+    definitions, scope_problems = _resolve_scopes(name, args, owner)
     problems += scope_problems
 
     # Judged on valid authorizations only: a refused role is reported once, by its own rule.

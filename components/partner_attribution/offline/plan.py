@@ -15,6 +15,7 @@ from pulumi.runtime import rpc
 
 from ..attribution import AttributionDocument, AttributionFormatError, CustomerUsageAttribution, LighthouseEntry
 from ..lighthouse.naming import COMPONENT_TYPE as LIGHTHOUSE_TYPE
+from ..lighthouse.naming import DEFINITION_REPLACED_WHEN
 from ..naming import COMPONENT_TYPE, PAL_LINK_TYPE
 from ..naming import LINK_FEDERATED_CREDENTIAL_DISPLAY_NAME as LINK_FIC
 from ..workloads import PRODUCTS
@@ -172,6 +173,7 @@ def _lighthouse(document: AttributionDocument, evaluation: Evaluation) -> list[d
             {
                 **entry.to_json(),
                 "creditedBy": _credit_text(entry),
+                "replacedWhen": DEFINITION_REPLACED_WHEN,
                 "delegatedScopes": [
                     {
                         "scope": scope,

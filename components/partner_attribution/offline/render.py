@@ -101,6 +101,7 @@ def _lighthouse_tree(tree: Tree, plan: StackPlan) -> None:
             )
         for a in d["authorizations"]:
             branch.add(f"authorization {escape(_authorization_text(a))}")
+        branch.add(f"[dim]{escape(d['replacedWhen'])}[/]")
 
 
 def _models_tree(tree: Tree, plan: StackPlan) -> None:
