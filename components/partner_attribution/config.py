@@ -58,6 +58,7 @@ CONFIG_KEYS = {
     "link_timeout_seconds": "linkTimeoutSeconds",
     "credential_expiry_warning_days": "credentialExpiryWarningDays",
     "link_credential": "linkCredential",
+    "existing_assignment": "existingAssignment",
     "link_federation": "linkFederation",
     "existing_application": "existingApplication",
     "client_id": "clientId",
@@ -117,6 +118,7 @@ _ROLE: dict[str, Field] = {
     "conditionVersion": Field(str, describe="'2.0'"),
     "acknowledgePrivileged": Field(bool, describe="true or false"),
     "key": Field(str, describe="a short stable name for the assignment"),
+    "existingAssignment": Field(str, describe="the resource ID of the role assignment the principal already holds"),
 }
 _CREDENTIAL: dict[str, Field] = {
     "rotatedOn": Field(str, True, "a date, YYYY-MM-DD"),
@@ -297,6 +299,7 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
                     condition_version=r.get("conditionVersion"),
                     acknowledge_privileged=r.get("acknowledgePrivileged", False),
                     key=r.get("key"),
+                    existing_assignment=r.get("existingAssignment"),
                 )
                 for r in complete_roles
             ],
@@ -348,6 +351,7 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
             problems.append(problem.under("principals", index).render(CONFIG_KEYS))
         if spec is not None and roles_complete:
             principals.append(spec)
+    problems += _existing_principal_clashes(raw_principals)
 
     workloads: list[WorkloadEntry] = []
     warnings: list[str] = []
@@ -411,6 +415,45 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
         lighthouse=lighthouse,
         managing_stack=managing_stack,
     )
+
+
+def _existing_principal_clashes(raw_principals: list[Any]) -> list[str]:
+    """Existing principals checked against each other, where the stack file alone can tell: one client ID under two
+    names makes two links of one identity (and, with ``addLinkFederatedCredential``, two identical federated
+    credentials on one application, which Entra refuses); an object ID given to two client IDs, or equal to its own
+    client ID (the application's ID, not its service principal's object ID), is not that client's object."""
+    problems: list[str] = []
+    clients: dict[str, int] = {}
+    objects: dict[str, tuple[int, str]] = {}
+    for index, entry in enumerate(raw_principals):
+        existing = entry.get("existingApplication") if isinstance(entry, dict) else None
+        if not isinstance(existing, dict) or not isinstance(existing.get("clientId"), str):
+            continue
+        client = existing["clientId"].lower()
+        here = f"principals[{index}].existingApplication"
+        if client in clients:
+            problems.append(
+                f"{here}.clientId: {existing['clientId']} is also principals[{clients[client]}]'s; one identity has one PAL "
+                "link (and one application can't hold two identical federated credentials): keep one of the two entries"
+            )
+        clients.setdefault(client, index)
+        object_id = existing.get("objectId")
+        if not isinstance(object_id, str):
+            continue
+        if object_id.lower() == client:
+            problems.append(
+                f"{here}.objectId: {object_id} is the client (application) ID, not the object ID of its service "
+                f"principal; give the service principal's object ID (az ad sp show --id {existing['clientId']} --query id "
+                "-o tsv), or leave objectId out to have it looked up"
+            )
+        elif object_id.lower() in objects and objects[object_id.lower()][1] != client:
+            problems.append(
+                f"{here}.objectId: {object_id} is also the object ID given for principals[{objects[object_id.lower()][0]}], "
+                "whose client ID differs; a service principal has one client ID: check both (az ad sp show --id <client ID> "
+                "--query id -o tsv)"
+            )
+        objects.setdefault(object_id.lower(), (index, client))
+    return problems
 
 
 def _date(value: str) -> str:

@@ -63,7 +63,11 @@ def print_tree(out: Console, plan: StackPlan) -> None:
         for role in p["roleAssignments"]:
             colour = "green" if role["palEligible"] else "yellow"
             eligibility = f"[{colour}]{_eligibility(role['palEligible'])}[/]"
-            branch.add(f"role [bold]{escape(role['role'])}[/] at {escape(role['scope'])} {eligibility}")
+            line = branch.add(f"role [bold]{escape(role['role'])}[/] at {escape(role['scope'])} {eligibility}")
+            if role.get("adopts"):
+                line.add(f"adopts the existing assignment {escape(role['adopts'])} (import; destroy leaves it)")
+            elif role.get("ifItExists"):
+                line.add(escape(role["ifItExists"]))
         branch.add(f"PAL link to partner ID [bold]{p['partnerId']}[/]")
         branch.add(f"attribution: {escape(p['attribution'])}")
     _lighthouse_tree(tree, plan)
