@@ -126,3 +126,56 @@ def test_the_plan_says_what_replaces_a_delegation(monkeypatch: pytest.MonkeyPatc
     assert "stack name replaces the registration definitions" in DEFINITION_REPLACED_WHEN
     table = CliRunner().invoke(app, ["plan", "-c", str(examples / "Pulumi.customer.yaml")])
     assert "a new offer name, managing tenant, delegation name" in " ".join(table.stdout.split())
+
+
+# -- what User Access Administrator may delegate ------------------------------------------------------------------
+
+
+def uaa(*delegated: str) -> LighthouseDelegationArgs:
+    base = args()
+    return LighthouseDelegationArgs(
+        offer_name=base.offer_name,
+        managing_tenant_id=TENANT,
+        authorizations=[
+            *base.authorizations,
+            LighthouseAuthorizationArgs(
+                "77777777-7777-4777-8777-777777777777",
+                "Policy automation",
+                "User Access Administrator",
+                principal_type="ServicePrincipal",
+                delegated_role_definition_ids=list(delegated),
+            ),
+        ],
+        scopes=[SUB],
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "said"),
+    [
+        ("Owner", "Owner can't be delegated: User Access Administrator may assign any built-in role Azure Lighthouse"),
+        ("User Access Administrator", "User Access Administrator can't be delegated"),
+        (
+            "Storage Blob Data Contributor",
+            "can't be delegated: User Access Administrator may only assign roles Azure Lighthouse supports (POL): "
+            "Storage Blob Data Contributor has DataActions",
+        ),
+        (
+            "Role Based Access Control Administrator",
+            "can't be delegated: User Access Administrator may only assign roles Azure Lighthouse supports (POL)",
+        ),
+    ],
+)
+def test_user_access_administrator_delegates_only_what_microsoft_allows(role: str, said: str) -> None:
+    """POL (deploy-policy-remediation, ms.date 01/20/2026): any built-in role Lighthouse supports except User Access
+    Administrator or Owner. Only 'built-in' and 'no duplicate' were checked before."""
+    _, problems = resolve_delegation("contoso", uaa("Contributor", role), project="p", stack="s")
+    rendered = [p.render() for p in problems]
+    assert len(rendered) == 1 and rendered[0].startswith("authorizations[1].delegated_role_definition_ids[1]: ")
+    assert said in rendered[0], rendered
+
+
+def test_user_access_administrator_may_delegate_supported_roles() -> None:
+    spec, problems = resolve_delegation("contoso", uaa("Contributor", "Virtual Machine Contributor"), project="p", stack="s")
+    assert problems == [] and spec is not None
+    assert [r.name for r in spec.authorizations[1].delegated_roles] == ["Contributor", "Virtual Machine Contributor"]

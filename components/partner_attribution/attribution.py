@@ -62,6 +62,33 @@ class AttributionFormatError(ValueError):
     """The document is not an attribution document this version can read; the message says what is wrong."""
 
 
+MAX_DOCUMENT_DEPTH = 32
+"""Deepest nesting of a stack output read as an attribution document (the document itself is 6 deep)."""
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+"""Largest stack output read as an attribution document (JSON): thousands of principals fit."""
+
+
+def check_bounds(value: Any, where: str) -> None:
+    """Refuse a document nested deeper than :data:`MAX_DOCUMENT_DEPTH` or larger than :data:`MAX_DOCUMENT_BYTES`
+    before anything walks it recursively (a managing stack's output comes from another stack: an input like any)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    size = 0
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DOCUMENT_DEPTH:
+            raise AttributionFormatError(f"{where}: nested deeper than {MAX_DOCUMENT_DEPTH} levels; not an attribution document")
+        if isinstance(item, dict):
+            size += sum(len(str(k)) + 4 for k in item)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            size += len(item) + 2
+            stack.extend((v, depth + 1) for v in item)
+        else:
+            size += len(item) if isinstance(item, str) else 8
+        if size > MAX_DOCUMENT_BYTES:
+            raise AttributionFormatError(f"{where}: larger than {MAX_DOCUMENT_BYTES} bytes; not an attribution document")
+
+
 def _get(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any = ...) -> Any:
     if key not in obj or obj[key] is None:
         if default is not ...:

@@ -4,7 +4,9 @@ Every rule of a delegation lives here, each with its source; sources are the key
 ``../shared/reference/lighthouse/FACTS.md`` (TUR: "Tenants, users and roles in Azure Lighthouse scenarios"; ONB:
 "Onboard a customer to Azure Lighthouse"; ELIG: "Create eligible authorizations"; ARCH: "Azure Lighthouse
 architecture"; PEC-2023 and CSP-LH: linking the partner ID with Lighthouse; SPEC: the Microsoft.ManagedServices
-2022-10-01 REST specification). Every problem is reported at once, with its path in Python argument names
+2022-10-01 REST specification; POL: "Deploy a policy that can be remediated within a delegated subscription",
+learn.microsoft.com/azure/lighthouse/how-to/deploy-policy-remediation, ms.date 01/20/2026). Every problem is reported
+at once, with its path in Python argument names
 (``authorizations[0].role``), before anything is declared; the component and a stack configuration loader call
 :func:`resolve_delegation` alike.
 """
@@ -242,6 +244,21 @@ def _unsupported_message(role: Role) -> str | None:
     )
 
 
+def _undelegable_message(role: Role) -> str | None:
+    """Why User Access Administrator may not assign ``role`` to managed identities, or None. POL: the delegated roles
+    may include any built-in role Azure Lighthouse supports (TUR) except User Access Administrator or Owner."""
+    if role.guid in (USER_ACCESS_ADMINISTRATOR, OWNER):
+        return (
+            f"{role.name} can't be delegated: User Access Administrator may assign any built-in role Azure Lighthouse "
+            "supports to managed identities, except User Access Administrator or Owner (POL); list roles such as "
+            "Contributor"
+        )
+    refusal = _unsupported_message(role)
+    if refusal is None:
+        return None
+    return f"can't be delegated: User Access Administrator may only assign roles Azure Lighthouse supports (POL): {refusal}"
+
+
 def _resolve_role(reference: object, path: Path) -> tuple[Role | None, list[Problem]]:
     """A role reference resolved against the catalog; None with a problem when it is not a built-in role name, GUID
     or role definition ID."""
@@ -323,6 +340,9 @@ def _resolve_authorizations(
                         f"{delegated_role.guid} is not a built-in role; Azure Lighthouse supports built-in roles only (TUR)",
                     )
                 )
+                delegated_ok = False
+            elif (refusal := _undelegable_message(delegated_role)) is not None:
+                problems.append(Problem(where, refusal))
                 delegated_ok = False
             elif delegated_role.guid in delegated_seen:
                 problems.append(

@@ -13,7 +13,14 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
-from ..attribution import AttributionDocument, AttributionFormatError, CustomerUsageAttribution, LighthouseEntry
+from ..attribution import (
+    MAX_DOCUMENT_BYTES,
+    AttributionDocument,
+    AttributionFormatError,
+    CustomerUsageAttribution,
+    LighthouseEntry,
+    check_bounds,
+)
 from ..lighthouse.naming import COMPONENT_TYPE as LIGHTHOUSE_TYPE
 from ..lighthouse.naming import DEFINITION_REPLACED_WHEN
 from ..naming import COMPONENT_TYPE, PAL_LINK_TYPE
@@ -305,14 +312,19 @@ def _managing_stack(config: dict[str, str], outputs: Path | None) -> dict[str, A
 def read_stack_outputs(path: Path) -> dict[str, Any]:
     """``pulumi stack output --json`` of a managing stack, read from ``path``; its ``attribution`` must parse."""
     try:
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise ManagingStackOutputError(f"{path}: larger than {MAX_DOCUMENT_BYTES} bytes; not a stack's output")
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ManagingStackOutputError(f"{path}: not readable as JSON ({exc})") from None
+    except RecursionError:
+        raise ManagingStackOutputError(f"{path}: nested too deeply to be a stack's output") from None
     if not isinstance(document, dict) or "attribution" not in document:
         raise ManagingStackOutputError(
             f"{path}: expected the output of 'pulumi stack output --json' of the managing stack, with an 'attribution' value"
         )
     try:
+        check_bounds(document["attribution"], "attribution")
         AttributionDocument.from_json(document["attribution"])
     except AttributionFormatError as exc:
         raise ManagingStackOutputError(f"{path}: {exc}") from None
