@@ -32,6 +32,8 @@ from .lighthouse.spec import DelegationSpec
 from .lighthouse.stack_config import check_managing_stack, load_lighthouse
 from .spec import PrincipalSpec, resolve_principal
 from .validators import (
+    PULUMI_PARTNER_ID,
+    TERRAFORM_PARTNER_ID,
     check_cloud,
     check_cua_partner_id,
     check_expiry_warning_days,
@@ -529,17 +531,6 @@ PROVIDER_KEYS = {
     "azuread": ("environment", "partnerId", "disableTerraformPartnerId"),
 }
 """The providers' settings the program checks against its own (public pulumi.Config API, by name)."""
-
-PULUMI_PARTNER_ID = "a90539d8-a7a6-5826-95c4-1fbef22d4b22"
-"""What azure-native sends when no partnerId is set and disablePulumiPartnerId is not true (pulumi-azure-native
-``provider/pkg/provider/provider.go`` @ 6d9e7fe5da3ddea283f27995305640427e65761c, ``PulumiPartnerID`` and
-``getUserAgent``: config ``partnerId`` or ``ARM_PARTNER_ID`` wins, else this ID unless ``disablePulumiPartnerId`` /
-``ARM_DISABLE_PULUMI_PARTNER_ID`` is ``true``)."""
-TERRAFORM_PARTNER_ID = "222c6c49-1b0a-5959-a213-6608f9eb8820"
-"""What azuread (the bridged terraform-provider-azuread) sends when no partnerId is set and
-disableTerraformPartnerId is not true (hashicorp/terraform-provider-azuread ``internal/provider/provider.go`` @
-f0169e0ecec4a7f87c0a512fd989368a182306c1, via ../shared/reference/power-platform-and-cua/FACTS.md §3). It talks to
-Microsoft Graph: whether a pid there attributes any Azure usage is not stated in any source read here."""
 
 _ENVIRONMENTS = {
     # azure-native: public|AzureCloud, usgovernment|AzureUSGovernment, china|AzureChinaCloud, case-insensitive

@@ -24,6 +24,8 @@ from .problems import Path, Problem
 from .roles import Role, UnknownRoleError, builtin_roles
 from .validators import (
     MAX_FEDERATED_CREDENTIALS,
+    check_audience,
+    check_audiences,
     check_cloud,
     check_credential_lifetime,
     check_display_name,
@@ -297,6 +299,7 @@ def _resolve_federated(
             )
         )
     names: dict[str, int] = {}
+    pairs: dict[tuple[str, str], int] = {}
     specs = []
     for index, fic in enumerate(credentials):
         here = (*path, index)
@@ -308,8 +311,17 @@ def _resolve_federated(
         names.setdefault(fic.name, index)
         problems += _check((*here, "issuer"), check_issuer(fic.issuer))
         problems += _check((*here, "subject"), check_subject(fic.subject))
-        if not fic.audiences:
-            problems.append(Problem((*here, "audiences"), "give at least one audience, usually 'api://AzureADTokenExchange'"))
+        problems += _check((*here, "audiences"), check_audiences(list(fic.audiences)))
+        pair = (fic.issuer, fic.subject)
+        if pair in pairs:
+            problems.append(
+                Problem(
+                    here,
+                    f"trusts the same issuer and subject as «federated_credentials»[{pairs[pair]}]; Entra allows each pair "
+                    "once per application (Microsoft Graph: 'must be unique on the app'): remove one",
+                )
+            )
+        pairs.setdefault(pair, index)
         specs.append(
             FederatedCredentialSpec(
                 name=fic.name,
@@ -383,6 +395,8 @@ def _resolve_link(name: str, args: DeliveryPrincipalArgs, today: dt.date) -> tup
         return None, problems, advice
     problems += _check(("link_federation", "issuer"), check_issuer(federation.issuer))
     problems += _check(("link_federation", "subject"), check_subject(federation.subject))
+    if federation.audience is not None:
+        problems += _check(("link_federation", "audience"), check_audience(federation.audience))
     audience = federation.audience or EXCHANGE_AUDIENCES.get(args.cloud, EXCHANGE_AUDIENCES["public"])
     if federation.issuer.startswith("https://vstoken.dev.azure.com/"):
         advice.append(
