@@ -158,6 +158,9 @@ class PrincipalEntry:
     roles: tuple[RoleEntry, ...]
     link_credential: str = "password"
     """How the link signs in as the principal: ``password`` or ``federated`` (absent before 0.2: ``password``)."""
+    link_audience: str | None = None
+    """A federated link's token audience (the stack's ``linkFederation.audience`` or the cloud's default), what
+    ``verify`` requests the pipeline's token for; optional (absent for password links and in older documents)."""
 
     @property
     def linked(self) -> bool:
@@ -177,6 +180,7 @@ class PrincipalEntry:
             "palEligible": self.pal_eligible,
             "credentialEndDate": self.credential_end_date,
             "linkCredential": self.link_credential,
+            **({"linkAudience": self.link_audience} if self.link_audience is not None else {}),
             "roles": [r.to_json() for r in self.roles],
         }
 
@@ -199,6 +203,7 @@ class PrincipalEntry:
             credential_end_date=_get(obj, "credentialEndDate", str, where, None),
             roles=tuple(RoleEntry.from_json(r, f"{where}.roles[{i}]") for i, r in enumerate(roles)),
             link_credential=_link_credential(_get(obj, "linkCredential", str, where, "password"), where),
+            link_audience=_get(obj, "linkAudience", str, where, None),
         )
 
 
@@ -491,6 +496,7 @@ def principal_entry(component: DeliveryPrincipal, live: Sequence[Any], scopes: S
         pal_eligible=spec.pal_eligible,
         credential_end_date=spec.credential_end_date,
         link_credential=spec.link_credential,
+        link_audience=spec.link_trust.audience if spec.federated and spec.link_trust is not None else None,
         roles=tuple(
             RoleEntry(
                 role=r.role.name,

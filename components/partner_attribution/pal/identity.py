@@ -210,7 +210,9 @@ class ClientAssertionSource:
         if self.audience not in claims.audience:
             raise FederationMismatchError(
                 f"the pipeline token from {self.token_source.name} is for audience {', '.join(claims.audience) or '(none)'}, "
-                f"not {self.audience}; request it with that audience"
+                f"not {self.audience} (the stack's linkFederation.audience, or the cloud's default when it is unset); "
+                "request the token for that audience, or set linkFederation.audience to what the federated credential "
+                "trusts"
             )
         left = token_lifetime_left(claims, self.clock())
         if left is not None and left <= 0:
