@@ -180,6 +180,22 @@ class LinkConflictError(PermanentLinkError):
         )
 
 
+class ConcurrentWriteError(LinkConflictError):
+    """The link was written, then read again naming another partner ID (or none): another writer came in between."""
+
+    def __init__(self, who: str, wanted: str, found: str | None) -> None:
+        PermanentLinkError.__init__(
+            self,
+            f"the PAL link of {who} was written to partner ID {wanted}, but reading it again right after shows "
+            f"{found if found is not None else 'no link'}: another run wrote it at the same time. Nothing more was "
+            "changed; check which partner ID it should name, then run again (with --overwrite, or overwriteExistingLink, "
+            "to re-point it)",
+            409,
+        )
+        self.current = found or ""
+        self.wanted = wanted
+
+
 class AssertionTimeRangeError(PermanentLinkError):
     """The pipeline token was outside its valid time range twice in a row: retrying cannot help."""
 
