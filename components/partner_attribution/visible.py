@@ -4,7 +4,25 @@ invisible spaces) is written as an escape, and values are quoted so surrounding 
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+"""What a terminal would act on or hide: control characters (escape sequences that rewrite the screen or the title),
+zero-width, line/paragraph separators and bidirectional overrides. Tab and newline are kept, see :func:`printable`."""
+
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """``text`` safe for a terminal, a log or a markdown cell: every control, invisible or direction-changing
+    character shown as ``\\xNN`` / ``\\uNNNN``; with ``newlines=False`` line breaks too (``\\n``), for a value
+    inside one line, which must not start a line of its own."""
+
+    def shown(match: re.Match[str]) -> str:
+        code = ord(match.group(0))
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    text = _TERMINAL_CONTROL.sub(shown, text)
+    return text if newlines else text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def visible(text: str) -> str:
