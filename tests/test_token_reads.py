@@ -220,3 +220,24 @@ def test_a_subject_that_only_looks_the_same_is_shown_so_the_difference_is_visibl
     assert shown in message and "Exactly: the trusted subject is" in message
     if "\u043e" in presented:
         assert "cont\\u043eso" in message
+
+
+def test_aadsts90023_is_an_invalid_request_not_an_unknown_tenant(fake_azure: FakeAzure, trusted_app: FakeApp) -> None:
+    """Microsoft's error code table: AADSTS90023 is InvalidRequest. It was reported as 'the tenant was not found'."""
+    from partner_attribution.pal.errors import PermanentLinkError, TenantNotFoundError
+
+    fake_azure.inject(
+        Fault(
+            "token",
+            "status",
+            status=400,
+            payload={
+                "error": "invalid_request",
+                "error_description": "AADSTS90023: The authentication service request isn't valid.",
+            },
+        )
+    )
+    with pytest.raises(PermanentLinkError) as error:
+        client(fake_azure, trusted_app, fake_azure.github_actions_environment(MAIN)).get()
+    assert not isinstance(error.value, TenantNotFoundError) and "not found" not in str(error.value)
+    assert "AADSTS90023" in str(error.value)

@@ -233,7 +233,10 @@ FEDERATION_MISMATCH_CODES = frozenset({"700211", "700212", "700213", "7002137", 
 ASSERTION_EXPIRED = "700024"
 FEDERATION_DISABLED_CODES = frozenset({"700223", "700238"})
 ARM_WRONG_AUDIENCE = "InvalidAuthenticationTokenAudience"
-UNKNOWN_TENANT_CODES = frozenset({"90002", "900023", "90023"})
+UNKNOWN_TENANT_CODES = frozenset({"90002", "900023"})
+"""AADSTS90002 (tenant not found) and 900023 (a tenant identifier that is neither a GUID nor a domain). Not 90023:
+that is InvalidRequest, "the authentication service request isn't valid" (Microsoft Entra authentication and
+authorization error codes, learn.microsoft.com/entra/identity-platform/reference-error-codes)."""
 
 
 def aadsts_code(exc: BaseException) -> str | None:

@@ -1,14 +1,16 @@
 """Workload identity federation: where a pipeline's OIDC token comes from, and what it claims.
 
 A federated PAL link signs in as the delivery principal with azure-identity's client-assertion
-credential; the assertion is the pipeline's OIDC token, fetched afresh at each attempt from the same
-places the azure-native and azuread providers read (``../shared/reference/federation/FACTS.md`` §6-§9):
+credential; the assertion is the pipeline's OIDC token, fetched afresh at each attempt. It reads more places than
+azure-native does (which reads neither ``AZURE_FEDERATED_TOKEN_FILE``, ``ARM_OIDC_REQUEST_*`` nor
+``SYSTEM_OIDCREQUESTURI``; azuread reads the last two): docs/link-credentials.md has the table, from
+``reference/federation/FACTS.md`` §6-§9:
 
 ==========================================  ==============================================================
 ``AZURE_FEDERATED_TOKEN_FILE``              a file holding the token (Kubernetes workload identity), read at
                                             every attempt
 ``ARM_OIDC_TOKEN_FILE_PATH``                the same (the providers' setting)
-``ARM_OIDC_REQUEST_URL`` + ``_TOKEN``       an OIDC request endpoint (as the providers' generic OIDC)
+``ARM_OIDC_REQUEST_URL`` + ``_TOKEN``       an OIDC request endpoint (azuread's generic OIDC)
 ``ACTIONS_ID_TOKEN_REQUEST_URL`` + ``_TOKEN`` GitHub Actions (``permissions: id-token: write``), requested
                                             with the exchange audience
 ``SYSTEM_OIDCREQUESTURI`` + ``SYSTEM_ACCESSTOKEN``  Azure Pipelines, with the service connection ID from
