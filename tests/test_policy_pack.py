@@ -513,6 +513,12 @@ def test_a_misspelled_key_or_a_trailing_newline_is_an_error_not_not_applicable(
     assert "the pack's configuration is invalid, so nothing was checked" in diagnostic.message and problem in diagnostic.message
 
 
+@pytest.mark.parametrize("text", ["17520h\n", "\u0661\u0667\u0665\u0662\u0660h", "8760\u0968h"])
+def test_go_durations_and_guids_are_ascii_to_the_end(text: str) -> None:
+    assert policies.parse_go_duration(text) is None
+    assert not pack_graph.is_guid(CUA + "\n") and not pack_graph.is_guid(CUA.replace("5", "\u0665"))
+
+
 def test_the_level_next_to_a_policys_settings_is_no_unknown_key() -> None:
     assert pack_config.validate("cua-partner-id", {"enforcementLevel": "advisory", "cuaPartnerId": CUA}) == []
 

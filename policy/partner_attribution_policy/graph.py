@@ -53,7 +53,7 @@ UNKNOWN_VALUES = frozenset(
 )
 """The engine's markers for values not known until the update (``pulumi_policy.proxy``)."""
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_GUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")  # \Z: not "...\n"
 
 
 def is_unknown(value: Any) -> bool:

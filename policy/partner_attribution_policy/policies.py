@@ -185,7 +185,8 @@ def check_eligible_role(graph: StackGraph, config: Mapping[str, Any], today: dt.
 
 # --- 4. no long-lived link passwords ---------------------------------------------------------------------------
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|m|s|ms|us|µs|ns)")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(h|m|s|ms|us|µs|ns)")
+"""ASCII digits, as Go's time.ParseDuration reads them (``\\d`` would take Arabic-Indic digits, which Go refuses)."""
 _SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 
 
