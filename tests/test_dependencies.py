@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-import tomllib
+import re
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -17,8 +17,8 @@ READ_RESULT_INPUTS = Version("3.216.0")
 
 def test_the_declared_pulumi_has_the_read_result_the_link_uses() -> None:
     """pyproject.toml allowed pulumi>=3.200, whose ReadResult has no inputs: the link's refresh would fail."""
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    (pulumi,) = [Requirement(d) for d in declared if Requirement(d).name == "pulumi"]
+    declared = re.findall(r'^\s*"(pulumi[<>=!~][^"]*)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    (pulumi,) = [Requirement(d) for d in declared]
     floor = min(Version(s.version) for s in pulumi.specifier if s.operator == ">=")
     assert floor >= READ_RESULT_INPUTS
     assert "inputs" in inspect.signature(ReadResult.__init__).parameters
