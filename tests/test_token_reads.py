@@ -241,3 +241,18 @@ def test_aadsts90023_is_an_invalid_request_not_an_unknown_tenant(fake_azure: Fak
         client(fake_azure, trusted_app, fake_azure.github_actions_environment(MAIN)).get()
     assert not isinstance(error.value, TenantNotFoundError) and "not found" not in str(error.value)
     assert "AADSTS90023" in str(error.value)
+
+
+def test_the_plan_shows_a_lookalike_subject_escaped() -> None:
+    """A Cyrillic 'о' in the trusted subject looks right in every tool and never matches what GitHub presents."""
+    from partner_attribution.config import load_stack_config
+    from tests.conftest import config_with
+
+    subject = MAIN.replace("contoso", "cont\u043eso")
+    config = load_stack_config(
+        config_with(
+            [{"name": "fed", "linkCredential": "federated", "roles": []}], linkFederation={"issuer": GITHUB, "subject": subject}
+        )
+    )
+    (advice,) = config.principals[0].advice
+    assert "outside ASCII" in advice and "cont\\u043eso" in advice

@@ -41,6 +41,7 @@ from .validators import (
     check_subject,
     parse_date,
 )
+from .visible import visible
 
 CONDITION_VERSION = "2.0"
 """The only ABAC condition version Azure RBAC accepts."""
@@ -398,6 +399,14 @@ def _resolve_link(name: str, args: DeliveryPrincipalArgs, today: dt.date) -> tup
     if federation.audience is not None:
         problems += _check(("link_federation", "audience"), check_audience(federation.audience))
     audience = federation.audience or EXCHANGE_AUDIENCES.get(args.cloud, EXCHANGE_AUDIENCES["public"])
+    for what, value in (("issuer", federation.issuer), ("subject", federation.subject)):
+        if isinstance(value, str) and not value.isascii():
+            # Entra matches exactly: a Cyrillic 'а' for a Latin 'a' looks right and never matches what GitHub or
+            # Azure DevOps present (their identifiers are ASCII).
+            advice.append(
+                f"DeliveryPrincipal {name!r}: its linkFederation {what} has characters outside ASCII, which look like "
+                f"others but never match what a pipeline presents; exactly: {visible(value)}"
+            )
     if federation.issuer.startswith("https://vstoken.dev.azure.com/"):
         advice.append(
             f"DeliveryPrincipal {name!r}: its link trusts the Azure DevOps issuer, which Microsoft retires on "
