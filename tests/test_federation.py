@@ -69,7 +69,7 @@ def test_github_actions_happy_path_requests(fake_azure: FakeAzure, trusted_app: 
     assert (link.partner_id, link.object_id, link.tenant_id) == (PARTNER, trusted_app.object_id, trusted_app.tenant_id)
     calls = [(r.target, r.method) for r in fake_azure.requests]
     # azure-identity's client-assertion credential makes no OpenID discovery request (unlike the secret one)
-    assert calls == [("oidc", "GET"), ("token", "POST"), ("arm", "GET"), ("arm", "PUT")]
+    assert calls == [("oidc", "GET"), ("token", "POST"), ("arm", "GET"), ("arm", "PUT"), ("arm", "GET")]
     fake_azure.clear_requests()
     assert federated_client(fake_azure, trusted_app, env).get() == link
     assert [(r.target, r.method) for r in fake_azure.requests] == [("oidc", "GET"), ("token", "POST"), ("arm", "GET")]

@@ -110,6 +110,10 @@ def with_eligible(**changes: Any) -> LighthouseDelegationArgs:
     return replace(args, eligible_authorizations=[dataclasses.replace(args.eligible_authorizations[0], **changes)])
 
 
+OWNER = "partner-attribution/dev/contoso"
+"""What owns the test's definitions: the offline engine's project and stack, and the delegation's name."""
+
+
 def declare(args: LighthouseDelegationArgs, name: str = "contoso") -> Evaluation:
     def program() -> None:
         delegation = LighthouseDelegation(name, args)
@@ -192,7 +196,7 @@ def test_definition_inputs(declared: Evaluation) -> None:
         assert definition.inputs == {
             "scope": scope,
             "registrationDefinitionId": lighthouse_naming.registration_definition_id(
-                TENANT, "Fabrikam managed operations", scope
+                TENANT, "Fabrikam managed operations", scope, OWNER
             ),
             "properties": expected_properties(),
         }
@@ -218,7 +222,7 @@ def test_outputs_name_the_principal_that_earns_the_credit(declared: Evaluation) 
     outputs = declared.outputs
     assert outputs["earnsCredit"] is True
     assert outputs["credited"] == [LINKED_SP]
-    definition_a = lighthouse_naming.registration_definition_id(TENANT, "Fabrikam managed operations", SUB_A)
+    definition_a = lighthouse_naming.registration_definition_id(TENANT, "Fabrikam managed operations", SUB_A, OWNER)
     assert outputs["definitionIds"][SUB_A.split("/")[-1]] == (
         f"{SUB_A}/providers/Microsoft.ManagedServices/registrationDefinitions/{definition_a}"
     )
@@ -329,10 +333,12 @@ def test_naming_scheme_is_frozen() -> None:
     assert lighthouse_naming.scope_key(SUB_A) == lighthouse_naming.scope_key(SUB_A.upper()) == "98554f7e"
     assert lighthouse_naming.definition("c", SUB_A) == "c-definition-98554f7e"
     assert lighthouse_naming.assignment("c", SUB_A) == "c-assignment-98554f7e"
-    definition = lighthouse_naming.registration_definition_id(TENANT, "Offer", SUB_A)
-    assert definition == lighthouse_naming.registration_definition_id(TENANT.upper(), "Offer", SUB_A.upper())
-    assert definition == "12c5f203-0ad0-5570-994b-0b34a032dc07"
-    assert lighthouse_naming.registration_assignment_id(definition, RG_APP) == "d898c926-694a-5a03-a058-bfeeadccb217"
+    owner = lighthouse_naming.definition_owner("partner-attribution", "dev", "c")
+    assert owner == "partner-attribution/dev/c"
+    definition = lighthouse_naming.registration_definition_id(TENANT, "Offer", SUB_A, owner)
+    assert definition == lighthouse_naming.registration_definition_id(TENANT.upper(), "Offer", SUB_A.upper(), owner)
+    assert definition == "26e426b6-b8ac-50c9-a9e5-cb709149de58"
+    assert lighthouse_naming.registration_assignment_id(definition, RG_APP) == "b1de7c1b-3b5f-58d2-afab-bbe6fb41c3b4"
 
 
 def test_names_do_not_depend_on_authorizations_or_order() -> None:

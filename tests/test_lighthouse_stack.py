@@ -320,12 +320,52 @@ def test_a_principal_the_managing_stack_does_not_have_is_an_error(tmp_path: Path
     ]
 
 
-def test_a_managing_principal_of_another_tenant_is_warned_about(tmp_path: Path) -> None:
+def _plan_errors(tmp_path: Path, principal: dict[str, Any]) -> list[str]:
     outputs = _outputs()
-    outputs["attribution"]["principals"][0]["tenantId"] = "12121212-1212-4121-8121-121212121212"
-    evaluation = _evaluate(CUSTOMER, outputs)
-    assert any("lives in tenant 12121212-1212-4121-8121-121212121212, not in the managing tenant" in w
-               for w in evaluation.warnings)  # fmt: skip
+    outputs["attribution"]["principals"][0].update(principal)
+    output_file = tmp_path / "managing.json"
+    output_file.write_text(json.dumps(outputs))
+    return plan_stack(CUSTOMER, PROJECT_ROOT / "__main__.py", output_file).errors
+
+
+def test_a_managing_principal_of_another_tenant_is_an_error(tmp_path: Path) -> None:
+    """A warning before, and the authorization was declared all the same."""
+    assert _plan_errors(tmp_path, {"tenantId": "12121212-1212-4121-8121-121212121212"}) == [
+        f"lighthouse: contoso-operations: principal 'lighthouse-delivery' of the managing stack {MANAGING_STACK} lives in "
+        f"tenant 12121212-1212-4121-8121-121212121212, not in the managing tenant {MANAGING_TENANT}; Azure Lighthouse "
+        "authorizes principals of the managing tenant only (TUR): fix managingTenantId or managingStack"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("object_id", "shown"),
+    [(None, "missing"), ("", "missing"), ("not-a-guid", '"not-a-guid"'), (f"{LINKED_OBJECT_ID}\n", f'"{LINKED_OBJECT_ID}\\n"')],
+    ids=["absent", "empty", "not-a-guid", "newline"],
+)
+def test_a_managing_principal_without_a_usable_object_id_is_an_error(tmp_path: Path, object_id: str | None, shown: str) -> None:
+    """principalId: "" and "earns credit" before."""
+    assert _plan_errors(tmp_path, {"objectId": object_id}) == [
+        f"lighthouse: contoso-operations: principal 'lighthouse-delivery' of the managing stack {MANAGING_STACK} has no "
+        f"usable object ID ({shown}, not a GUID); run pulumi up in the managing stack so its attribution output names "
+        "the principal's object ID, or give principalId"
+    ]
+
+
+DEPTH = {"deep": 5000, "deeper-than-32": 40, "large": 0}
+
+
+@pytest.mark.parametrize("shape", ["deep", "deeper-than-32", "large"])
+def test_a_managing_output_nested_too_deep_or_too_large_is_refused(tmp_path: Path, shape: str) -> None:
+    outputs = _outputs()
+    outputs["attribution"]["principals"][0]["displayName"] = "NESTED"
+    if shape == "large":
+        outputs["attribution"]["principals"][0]["roles"] = [{"role": "x" * 1024}] * 9000
+    output_file = tmp_path / "managing.json"
+    output_file.write_text(json.dumps(outputs).replace('"NESTED"', "[" * DEPTH[shape] + '"x"' + "]" * DEPTH[shape]))
+    result = invoke("plan", "-c", str(CUSTOMER), "--managing-stack-output", str(output_file))
+    assert result.exit_code == 2, result.output
+    said = "larger than" if shape == "large" else "nested"
+    assert said in result.output and "Traceback" not in result.output
 
 
 def test_an_object_id_of_the_managing_stack_gets_its_link_state() -> None:

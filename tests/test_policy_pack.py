@@ -268,12 +268,29 @@ def test_plain_azuread_principal_with_a_link_passes(analyzer: Any) -> None:
     assert summary(analyze(analyzer, stack.resources)) == []
 
 
-def test_link_depending_on_the_principal_itself_counts(analyzer: Any) -> None:
+def test_link_signing_in_as_the_principal_itself_counts(analyzer: Any) -> None:
     stack = Stack()
     _, sp = stack.principal("ops")
     stack.role("ops-role", sp)
-    stack.add(PAL_LINK_TYPE, "ops-pal", {"partner_id": PARTNER_ID, "tenant_id": Unknown()}, tenant_id=[sp])
+    stack.add(PAL_LINK_TYPE, "ops-pal", {"partner_id": PARTNER_ID, "client_id": Unknown()}, client_id=[sp])
     assert summary(analyze(analyzer, stack.resources)) == []
+
+
+def test_only_a_links_client_id_makes_a_principal_linked(analyzer: Any) -> None:
+    """A link that merely depends on another principal (depends_on, or its tenant) linked that one too before."""
+    stack = Stack()
+    ops_app, _ = linked_principal(stack, "ops")
+    _, other = stack.principal("other")
+    stack.role("other-role", other)
+    stack.add(
+        PAL_LINK_TYPE,
+        "ops-pal-2",
+        {"partner_id": PARTNER_ID, "client_id": Unknown(), "tenant_id": Unknown()},
+        client_id=[ops_app],
+        tenant_id=[other],
+        depends_on=[other],
+    )
+    assert summary(analyze(analyzer, stack.resources)) == [("pal-link-required", "mandatory", "other-sp")]
 
 
 def test_principals_linked_elsewhere_are_exceptions_by_name(analyzer: Any) -> None:
@@ -434,6 +451,76 @@ def test_cua_provider_without_partner_id_is_a_violation(analyzer: Any) -> None:
     assert summary(response) == [("cua-partner-id", "mandatory", "customer"), ("cua-partner-id", "mandatory", "other")]
     assert f"azure-native provider 'customer' sets no partnerId; set it to {CUA}" in response.diagnostics[0].message
     assert "sets partnerId 00000000-0000-4000-8000-000000000000, not the partner's CUA GUID" in response.diagnostics[1].message
+
+
+def test_a_default_providers_partner_id_from_stack_config_is_checked(analyzer: Any) -> None:
+    """The analyzer sees a default provider's inputs (the stack's azure-native:* settings); only ARM_PARTNER_ID is
+    invisible. A wrong partnerId there passed before."""
+    stack = Stack()
+    stack.add("pulumi:providers:azure-native", "default_3_29_0", {"partnerId": "00000000-0000-4000-8000-000000000000"})
+    stack.add("pulumi:providers:azuread", "default_6_0_0", {"partnerId": CUA})
+    response = analyze(analyzer, stack.resources, {"cua-partner-id": {"cuaPartnerId": CUA}})
+    assert summary(response) == [("cua-partner-id", "mandatory", "default_3_29_0")]
+
+
+def test_an_explicit_provider_named_like_a_default_one_is_still_checked(analyzer: Any) -> None:
+    """A program's provider named 'default' or 'default_3_29_0' was skipped as if the engine had made it; the engine's
+    own has no parent (source_eval.go), a program's is parented to the stack."""
+    stack = Stack()
+    for name in ("default", "default_3_29_0"):
+        provider = stack.add("pulumi:providers:azure-native", name, {})
+        stack.resources[-1] = ResourceSpec(
+            provider.urn.replace("::pulumi:providers:", "::pulumi:pulumi:Stack$pulumi:providers:"),
+            provider.type,
+            name,
+            {},
+            urn("pulumi:pulumi:Stack", "contoso-landing-zone-dev"),
+            [],
+            {},
+        )
+    stack.add("pulumi:providers:azuread", "default_6_0_0", {})  # the engine's: no parent, not visible, not checked
+    response = analyze(analyzer, stack.resources, {"cua-partner-id": {"cuaPartnerId": CUA}})
+    assert summary(response) == [("cua-partner-id", "mandatory", "default"), ("cua-partner-id", "mandatory", "default_3_29_0")]
+
+
+@pytest.mark.parametrize(
+    ("policy", "config", "problem"),
+    [
+        (
+            "cua-partner-id",
+            {"cuaPartnerID": CUA},
+            "cuaPartnerID: not a setting of cua-partner-id (its settings: cuaPartnerId); did you mean 'cuaPartnerId'?",
+        ),
+        (
+            "pal-link-partner-id",
+            {"partnerID": "1234567"},
+            "partnerID: not a setting of pal-link-partner-id (its settings: partnerId); did you mean 'partnerId'?",
+        ),
+        ("pal-link-partner-id", {"partnerId": "1234567\n"}, "partnerId: '1234567\\n' does not match ^[0-9]{4,10}$"),
+        ("cua-partner-id", {"cuaPartnerId": CUA + "\n"}, f"cuaPartnerId: '{CUA}\\n' does not match {pack_config.GUID_REGEX}"),
+    ],
+    ids=["misspelled-cua", "misspelled-partner", "partner-newline", "cua-newline"],
+)
+def test_a_misspelled_key_or_a_trailing_newline_is_an_error_not_not_applicable(
+    analyzer: Any, policy: str, config: dict[str, Any], problem: str
+) -> None:
+    """Before, a misspelled key left the policy 'not applicable' and '1234567\\n' passed the pattern."""
+    assert pack_config.validate(policy, config) == [problem]
+    stack = Stack()
+    stack.add("pulumi:providers:azure-native", "customer", {})
+    response = analyze(analyzer, stack.resources, {policy: config})
+    (diagnostic,) = diagnostics(response, policy)
+    assert "the pack's configuration is invalid, so nothing was checked" in diagnostic.message and problem in diagnostic.message
+
+
+@pytest.mark.parametrize("text", ["17520h\n", "\u0661\u0667\u0665\u0662\u0660h", "8760\u0968h"])
+def test_go_durations_and_guids_are_ascii_to_the_end(text: str) -> None:
+    assert policies.parse_go_duration(text) is None
+    assert not pack_graph.is_guid(CUA + "\n") and not pack_graph.is_guid(CUA.replace("5", "\u0665"))
+
+
+def test_the_level_next_to_a_policys_settings_is_no_unknown_key() -> None:
+    assert pack_config.validate("cua-partner-id", {"enforcementLevel": "advisory", "cuaPartnerId": CUA}) == []
 
 
 # --- 6. Lighthouse ------------------------------------------------------------------------------------------------

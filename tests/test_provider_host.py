@@ -428,19 +428,6 @@ def test_federated_link_without_a_token_source_fails_fast(
     assert fake_azure.requests == []
 
 
-def test_switching_a_link_to_federated_calls_nothing(
-    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any], federated_registration: dict[str, Any]
-) -> None:
-    """Moving a principal from password to federated updates the link's inputs; the link itself stays."""
-    app = fake_azure.add_app()
-    id_, outs, _ = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
-    news = federated_inputs(federated_registration, fake_azure, app)
-    assert host.diff(URN, id_, outs, news).changes == DIFF_SOME
-    fake_azure.clear_requests()
-    updated = host.update(URN, id_, outs, news)
-    assert fake_azure.requests == [] and "client_secret" not in updated and updated["credential_type"] == "federated"
-
-
 def test_destroy_after_a_refresh_leaves_another_partners_link(
     host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
 ) -> None:

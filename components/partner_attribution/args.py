@@ -46,6 +46,12 @@ class RoleAssignmentArgs:
     key: str | None = None
     """Stable key for the child resource name. Derived from role and scope when the scope is a
     plain string; required when it is an Output. Changing it replaces the assignment."""
+    existing_assignment: str | None = None
+    """The role assignment the principal already holds for this role at this scope, as its resource ID
+    (``<scope>/providers/Microsoft.Authorization/roleAssignments/<GUID>``, what ``az role assignment list --query
+    "[].id"`` prints) or its name (the GUID). The stack adopts it, as ``pulumi import`` does, instead of creating one,
+    which Azure refuses with 409 ``RoleAssignmentExists``; destroying the stack leaves it. Its description and
+    condition must be the ones it has (an import whose inputs differ fails the preview)."""
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,33 @@ class AttributionFormatError(ValueError):
     """The document is not an attribution document this version can read; the message says what is wrong."""
 
 
+MAX_DOCUMENT_DEPTH = 32
+"""Deepest nesting of a stack output read as an attribution document (the document itself is 6 deep)."""
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+"""Largest stack output read as an attribution document (JSON): thousands of principals fit."""
+
+
+def check_bounds(value: Any, where: str) -> None:
+    """Refuse a document nested deeper than :data:`MAX_DOCUMENT_DEPTH` or larger than :data:`MAX_DOCUMENT_BYTES`
+    before anything walks it recursively (a managing stack's output comes from another stack: an input like any)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    size = 0
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DOCUMENT_DEPTH:
+            raise AttributionFormatError(f"{where}: nested deeper than {MAX_DOCUMENT_DEPTH} levels; not an attribution document")
+        if isinstance(item, dict):
+            size += sum(len(str(k)) + 4 for k in item)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            size += len(item) + 2
+            stack.extend((v, depth + 1) for v in item)
+        else:
+            size += len(item) if isinstance(item, str) else 8
+        if size > MAX_DOCUMENT_BYTES:
+            raise AttributionFormatError(f"{where}: larger than {MAX_DOCUMENT_BYTES} bytes; not an attribution document")
+
+
 def _get(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any = ...) -> Any:
     if key not in obj or obj[key] is None:
         if default is not ...:
@@ -134,6 +161,9 @@ class PrincipalEntry:
     roles: tuple[RoleEntry, ...]
     link_credential: str = "password"
     """How the link signs in as the principal: ``password`` or ``federated`` (absent before 0.2: ``password``)."""
+    link_audience: str | None = None
+    """A federated link's token audience (the stack's ``linkFederation.audience`` or the cloud's default), what
+    ``verify`` requests the pipeline's token for; optional (absent for password links and in older documents)."""
 
     @property
     def linked(self) -> bool:
@@ -153,6 +183,7 @@ class PrincipalEntry:
             "palEligible": self.pal_eligible,
             "credentialEndDate": self.credential_end_date,
             "linkCredential": self.link_credential,
+            **({"linkAudience": self.link_audience} if self.link_audience is not None else {}),
             "roles": [r.to_json() for r in self.roles],
         }
 
@@ -175,6 +206,7 @@ class PrincipalEntry:
             credential_end_date=_get(obj, "credentialEndDate", str, where, None),
             roles=tuple(RoleEntry.from_json(r, f"{where}.roles[{i}]") for i, r in enumerate(roles)),
             link_credential=_link_credential(_get(obj, "linkCredential", str, where, "password"), where),
+            link_audience=_get(obj, "linkAudience", str, where, None),
         )
 
 
@@ -472,6 +504,7 @@ def principal_entry(component: DeliveryPrincipal, live: Sequence[Any], scopes: S
         pal_eligible=spec.pal_eligible,
         credential_end_date=spec.credential_end_date,
         link_credential=spec.link_credential,
+        link_audience=spec.link_trust.audience if spec.federated and spec.link_trust is not None else None,
         roles=tuple(
             RoleEntry(
                 role=r.role.name,

@@ -134,11 +134,17 @@ class DeliveryPrincipal(pulumi.ComponentResource):
                 principal_type="ServicePrincipal",  # the SDK default "User" fails for new SPs (PrincipalNotFound)
                 role_definition_id=role.definition_id,
                 scope=role.scope,
-                role_assignment_name=_assignment_name(role, identity.object_id),
+                role_assignment_name=role.existing_assignment_name or _assignment_name(role, identity.object_id),
                 description=role.description,
                 condition=role.condition,
                 condition_version=role.condition_version,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=identity.depends_on),
+                # An assignment the principal holds already is adopted (as pulumi import does) and left on destroy.
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=identity.depends_on,
+                    import_=role.existing_assignment_id,
+                    retain_on_delete=True if role.existing_assignment_name else None,
+                ),
             )
 
         self._warn(spec)

@@ -32,6 +32,8 @@ from .lighthouse.spec import DelegationSpec
 from .lighthouse.stack_config import check_managing_stack, load_lighthouse
 from .spec import PrincipalSpec, resolve_principal
 from .validators import (
+    PULUMI_PARTNER_ID,
+    TERRAFORM_PARTNER_ID,
     check_cloud,
     check_cua_partner_id,
     check_expiry_warning_days,
@@ -58,6 +60,7 @@ CONFIG_KEYS = {
     "link_timeout_seconds": "linkTimeoutSeconds",
     "credential_expiry_warning_days": "credentialExpiryWarningDays",
     "link_credential": "linkCredential",
+    "existing_assignment": "existingAssignment",
     "link_federation": "linkFederation",
     "existing_application": "existingApplication",
     "client_id": "clientId",
@@ -117,6 +120,7 @@ _ROLE: dict[str, Field] = {
     "conditionVersion": Field(str, describe="'2.0'"),
     "acknowledgePrivileged": Field(bool, describe="true or false"),
     "key": Field(str, describe="a short stable name for the assignment"),
+    "existingAssignment": Field(str, describe="the resource ID of the role assignment the principal already holds"),
 }
 _CREDENTIAL: dict[str, Field] = {
     "rotatedOn": Field(str, True, "a date, YYYY-MM-DD"),
@@ -147,7 +151,7 @@ _AZURE_DEVOPS: dict[str, Field] = {
     "project": Field(str, True, "the project name"),
     "serviceConnection": Field(str, True, "the service connection name"),
 }
-_GO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$")
+_GO_DATE = re.compile(r"\A([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00 \+0000 UTC\Z")
 """How the Pulumi CLI hands a program an unquoted YAML date (Go's time.String(), yaml.v3): read as that date."""
 
 _WORKLOAD: dict[str, Field] = {
@@ -297,6 +301,7 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
                     condition_version=r.get("conditionVersion"),
                     acknowledge_privileged=r.get("acknowledgePrivileged", False),
                     key=r.get("key"),
+                    existing_assignment=r.get("existingAssignment"),
                 )
                 for r in complete_roles
             ],
@@ -348,6 +353,7 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
             problems.append(problem.under("principals", index).render(CONFIG_KEYS))
         if spec is not None and roles_complete:
             principals.append(spec)
+    problems += _existing_principal_clashes(raw_principals)
 
     workloads: list[WorkloadEntry] = []
     warnings: list[str] = []
@@ -411,6 +417,45 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
         lighthouse=lighthouse,
         managing_stack=managing_stack,
     )
+
+
+def _existing_principal_clashes(raw_principals: list[Any]) -> list[str]:
+    """Existing principals checked against each other, where the stack file alone can tell: one client ID under two
+    names makes two links of one identity (and, with ``addLinkFederatedCredential``, two identical federated
+    credentials on one application, which Entra refuses); an object ID given to two client IDs, or equal to its own
+    client ID (the application's ID, not its service principal's object ID), is not that client's object."""
+    problems: list[str] = []
+    clients: dict[str, int] = {}
+    objects: dict[str, tuple[int, str]] = {}
+    for index, entry in enumerate(raw_principals):
+        existing = entry.get("existingApplication") if isinstance(entry, dict) else None
+        if not isinstance(existing, dict) or not isinstance(existing.get("clientId"), str):
+            continue
+        client = existing["clientId"].lower()
+        here = f"principals[{index}].existingApplication"
+        if client in clients:
+            problems.append(
+                f"{here}.clientId: {existing['clientId']} is also principals[{clients[client]}]'s; one identity has one PAL "
+                "link (and one application can't hold two identical federated credentials): keep one of the two entries"
+            )
+        clients.setdefault(client, index)
+        object_id = existing.get("objectId")
+        if not isinstance(object_id, str):
+            continue
+        if object_id.lower() == client:
+            problems.append(
+                f"{here}.objectId: {object_id} is the client (application) ID, not the object ID of its service "
+                f"principal; give the service principal's object ID (az ad sp show --id {existing['clientId']} --query id "
+                "-o tsv), or leave objectId out to have it looked up"
+            )
+        elif object_id.lower() in objects and objects[object_id.lower()][1] != client:
+            problems.append(
+                f"{here}.objectId: {object_id} is also the object ID given for principals[{objects[object_id.lower()][0]}], "
+                "whose client ID differs; a service principal has one client ID: check both (az ad sp show --id <client ID> "
+                "--query id -o tsv)"
+            )
+        objects.setdefault(object_id.lower(), (index, client))
+    return problems
 
 
 def _date(value: str) -> str:
@@ -486,17 +531,6 @@ PROVIDER_KEYS = {
     "azuread": ("environment", "partnerId", "disableTerraformPartnerId"),
 }
 """The providers' settings the program checks against its own (public pulumi.Config API, by name)."""
-
-PULUMI_PARTNER_ID = "a90539d8-a7a6-5826-95c4-1fbef22d4b22"
-"""What azure-native sends when no partnerId is set and disablePulumiPartnerId is not true (pulumi-azure-native
-``provider/pkg/provider/provider.go`` @ 6d9e7fe5da3ddea283f27995305640427e65761c, ``PulumiPartnerID`` and
-``getUserAgent``: config ``partnerId`` or ``ARM_PARTNER_ID`` wins, else this ID unless ``disablePulumiPartnerId`` /
-``ARM_DISABLE_PULUMI_PARTNER_ID`` is ``true``)."""
-TERRAFORM_PARTNER_ID = "222c6c49-1b0a-5959-a213-6608f9eb8820"
-"""What azuread (the bridged terraform-provider-azuread) sends when no partnerId is set and
-disableTerraformPartnerId is not true (hashicorp/terraform-provider-azuread ``internal/provider/provider.go`` @
-f0169e0ecec4a7f87c0a512fd989368a182306c1, via reference/power-platform-and-cua/FACTS.md §3). It talks to
-Microsoft Graph: whether a pid there attributes any Azure usage is not stated in any source read here."""
 
 _ENVIRONMENTS = {
     # azure-native: public|AzureCloud, usgovernment|AzureUSGovernment, china|AzureChinaCloud, case-insensitive

@@ -33,7 +33,7 @@ def coerce(value: Any, field: Field) -> tuple[Any, bool]:
         return str(value), True  # partnerId: 1234567 written without quotes
     if field.kind is bool and isinstance(value, str) and value in ("true", "false"):
         return value == "true", True
-    if field.kind is int and isinstance(value, str) and value.isdigit():
+    if field.kind is int and isinstance(value, str) and value.isascii() and value.isdigit():  # not "²"
         return int(value), True
     if field.kind is int and isinstance(value, bool):
         return value, False

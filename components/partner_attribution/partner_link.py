@@ -262,7 +262,8 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         quiet_sdk_logging()
         linked = olds.get("linked_partner_id")
-        if str(news["partner_id"]) == str(olds.get("partner_id")):
+        switched = any(news.get(key) != olds.get(key) for key in _FEDERATED_SETTINGS)
+        if str(news["partner_id"]) == str(olds.get("partner_id")) and not switched:
             # A rotated secret or a changed setting: nothing to tell Microsoft.
             kept = LinkState(
                 partner_id=str(olds["partner_id"]),
@@ -272,6 +273,9 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
                 state=olds.get("state") or "Active",
             )
             return dynamic.UpdateResult(_outputs(news, kept, linked))  # unchanged (None for a 0.1 state)
+        # A switch between password and federated (or to another trust) proves itself: the link signs in with the
+        # new credential and confirms the link before Pulumi deletes the old password, which it does only after its
+        # dependents are updated; a switch that can't sign in stops `up` here, and the old state stays usable.
         # Re-pointing needs overwrite_existing unless the live link is the one this stack itself made: a link that
         # a refresh found pointing at another partner is never taken over by `pulumi up --refresh`.
         link = _client(news).link(

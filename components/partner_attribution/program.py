@@ -43,15 +43,19 @@ from .attribution import (
     AttributionDocument,
     AttributionFormatError,
     LighthouseEntry,
+    PrincipalEntry,
     attribution_output,
+    check_bounds,
     lighthouse_entry,
     link_credentials_output,
 )
+from .azure_ids import GUID_PATTERN
 from .component import DeliveryPrincipal
 from .config import ConfigurationError, StackConfig, load_stack_config, read_pulumi_config
 from .lighthouse.args import StackPrincipalReference
 from .lighthouse.component import LighthouseDelegation
 from .lighthouse.spec import DelegationSpec, bind_principals, references
+from .visible import visible
 
 CUA_PROVIDER_NAMES = {"azure-native": "partner-attribution-cua-azure-native", "azuread": "partner-attribution-cua-azuread"}
 """Names of the explicit providers declared when ``cuaPartnerId`` is set (part of their URNs: never rename)."""
@@ -155,6 +159,7 @@ def managing_attribution(managing_stack: str) -> pulumi.Output[AttributionDocume
                 ]
             )
         try:
+            check_bounds(value, "attribution")
             return AttributionDocument.from_json(_whole_numbers(value))
         except AttributionFormatError as exc:
             raise ConfigurationError([f"managingStack: {managing_stack}'s attribution output: {exc}"]) from None
@@ -168,11 +173,10 @@ def _object_id(
     def find(document: AttributionDocument) -> str:
         for principal in document.principals:
             if principal.name == name:
-                if principal.tenant_id and principal.tenant_id.lower() != delegation.managing_tenant_id:
-                    pulumi.log.warn(
-                        f"LighthouseDelegation {delegation.name!r}: principal {name!r} of {managing_stack} lives in "
-                        f"tenant {principal.tenant_id}, not in the managing tenant {delegation.managing_tenant_id}; "
-                        "Azure Lighthouse authorizes principals of the managing tenant only: fix managingTenantId"
+                problem = managing_principal_problem(principal, delegation.managing_tenant_id)
+                if problem is not None:
+                    raise ConfigurationError(
+                        [f"lighthouse: {delegation.name}: principal {name!r} of the managing stack {managing_stack} {problem}"]
                     )
                 return principal.object_id
         known = ", ".join(p.name for p in document.principals) or "none"
@@ -184,6 +188,24 @@ def _object_id(
         )
 
     return managing.apply(find)
+
+
+def managing_principal_problem(principal: PrincipalEntry, managing_tenant_id: str) -> str | None:
+    """What makes a principal read from the managing stack's output unusable in an authorization, or None: its
+    object ID must be a GUID (never ``principalId: ""``), and it must live in the managing tenant, the only tenant
+    whose principals Azure Lighthouse authorizes (TUR)."""
+    if not GUID_PATTERN.match(principal.object_id):
+        shown = visible(principal.object_id) if principal.object_id else "missing"
+        return (
+            f"has no usable object ID ({shown}, not a GUID); run pulumi up in the managing stack so its attribution "
+            "output names the principal's object ID, or give principalId"
+        )
+    if principal.tenant_id and principal.tenant_id.lower() != managing_tenant_id.lower():
+        return (
+            f"lives in tenant {principal.tenant_id}, not in the managing tenant {managing_tenant_id}; Azure Lighthouse "
+            "authorizes principals of the managing tenant only (TUR): fix managingTenantId or managingStack"
+        )
+    return None
 
 
 def _bound(ids: dict[str, pulumi.Output[str]], reference: StackPrincipalReference) -> pulumi.Output[str]:

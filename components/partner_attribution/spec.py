@@ -9,6 +9,7 @@ single-value rules it applies are in :mod:`.validators`) and both paths fail the
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import cast
@@ -17,12 +18,14 @@ import pulumi
 
 from . import naming
 from .args import DeliveryPrincipalArgs, ExistingApplicationArgs, FederatedCredentialArgs, RoleAssignmentArgs
-from .azure_ids import InvalidScopeError, parse_scope, role_definition_id
+from .azure_ids import GUID_PATTERN, InvalidScopeError, parse_scope, role_definition_id
 from .pal.federation import EXCHANGE_AUDIENCES
 from .problems import Path, Problem
 from .roles import Role, UnknownRoleError, builtin_roles
 from .validators import (
     MAX_FEDERATED_CREDENTIALS,
+    check_audience,
+    check_audiences,
     check_cloud,
     check_credential_lifetime,
     check_display_name,
@@ -38,6 +41,7 @@ from .validators import (
     check_subject,
     parse_date,
 )
+from .visible import visible
 
 CONDITION_VERSION = "2.0"
 """The only ABAC condition version Azure RBAC accepts."""
@@ -67,6 +71,15 @@ class RoleSpec:
     description: str | None = None
     condition: str | None = None
     condition_version: str | None = None
+    existing_assignment_name: str | None = None
+    """The GUID of a role assignment that exists already: adopted (imported) and retained on destroy."""
+
+    @property
+    def existing_assignment_id(self) -> str | None:
+        """The adopted assignment's resource ID, what ``pulumi import`` takes."""
+        if self.existing_assignment_name is None:
+            return None
+        return f"{self.scope}/providers/Microsoft.Authorization/roleAssignments/{self.existing_assignment_name}"
 
 
 @dataclass(frozen=True)
@@ -224,6 +237,8 @@ def _resolve_roles(name: str, assignments: list[RoleAssignmentArgs], path: Path)
                     Problem((*here, "key"), f"key {assignment.key!r} is used by «role_assignments»[{keys[assignment.key]}]")
                 )
             keys[assignment.key] = index
+        adopted, problem = _existing_assignment(assignment.existing_assignment, scope_text)
+        problems += [Problem((*here, "existing_assignment"), problem)] if problem else []
         if role is None or not (scope_ok or (scope_text is None and assignment.key is not None)):
             continue
         key = assignment.key if assignment.key is not None else naming.role_assignment_key(cast(str, scope_text), role.guid)
@@ -237,9 +252,37 @@ def _resolve_roles(name: str, assignments: list[RoleAssignmentArgs], path: Path)
                 description=assignment.description,
                 condition=assignment.condition,
                 condition_version=assignment.condition_version or (CONDITION_VERSION if assignment.condition else None),
+                existing_assignment_name=adopted,
             )
         )
     return specs, problems
+
+
+_ASSIGNMENT_ID = re.compile(r"\A(?P<scope>/.+)/providers/Microsoft\.Authorization/roleAssignments/(?P<name>[^/]+)\Z", re.I)
+
+
+def _existing_assignment(value: object, scope: str | None) -> tuple[str | None, str | None]:
+    """(the GUID of an existing role assignment, a problem): its resource ID must be at the role's own scope."""
+    if value is None:
+        return None, None
+    how = (
+        "give the existing role assignment's resource ID, as az role assignment list --assignee <client ID> --role "
+        '<role> --scope <scope> --query "[].id" -o tsv prints it, or its name (a GUID)'
+    )
+    if not isinstance(value, str):
+        return None, how
+    match = _ASSIGNMENT_ID.match(value)
+    name = match["name"] if match else value
+    if not GUID_PATTERN.match(name):
+        return None, f"{value!r} is not a role assignment ID or name; {how}"
+    if match and scope is None:
+        return None, "give the name (the GUID) only: the scope is an Output, so the ID's scope can't be compared"
+    if match and scope is not None and match["scope"].lower() != scope.lower():
+        return None, (
+            f"{value!r} is a role assignment at {match['scope']}, not at this role's scope {scope}; "
+            "give the assignment at the same scope, or move the role's scope"
+        )
+    return name, None
 
 
 def _resolve_federated(
@@ -257,6 +300,7 @@ def _resolve_federated(
             )
         )
     names: dict[str, int] = {}
+    pairs: dict[tuple[str, str], int] = {}
     specs = []
     for index, fic in enumerate(credentials):
         here = (*path, index)
@@ -268,8 +312,17 @@ def _resolve_federated(
         names.setdefault(fic.name, index)
         problems += _check((*here, "issuer"), check_issuer(fic.issuer))
         problems += _check((*here, "subject"), check_subject(fic.subject))
-        if not fic.audiences:
-            problems.append(Problem((*here, "audiences"), "give at least one audience, usually 'api://AzureADTokenExchange'"))
+        problems += _check((*here, "audiences"), check_audiences(list(fic.audiences)))
+        pair = (fic.issuer, fic.subject)
+        if pair in pairs:
+            problems.append(
+                Problem(
+                    here,
+                    f"trusts the same issuer and subject as «federated_credentials»[{pairs[pair]}]; Entra allows each pair "
+                    "once per application (Microsoft Graph: 'must be unique on the app'): remove one",
+                )
+            )
+        pairs.setdefault(pair, index)
         specs.append(
             FederatedCredentialSpec(
                 name=fic.name,
@@ -343,7 +396,17 @@ def _resolve_link(name: str, args: DeliveryPrincipalArgs, today: dt.date) -> tup
         return None, problems, advice
     problems += _check(("link_federation", "issuer"), check_issuer(federation.issuer))
     problems += _check(("link_federation", "subject"), check_subject(federation.subject))
+    if federation.audience is not None:
+        problems += _check(("link_federation", "audience"), check_audience(federation.audience))
     audience = federation.audience or EXCHANGE_AUDIENCES.get(args.cloud, EXCHANGE_AUDIENCES["public"])
+    for what, value in (("issuer", federation.issuer), ("subject", federation.subject)):
+        if isinstance(value, str) and not value.isascii():
+            # Entra matches exactly: a Cyrillic 'а' for a Latin 'a' looks right and never matches what GitHub or
+            # Azure DevOps present (their identifiers are ASCII).
+            advice.append(
+                f"DeliveryPrincipal {name!r}: its linkFederation {what} has characters outside ASCII, which look like "
+                f"others but never match what a pipeline presents; exactly: {visible(value)}"
+            )
     if federation.issuer.startswith("https://vstoken.dev.azure.com/"):
         advice.append(
             f"DeliveryPrincipal {name!r}: its link trusts the Azure DevOps issuer, which Microsoft retires on "

@@ -65,7 +65,7 @@ def check_principal_name(value: object) -> str | None:
 
 def parse_date(value: object) -> dt.date | None:
     """A ``YYYY-MM-DD`` date, or None."""
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         return None
     try:
         return dt.date.fromisoformat(value)
@@ -129,6 +129,39 @@ def check_issuer(value: object) -> str | None:
     return _federated_field(value, "issuer")
 
 
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+\Z")
+"""An absolute URI (``api://AzureADTokenExchange``): a scheme, a colon, no spaces."""
+
+
+def check_audience(value: object) -> str | None:
+    """The audience of a federated credential: what the pipeline's token must carry in ``aud``. Microsoft Graph,
+    federatedIdentityCredential resource type (v1.0): "should be set to api://AzureADTokenExchange for Microsoft Entra
+    ID", at most 600 characters."""
+    if not isinstance(value, str) or not value.strip():
+        return "give the audience, usually 'api://AzureADTokenExchange'"
+    problem = _federated_field(value, "audience")
+    if problem is not None:
+        return problem
+    if not _URI.match(value):
+        return (
+            f"{value!r} is not a URI; Entra's token exchange audience is 'api://AzureADTokenExchange' "
+            "(per cloud: docs/link-credentials.md)"
+        )
+    return None
+
+
+def check_audiences(values: object) -> str | None:
+    """A federated credential's ``audiences``: exactly one (Microsoft Graph, federatedIdentityCredential resource
+    type (v1.0): "This field can only accept a single value"; Entra answers 400 to a second one)."""
+    if not isinstance(values, (list, tuple)) or len(values) != 1:
+        count = len(values) if isinstance(values, (list, tuple)) else 0
+        return (
+            f"give exactly one audience (Entra accepts a single value per federated credential), not {count}; usually "
+            "['api://AzureADTokenExchange']"
+        )
+    return check_audience(values[0])
+
+
 def check_subject(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return "the subject must not be empty"
@@ -139,6 +172,20 @@ def check_object_id(value: object) -> str | None:
     return None if isinstance(value, str) and GUID_PATTERN.match(value) else f"{value!r} is not an object ID (GUID)"
 
 
+PULUMI_PARTNER_ID = "a90539d8-a7a6-5826-95c4-1fbef22d4b22"
+"""What azure-native sends when no partnerId is set and disablePulumiPartnerId is not true (pulumi-azure-native
+``provider/pkg/provider/provider.go`` @ 6d9e7fe5da3ddea283f27995305640427e65761c, ``PulumiPartnerID`` and
+``getUserAgent``: config ``partnerId`` or ``ARM_PARTNER_ID`` wins, else this ID unless ``disablePulumiPartnerId`` /
+``ARM_DISABLE_PULUMI_PARTNER_ID`` is ``true``)."""
+TERRAFORM_PARTNER_ID = "222c6c49-1b0a-5959-a213-6608f9eb8820"
+"""What azuread (the bridged terraform-provider-azuread) sends when no partnerId is set and
+disableTerraformPartnerId is not true (hashicorp/terraform-provider-azuread ``internal/provider/provider.go`` @
+f0169e0ecec4a7f87c0a512fd989368a182306c1, via reference/power-platform-and-cua/FACTS.md §3). It talks to
+Microsoft Graph: whether a pid there attributes any Azure usage is not stated in any source read here."""
+
+NIL_GUID = "00000000-0000-0000-0000-000000000000"
+
+
 def check_cua_partner_id(value: object) -> str | None:
     """A Customer Usage Attribution tracking GUID as Partner Center registers it: a bare GUID, without the
     ``pid-`` prefix that appears in the User-Agent (Microsoft Learn, "Azure partner customer usage attribution":
@@ -146,6 +193,14 @@ def check_cua_partner_id(value: object) -> str | None:
     ``provider/pkg/provider/provider.go`` @ 6d9e7fe5, ``getUserAgent``)."""
     if isinstance(value, str) and value.lower().startswith("pid-") and GUID_PATTERN.match(value[4:]):
         return f"{value!r}: give the GUID without the 'pid-' prefix, e.g. {value[4:]!r}"
+    if isinstance(value, str) and value.lower() in (PULUMI_PARTNER_ID, TERRAFORM_PARTNER_ID):
+        whose = "Pulumi's" if value.lower() == PULUMI_PARTNER_ID else "Terraform's (HashiCorp's)"
+        return (
+            f"{value!r} is {whose} own Customer Usage Attribution ID, which the provider sends by default: the usage "
+            "would be attributed to them, not to you; give your tracking GUID from Partner Center"
+        )
+    if isinstance(value, str) and value == NIL_GUID:
+        return f"{value!r} is the nil GUID, a placeholder, not a tracking GUID; give yours from Partner Center"
     if isinstance(value, str) and GUID_PATTERN.match(value):
         return None
     return (

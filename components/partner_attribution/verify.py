@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .attribution import AttributionDocument, AttributionFormatError
+from .azure_ids import GUID_PATTERN
 from .pal import ClientSecretSource, CloudEndpoints, CredentialSource, PartnerLinkClient, PartnerLinkError
 from .pal.federation import EXCHANGE_AUDIENCES, find_token_source
 from .pal.identity import ClientAssertionSource
+from .validators import check_audience
 
 
 class VerifyInputError(ValueError):
@@ -31,6 +33,8 @@ class VerifyTarget:
     client_secret: str | None = field(repr=False)
     """None: the principal's link is federated; it is checked by signing in with the pipeline's token."""
     expected_partner_id: str
+    token_audience: str | None = None
+    """A federated link's audience (the stack's ``linkFederation.audience``); None: the cloud's default."""
 
 
 @dataclass(frozen=True)
@@ -77,12 +81,19 @@ def targets_from_stack_output(document: Any, partner_id: str | None = None) -> l
     except AttributionFormatError as exc:
         raise VerifyInputError(str(exc)) from None
     targets = []
-    for principal in attribution.principals:
+    for index, principal in enumerate(attribution.principals):
         expected = partner_id or principal.configured_partner_id or principal.partner_id
         if principal.link_credential == "federated":
-            if not principal.tenant_id or not principal.client_id:
-                raise VerifyInputError(f"attribution: principal {principal.name!r} has no tenantId or clientId")
-            targets.append(VerifyTarget(principal.name, principal.tenant_id, principal.client_id, None, expected))
+            for key, value in (("tenantId", principal.tenant_id), ("clientId", principal.client_id)):
+                if not GUID_PATTERN.match(value):
+                    shown = "missing" if not value else f"{value!r} is not a GUID"
+                    raise VerifyInputError(f"attribution.principals[{index}].{key}: {shown} (principal {principal.name!r})")
+            audience = principal.link_audience
+            if audience is not None and (problem := check_audience(audience)) is not None:
+                raise VerifyInputError(
+                    f"attribution.principals[{index}].linkAudience (the stack's linkFederation.audience): {problem}"
+                )
+            targets.append(VerifyTarget(principal.name, principal.tenant_id, principal.client_id, None, expected, audience))
             continue
         cred = credentials.get(principal.name)
         if cred is None:
@@ -150,7 +161,7 @@ def verify_links(
     transport = shared_transport(concurrency)
 
     def run(target: VerifyTarget) -> VerifyResult:
-        result = _check(target, endpoints, timeout, token_audience, transport)
+        result = _check(target, endpoints, timeout, target.token_audience or token_audience, transport)
         if on_result is not None:
             on_result(result)
         return result

@@ -9,6 +9,7 @@ the defaults. A schema and its check cannot drift apart: there is only the schem
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -113,7 +114,7 @@ def _check(path: str, value: Any, schema: Mapping[str, Any], problems: list[str]
     if isinstance(value, str):
         if "minLength" in schema and len(value) < schema["minLength"]:
             problems.append(f"{path}: must not be empty")
-        if "pattern" in schema and not re.search(schema["pattern"], value):
+        if "pattern" in schema and not re.search(_to_the_end(schema["pattern"]), value):
             problems.append(f"{path}: {value!r} does not match {schema['pattern']}")
     if _is_integer(value):
         if "minimum" in schema and value < schema["minimum"]:
@@ -127,13 +128,32 @@ def _check(path: str, value: Any, schema: Mapping[str, Any], problems: list[str]
             _check(f"{path}[{index}]", item, schema.get("items", {}), problems)
 
 
+def _to_the_end(pattern: str) -> str:
+    """A schema pattern as JSON schema means it (ECMA 262, and Go's regexp in the Pulumi CLI): ``$`` is the end of the
+    text, where Python's ``$`` also matches before a final line break (``'1234567\\n'`` would pass)."""
+    return pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith(r"\$") else pattern
+
+
+LEVEL_KEY = "enforcementLevel"
+"""Set next to a policy's properties in a config file; not a property of its own."""
+
+
 def validate(policy: str, config: Mapping[str, Any] | None) -> list[str]:
-    """Every way ``config`` breaks the schema of ``policy`` (empty when it is valid)."""
+    """Every way ``config`` breaks the schema of ``policy`` (empty when it is valid). A key the schema does not
+    have is a problem too: a misspelled ``cuaPartnerID`` must not leave the policy silently "not applicable"."""
     problems: list[str] = []
+    known = SCHEMAS[policy]
     for key, value in (config or {}).items():
-        schema = SCHEMAS[policy].get(key)
+        schema = known.get(key)
         if schema is not None:
             _check(key, value, schema, problems)
+        elif key != LEVEL_KEY:
+            close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6) or difflib.get_close_matches(
+                key.lower(), [k.lower() for k in known], n=1, cutoff=0.6
+            )
+            hint = f"; did you mean {next(k for k in known if k.lower() == close[0].lower())!r}?" if close else ""
+            expected = ", ".join(known) or "none"
+            problems.append(f"{key}: not a setting of {policy} (its settings: {expected}){hint}")
     return problems
 
 

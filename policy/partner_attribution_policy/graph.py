@@ -7,7 +7,8 @@ object ID is still unknown, and for principals declared with plain ``azuread`` r
 * a role assignment belongs to the service principal its ``principalId`` depends on (the property's
   dependencies; the resource's dependencies when the engine recorded no property dependencies at all);
 * a service principal belongs to the application its ``clientId`` depends on;
-* a PAL link covers a service principal when it depends (in any way) on it or on its application;
+* a PAL link covers a service principal when its ``client_id`` comes from it or its application (that property's
+  dependencies: a link's ``depends_on`` on another resource links no one), or names its client ID;
 * a password belongs to the application its ``applicationId`` depends on.
 
 When both sides are known, equal IDs relate resources too (``principalId`` = the principal's ``objectId``,
@@ -52,7 +53,7 @@ UNKNOWN_VALUES = frozenset(
 )
 """The engine's markers for values not known until the update (``pulumi_policy.proxy``)."""
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_GUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")  # \Z: not "...\n"
 
 
 def is_unknown(value: Any) -> bool:
@@ -195,7 +196,11 @@ class StackGraph:
         by_urn: dict[str, set[int]] = {}
         by_client_id: dict[str, set[int]] = {}
         for position, link in enumerate(self._by_type.get(PAL_LINK_TYPE, ())):
-            for urn in link.all_references():
+            # Only what its client_id comes from: a link that merely waits for another resource (depends_on) does
+            # not sign in as it, so it links no one else.
+            # (With no property dependencies recorded at all, every dependency counts, as for the other relations.)
+            sources = link.property_dependencies.get("client_id", ()) if link.property_dependencies else link.all_references()
+            for urn in sources:
                 by_urn.setdefault(urn, set()).add(position)
             client_id = known_str(link.props.get("client_id"))
             if client_id:

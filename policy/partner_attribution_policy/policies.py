@@ -185,7 +185,8 @@ def check_eligible_role(graph: StackGraph, config: Mapping[str, Any], today: dt.
 
 # --- 4. no long-lived link passwords ---------------------------------------------------------------------------
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|m|s|ms|us|µs|ns)")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(h|m|s|ms|us|µs|ns)")
+"""ASCII digits, as Go's time.ParseDuration reads them (``\\d`` would take Arabic-Indic digits, which Go refuses)."""
 _SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 
 
@@ -276,8 +277,14 @@ def check_password_lifetime(graph: StackGraph, config: Mapping[str, Any], today:
 
 
 def is_default_provider(provider: StackResource) -> bool:
-    """Whether a provider resource is one the engine made from the stack's configuration (``default``, ``default_1_2_3``)."""
-    return provider.name == "default" or provider.name.startswith("default_")
+    """Whether a provider resource is one the engine made from the stack's configuration: named ``default`` or
+    ``default_1_2_3`` **and** without a parent. The engine registers a default provider with no parent
+    (pulumi/pulumi ``pkg/resource/deploy/source_eval.go``, ``newRegisterDefaultProviderEvent``: the goal's parent is
+    empty), so its URN's type has no ``$``; a program's own provider is parented (to the stack at least), so one named
+    ``default`` is still checked."""
+    named_default = provider.name == "default" or provider.name.startswith("default_")
+    qualified_type = provider.urn.split("::")[2] if provider.urn.count("::") >= 3 else ""
+    return named_default and "$" not in qualified_type and not provider.parent
 
 
 def check_cua(graph: StackGraph, config: Mapping[str, Any], today: dt.date) -> list[Violation]:
@@ -287,13 +294,13 @@ def check_cua(graph: StackGraph, config: Mapping[str, Any], today: dt.date) -> l
         raise NotApplicable("cuaPartnerId is not set in the pack's configuration")
     violations = []
     for provider in graph.of_type(*PROVIDER_TYPES):
-        if is_default_provider(provider):
-            continue
         package = provider.type.rsplit(":", 1)[-1]
         raw = provider.props.get("partnerId")
         if is_unknown(raw):
             continue
         actual = known_str(raw)
+        if actual is None and is_default_provider(provider):
+            continue  # its inputs are the stack's azure-native:* / azuread:* settings; ARM_PARTNER_ID is not among them
         if actual is None:
             violations.append(
                 Violation(f"{package} provider {provider.name!r} sets no partnerId; set it to {expected}", provider.urn)
@@ -431,8 +438,9 @@ POLICIES: tuple[PolicySpec, ...] = (
         name="cua-partner-id",
         display_name="Providers carry the partner's CUA GUID",
         description="Every explicit azure-native and azuread provider resource sets partnerId to the partner's "
-        "customer usage attribution GUID (pack config 'cuaPartnerId'). Default providers are configured from "
-        "stack configuration, which the analyzer does not see: they are not checked.",
+        "customer usage attribution GUID (pack config 'cuaPartnerId'). A default provider's inputs are the stack's "
+        "azure-native:* / azuread:* settings: a partnerId there must be the GUID too; without one it is not judged, "
+        "since ARM_PARTNER_ID in the environment is not visible to the analyzer.",
         remediation="Set partnerId on the provider (e.g. azure_native.Provider(..., partner_id=...)), or for "
         "default providers: pulumi config set azure-native:partnerId <guid> and azuread:partnerId <guid>.",
         enforcement_level="mandatory",

@@ -178,9 +178,9 @@ def _print_link(link: LinkState | None, output_format: LiveFormat) -> None:
     if link is None:
         console().print("not linked to a partner ID")
         return
+    said = f"{link.partner_id} ({link.partner_name or 'unknown name'}), state {link.state}"  # Azure's words
     console().print(
-        f"linked to partner ID {link.partner_id} ({link.partner_name or 'unknown name'}), state {link.state}; "
-        f"object {link.object_id} in tenant {link.tenant_id}",
+        f"linked to partner ID {printable(said, newlines=False)}; object {link.object_id} in tenant {link.tenant_id}",
         markup=False,
     )
 

@@ -154,11 +154,13 @@ def plan(
         out = console()
         for p in plans:
             print_tree(out, p)
+    from rich.markup import escape
+
     for p in plans:
         for warning in p.warnings:
-            err.print(f"[yellow]warning:[/] {warning}")
+            err.print(f"[yellow]warning:[/] {escape(printable(warning))}")  # warnings quote names: never markup
         if p.errors:
-            err.print(f"[red]error:[/] {p.source}: the configuration has {len(p.errors)} problem(s):")
+            err.print(f"[red]error:[/] {escape(printable(str(p.source)))}: the configuration has {len(p.errors)} problem(s):")
             for problem in p.errors:
                 err.print(f"  - {printable(problem)}", markup=False)
     if len(plans) > 1:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 from collections.abc import Callable
 from enum import IntEnum
@@ -12,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
+
+from .. import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -41,18 +42,9 @@ def console(stderr: bool = False) -> Console:
     return out
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
-
-
-def printable(text: str) -> str:
-    """``text`` safe for a terminal: control characters (escape sequences that could rewrite the screen or the
-    title) shown as ``\\xNN``. Names and messages can come from stack files and from Azure."""
-
-    def shown(match: re.Match[str]) -> str:
-        code = ord(match.group(0))
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return _CONTROL.sub(shown, text)
+printable = visible.printable
+"""``text`` safe for a terminal (:func:`partner_attribution.visible.printable`): names and messages can come from
+stack files and from Azure."""
 
 
 def fail(message: str, code: ExitCode = ExitCode.PROBLEM) -> NoReturn:

@@ -1,7 +1,9 @@
 """``LighthouseDelegation``: an Azure Lighthouse offer delegated from a customer's tenant to the partner's.
 
-Deployed in the **customer's** tenant, by an identity there that may write role assignments on the delegated
-subscriptions (``docs/lighthouse.md``). For a component named ``contoso`` it declares, each with ``parent=self``:
+Deployed in the **customer's** tenant, by an identity there that may write, delete and read role assignments
+(``Microsoft.Authorization/roleAssignments/write``, ``/delete``, ``/read``, e.g. Owner) on the delegated subscriptions,
+or for a CSP subscription by an Admin Agent of the partner's tenant (ONB, ``docs/lighthouse.md``). For a component
+named ``contoso`` it declares, each with ``parent=self``:
 
 * ``contoso-definition-<key>``: ``azure_native.managedservices.RegistrationDefinition`` in each subscription concerned
   (a definition lives in a subscription: ARCH), named by a deterministic GUID;

@@ -30,12 +30,30 @@ def assignment(delegation: str, scope: str) -> str:
     return f"{delegation}-assignment-{scope_key(scope)}"
 
 
-def registration_definition_id(managing_tenant_id: str, offer_name: str, subscription_scope: str) -> str:
+def registration_definition_id(managing_tenant_id: str, offer_name: str, subscription_scope: str, owner: str) -> str:
     """The definition's GUID (its ``registrationDefinitionId``, the last segment of its resource ID):
-    ``guid(lower(managing tenant), offer name, lower(/subscriptions/<id>))``. Same offer, same tenant, same
-    subscription: same GUID, so a changed authorization updates the definition in place (a Lighthouse update is a
-    new deployment of the same offer: FACTS.md §4, UPD); a new managing tenant needs a new definition (UPD)."""
-    return arm_guid(managing_tenant_id.lower(), offer_name, subscription_scope.lower())
+    ``guid(lower(managing tenant), offer name, lower(/subscriptions/<id>), owner)``, where ``owner`` is
+    :func:`definition_owner` (the stack and the delegation's name).
+
+    Everything that makes two definitions distinct is in it, so two delegations never share one, within a stack or
+    across two stacks of the same managing tenant and subscription (sharing one, the last write would replace the
+    other's authorizations, and destroying either would delete both). Authorizations are not in it: changing who is
+    authorized updates the definition in place, as a Lighthouse update with the same offer does (FACTS.md §4, UPD),
+    and a new GUID at the same scope with the same offer name is what Azure refuses (ONB). A new offer name, managing
+    tenant (UPD), stack or delegation name is a new definition: :data:`DEFINITION_REPLACED_WHEN`."""
+    return arm_guid(managing_tenant_id.lower(), offer_name, subscription_scope.lower(), owner)
+
+
+def definition_owner(project: str, stack: str, delegation: str) -> str:
+    """What owns a definition: ``<project>/<stack>/<delegation name>``, the parts of its Pulumi URN a GUID can use."""
+    return f"{project}/{stack}/{delegation}"
+
+
+DEFINITION_REPLACED_WHEN = (
+    "a new offer name, managing tenant, delegation name, Pulumi project or stack name replaces the registration "
+    "definitions and assignments (a new GUID); a change of authorizations or description updates them in place"
+)
+"""What replaces a delegation's registrations, shown by the plan (``lighthouse[].replacedWhen``)."""
 
 
 def registration_assignment_id(definition_guid: str, scope: str) -> str:

@@ -4,7 +4,9 @@ Every rule of a delegation lives here, each with its source; sources are the key
 ``reference/lighthouse/FACTS.md`` (TUR: "Tenants, users and roles in Azure Lighthouse scenarios"; ONB:
 "Onboard a customer to Azure Lighthouse"; ELIG: "Create eligible authorizations"; ARCH: "Azure Lighthouse
 architecture"; PEC-2023 and CSP-LH: linking the partner ID with Lighthouse; SPEC: the Microsoft.ManagedServices
-2022-10-01 REST specification). Every problem is reported at once, with its path in Python argument names
+2022-10-01 REST specification; POL: "Deploy a policy that can be remediated within a delegated subscription",
+learn.microsoft.com/azure/lighthouse/how-to/deploy-policy-remediation, ms.date 01/20/2026). Every problem is reported
+at once, with its path in Python argument names
 (``authorizations[0].role``), before anything is declared; the component and a stack configuration loader call
 :func:`resolve_delegation` alike.
 """
@@ -45,7 +47,8 @@ MAX_APPROVERS = 10
 """ELIG: at most 10 approvers per eligible authorization."""
 DELEGABLE_SCOPES = ("subscription", "resource group")
 """ARCH, ONB: an assignment delegates a subscription or a resource group."""
-_DURATION = re.compile(r"^PT(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?$")
+_DURATION = re.compile(r"\APT(?:(?P<h>[0-9]+)H)?(?:(?P<m>[0-9]+)M)?(?:(?P<s>[0-9]+)S)?\Z")
+"""ASCII digits only (``\\d`` would take Arabic-Indic ones), to the end of the string (``$`` would take ``PT4H\\n``)."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -241,6 +244,21 @@ def _unsupported_message(role: Role) -> str | None:
     )
 
 
+def _undelegable_message(role: Role) -> str | None:
+    """Why User Access Administrator may not assign ``role`` to managed identities, or None. POL: the delegated roles
+    may include any built-in role Azure Lighthouse supports (TUR) except User Access Administrator or Owner."""
+    if role.guid in (USER_ACCESS_ADMINISTRATOR, OWNER):
+        return (
+            f"{role.name} can't be delegated: User Access Administrator may assign any built-in role Azure Lighthouse "
+            "supports to managed identities, except User Access Administrator or Owner (POL); list roles such as "
+            "Contributor"
+        )
+    refusal = _unsupported_message(role)
+    if refusal is None:
+        return None
+    return f"can't be delegated: User Access Administrator may only assign roles Azure Lighthouse supports (POL): {refusal}"
+
+
 def _resolve_role(reference: object, path: Path) -> tuple[Role | None, list[Problem]]:
     """A role reference resolved against the catalog; None with a problem when it is not a built-in role name, GUID
     or role definition ID."""
@@ -322,6 +340,9 @@ def _resolve_authorizations(
                         f"{delegated_role.guid} is not a built-in role; Azure Lighthouse supports built-in roles only (TUR)",
                     )
                 )
+                delegated_ok = False
+            elif (refusal := _undelegable_message(delegated_role)) is not None:
+                problems.append(Problem(where, refusal))
                 delegated_ok = False
             elif delegated_role.guid in delegated_seen:
                 problems.append(
@@ -523,7 +544,7 @@ def _resolve_eligible(
     return specs, problems, advice
 
 
-def _resolve_scopes(name: str, args: LighthouseDelegationArgs) -> tuple[list[DefinitionSpec], list[Problem]]:
+def _resolve_scopes(name: str, args: LighthouseDelegationArgs, owner: str) -> tuple[list[DefinitionSpec], list[Problem]]:
     problems: list[Problem] = []
     if not args.scopes:
         problems.append(
@@ -577,7 +598,7 @@ def _resolve_scopes(name: str, args: LighthouseDelegationArgs) -> tuple[list[Def
     definitions = []
     for subscription_id, scopes in by_subscription.items():
         subscription_scope = f"/subscriptions/{subscription_id}"
-        definition_guid = naming.registration_definition_id(args.managing_tenant_id, args.offer_name, subscription_scope)
+        definition_guid = naming.registration_definition_id(args.managing_tenant_id, args.offer_name, subscription_scope, owner)
         definition_resource_id = naming.definition_resource_id(subscription_scope, definition_guid)
         definitions.append(
             DefinitionSpec(
@@ -613,8 +634,13 @@ def _credit_gap(authorizations: Sequence[AuthorizationSpec]) -> str | None:
     return "no authorization names a PAL-linked principal (none sets «pal_linked»)"
 
 
-def resolve_delegation(name: str, args: LighthouseDelegationArgs) -> tuple[DelegationSpec | None, list[Problem]]:
+def resolve_delegation(
+    name: str, args: LighthouseDelegationArgs, *, project: str | None = None, stack: str | None = None
+) -> tuple[DelegationSpec | None, list[Problem]]:
     """Check ``args`` and compute everything derived from them; a spec only when there is no problem.
+
+    ``project`` and ``stack`` (default: the running Pulumi program's) are part of each registration definition's
+    GUID, with the delegation's ``name`` (:func:`.naming.registration_definition_id`).
 
     Problems come in argument order, each with its path in Python argument names (``authorizations[1].role``); the
     caller renders them in its own vocabulary. Nothing here depends on a clock or on Azure."""
@@ -641,7 +667,12 @@ def resolve_delegation(name: str, args: LighthouseDelegationArgs) -> tuple[Deleg
         list(args.eligible_authorizations), list(args.authorizations), args.cloud
     )
     problems += eligible_problems
-    definitions, scope_problems = _resolve_scopes(name, args)
+    owner = naming.definition_owner(
+        project if project is not None else pulumi.get_project() or "",
+        stack if stack is not None else pulumi.get_stack() or "",
+        name,
+    )
+    definitions, scope_problems = _resolve_scopes(name, args, owner)
     problems += scope_problems
 
     # Judged on valid authorizations only: a refused role is reported once, by its own rule.

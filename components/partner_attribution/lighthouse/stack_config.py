@@ -134,6 +134,7 @@ def load_lighthouse(raw: list[Any], managing_stack: str | None, cloud: str, prob
     delegation_schema, authorization_schema, eligible_schema, approver_schema = _schemas()
     specs: list[DelegationSpec] = []
     names: dict[str, int] = {}
+    offers: dict[tuple[str, str, str], int] = {}
     for index, raw_entry in enumerate(raw):
         here = f"lighthouse[{index}]"
         before = len(problems)
@@ -221,8 +222,26 @@ def load_lighthouse(raw: list[Any], managing_stack: str | None, cloud: str, prob
                 continue  # reported once, at partner-attribution:cloud
             problems.append(_render(problem.under("lighthouse", index)))
         if spec is not None:
+            problems += _same_offer_at_one_scope(spec, index, offers)
             specs.append(spec)
     return tuple(specs)
+
+
+def _same_offer_at_one_scope(spec: DelegationSpec, index: int, offers: dict[tuple[str, str, str], int]) -> list[str]:
+    """Two delegations of one offer (name and managing tenant) at one scope: Azure refuses a second assignment with
+    the same offer name at a scope (ONB), and the two would be one delegation under two owners."""
+    problems = []
+    for assignment in spec.assignments:
+        key = (spec.managing_tenant_id, spec.offer_name, assignment.scope.lower())
+        if key in offers:
+            problems.append(
+                f"lighthouse[{index}].scopes: {assignment.scope} is already delegated to managing tenant "
+                f"{spec.managing_tenant_id} with offer {spec.offer_name!r} by lighthouse[{offers[key]}]; Azure allows one "
+                "assignment per offer name at a scope (ONB): merge the two entries' authorizations into one, or give "
+                "this one its own offerName"
+            )
+        offers.setdefault(key, index)
+    return problems
 
 
 def _render(problem: Problem) -> str:

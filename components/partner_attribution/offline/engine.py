@@ -56,6 +56,10 @@ class RegisteredResource:
     outputs: dict[str, Any] = field(default_factory=dict)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     """URNs each input depends on, as the engine records them (``propertyDependencies``)."""
+    import_id: str = ""
+    """The ID of an existing resource to adopt (``import_``), empty when none."""
+    retain_on_delete: bool = False
+    """Whether destroying the stack leaves the resource in the cloud."""
 
     def input_is_secret(self, key: str) -> bool:
         return rpc.is_rpc_secret(self.inputs.get(key))
@@ -242,6 +246,8 @@ class RecordingMonitor(mocks.MockMonitor):
                     id=registered.id if registered else None,
                     outputs=dict(registered.state) if registered else {},
                     property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
+                    import_id=request.importId,
+                    retain_on_delete=bool(request.retainOnDelete),
                 )
             )
         return response

@@ -14,8 +14,16 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
-from ..attribution import AttributionDocument, AttributionFormatError, CustomerUsageAttribution, LighthouseEntry
+from ..attribution import (
+    MAX_DOCUMENT_BYTES,
+    AttributionDocument,
+    AttributionFormatError,
+    CustomerUsageAttribution,
+    LighthouseEntry,
+    check_bounds,
+)
 from ..lighthouse.naming import COMPONENT_TYPE as LIGHTHOUSE_TYPE
+from ..lighthouse.naming import DEFINITION_REPLACED_WHEN
 from ..naming import COMPONENT_TYPE, PAL_LINK_TYPE
 from ..naming import LINK_FEDERATED_CREDENTIAL_DISPLAY_NAME as LINK_FIC
 from ..workloads import PRODUCTS
@@ -28,6 +36,7 @@ PASSWORD_TYPE = "azuread:index/applicationPassword:ApplicationPassword"
 FEDERATED_CREDENTIAL_TYPE = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
 DEFINITION_TYPE = "azure-native:managedservices:RegistrationDefinition"
 ASSIGNMENT_TYPE = "azure-native:managedservices:RegistrationAssignment"
+ROLE_ASSIGNMENT_TYPE = "azure-native:authorization:RoleAssignment"
 
 
 @dataclass
@@ -116,11 +125,48 @@ def _principals(evaluation: Evaluation, document: AttributionDocument) -> list[d
                 "federatedCredentials": [
                     str(r.plain_input("displayName")) for r in own if r.type == FEDERATED_CREDENTIAL_TYPE and r is not link_fic
                 ],
-                "roleAssignments": [role.to_json() for role in entry.roles],
+                "roleAssignments": [
+                    {**role.to_json(), **_adoption(role.scope, role.role_definition_id, own, link, named(APPLICATION_TYPE))}
+                    for role in entry.roles
+                ],
                 "attribution": principal_attribution(entry.roles),
             }
         )
     return principals
+
+
+def adopt_instruction(client_id: str, role_definition_id: str, scope: str) -> str:
+    """What to set when an existing principal may already hold a role: ARM refuses a second assignment of the same
+    role to the same principal at the same scope (409 RoleAssignmentExists), whatever its name."""
+    guid = role_definition_id.rsplit("/", 1)[-1]
+    return (
+        f"if {client_id} already holds this role here, pulumi up fails with 409 RoleAssignmentExists: set "
+        f"existingAssignment of this role to the ID that az role assignment list --assignee {client_id} --role {guid} "
+        f'--scope {scope} --query "[].id" -o tsv prints, and the stack adopts it (as pulumi import does) and leaves it '
+        "on destroy"
+    )
+
+
+def _adoption(
+    scope: str, role_definition_id: str, own: list[RegisteredResource], link: RegisteredResource | None, application: str | None
+) -> dict[str, Any]:
+    """For an existing principal's role: the assignment it adopts, or what to set if it holds the role already."""
+    if application is not None:
+        return {}  # the stack creates this principal: nobody can hold a role for it before
+    declared = next(
+        (
+            r
+            for r in own
+            if r.type == ROLE_ASSIGNMENT_TYPE
+            and str(r.plain_input("scope")).lower() == scope.lower()
+            and str(r.plain_input("roleDefinitionId")).lower() == role_definition_id.lower()
+        ),
+        None,
+    )
+    if declared is not None and declared.import_id:
+        return {"adopts": declared.import_id}
+    client_id = str(link.plain_input("client_id")) if link is not None else "<client ID>"
+    return {"ifItExists": adopt_instruction(client_id, role_definition_id, scope)}
 
 
 PAL_THROUGH_ROLES = "PAL through its roles"
@@ -191,6 +237,7 @@ def _lighthouse(document: AttributionDocument, evaluation: Evaluation) -> list[d
             {
                 **entry.to_json(),
                 "creditedBy": _credit_text(entry),
+                "replacedWhen": DEFINITION_REPLACED_WHEN,
                 "delegatedScopes": [
                     {
                         "scope": scope,
@@ -288,14 +335,19 @@ def _managing_stack(config: dict[str, str], outputs: Path | None) -> dict[str, A
 def read_stack_outputs(path: Path) -> dict[str, Any]:
     """``pulumi stack output --json`` of a managing stack, read from ``path``; its ``attribution`` must parse."""
     try:
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise ManagingStackOutputError(f"{path}: larger than {MAX_DOCUMENT_BYTES} bytes; not a stack's output")
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ManagingStackOutputError(f"{path}: not readable as JSON ({exc})") from None
+    except RecursionError:
+        raise ManagingStackOutputError(f"{path}: nested too deeply to be a stack's output") from None
     if not isinstance(document, dict) or "attribution" not in document:
         raise ManagingStackOutputError(
             f"{path}: expected the output of 'pulumi stack output --json' of the managing stack, with an 'attribution' value"
         )
     try:
+        check_bounds(document["attribution"], "attribution")
         AttributionDocument.from_json(document["attribution"])
     except AttributionFormatError as exc:
         raise ManagingStackOutputError(f"{path}: {exc}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..report import md_cell
+from ..visible import printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,10 +28,29 @@ def _eligibility(flag: bool) -> str:
     return "PEC-eligible" if flag else "not PEC-eligible"
 
 
+def _shown(value: Any) -> Any:
+    """Every string of a plan as one escaped line: control characters and line breaks in names, scopes or what a
+    managing stack's output says are shown (``\\x1b``, ``\\n``), never sent to the terminal or the markdown."""
+    if isinstance(value, str):
+        return printable(value, newlines=False)
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return value
+
+
+def _shown_plan(plan: StackPlan) -> StackPlan:
+    from dataclasses import fields, replace
+
+    return replace(plan, **{f.name: _shown(getattr(plan, f.name)) for f in fields(plan)})
+
+
 def print_tree(out: Console, plan: StackPlan) -> None:
     from rich.markup import escape
     from rich.tree import Tree
 
+    plan = _shown_plan(plan)
     tree = Tree(f"[bold]{escape(plan.source)}[/]")
     if not plan.ok:
         tree.add("[red]not planned: configuration errors (below)[/]")
@@ -63,7 +83,11 @@ def print_tree(out: Console, plan: StackPlan) -> None:
         for role in p["roleAssignments"]:
             colour = "green" if role["palEligible"] else "yellow"
             eligibility = f"[{colour}]{_eligibility(role['palEligible'])}[/]"
-            branch.add(f"role [bold]{escape(role['role'])}[/] at {escape(role['scope'])} {eligibility}")
+            line = branch.add(f"role [bold]{escape(role['role'])}[/] at {escape(role['scope'])} {eligibility}")
+            if role.get("adopts"):
+                line.add(f"adopts the existing assignment {escape(role['adopts'])} (import; destroy leaves it)")
+            elif role.get("ifItExists"):
+                line.add(escape(role["ifItExists"]))
         branch.add(f"PAL link to partner ID [bold]{p['partnerId']}[/]")
         branch.add(f"attribution: {escape(p['attribution'])}")
     _lighthouse_tree(tree, plan)
@@ -101,6 +125,7 @@ def _lighthouse_tree(tree: Tree, plan: StackPlan) -> None:
             )
         for a in d["authorizations"]:
             branch.add(f"authorization {escape(_authorization_text(a))}")
+        branch.add(f"[dim]{escape(d['replacedWhen'])}[/]")
 
 
 def _models_tree(tree: Tree, plan: StackPlan) -> None:
@@ -116,6 +141,7 @@ def _models_tree(tree: Tree, plan: StackPlan) -> None:
 
 
 def markdown(plan: StackPlan) -> str:
+    plan = _shown_plan(plan)
     lines = [f"### {plan.source}", ""]
     if not plan.ok:
         lines += ["**Configuration errors:**", ""] + [f"- {e}" for e in plan.errors]

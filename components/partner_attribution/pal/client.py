@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import (
+    AssertionExpired,
     BudgetSpent,
+    ConcurrentWriteError,
     LinkConflictError,
     PermanentLinkError,
     RequestRejectedError,
@@ -32,6 +34,7 @@ from .errors import (
     TransientError,
     UnconfirmedAnswer,
     classify,
+    expired_again,
     retry_after_seconds,
     scrub,
     scrubbed,
@@ -240,6 +243,8 @@ class PartnerLinkClient:
             if isinstance(verdict, PermanentLinkError):
                 raise scrubbed(verdict, self._secrets()) from None
             verdict = _scrub_outcome(verdict, self._secrets())
+            if isinstance(verdict, AssertionExpired) and isinstance(previous, AssertionExpired):
+                raise expired_again(self.who, verdict) from None  # a fresh token did not help: permanent
             if isinstance(verdict, BudgetSpent) and previous is not None:
                 # An attempt cut short by the end of the budget learned nothing; what the earlier ones learned
                 # (the principal not replicated yet, a secret refused) is what the caller needs to decide on.
@@ -306,21 +311,23 @@ class PartnerLinkClient:
             if current is not None:
                 if not (overwrite or current.partner_id == expected_current):
                     raise LinkConflictError(self.who, current.partner_id, partner_id)
-                return self._run(
+                self._run(
                     "re-pointing the partner link",
                     lambda: self._confirm(
                         LinkState.from_response(self._client().partner.update(partner_id, **self._timeouts(budget))), partner_id
                     ),
                     budget,
                 )
+                return self._still_ours(partner_id, budget)
             try:
-                return self._run(
+                self._run(
                     "creating the partner link",
                     lambda: self._confirm(
                         LinkState.from_response(self._client().partner.create(partner_id, **self._timeouts(budget))), partner_id
                     ),
                     budget,
                 )
+                return self._still_ours(partner_id, budget)
             except RequestRejectedError as exc:
                 if exc.status != 409:
                     raise
@@ -328,6 +335,15 @@ class PartnerLinkClient:
                 conflict = exc
         assert conflict is not None
         raise conflict
+
+    def _still_ours(self, partner_id: str, budget: Budget) -> LinkState:
+        """The link read again after writing it: a write confirmed by its own answer can still have been followed
+        by another writer's (two ``link`` runs at once, in any order). Success only when the link names
+        ``partner_id`` now; otherwise the other writer's link is left as it is and the conflict reported."""
+        again = self._get(budget)
+        if again is None or again.partner_id != partner_id:
+            raise ConcurrentWriteError(self.who, partner_id, again.partner_id if again is not None else None)
+        return again
 
     def unlink(self, partner_id: str) -> bool:
         """Remove the link to ``partner_id``. Returns False when there was none (already unlinked)."""

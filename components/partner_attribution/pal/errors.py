@@ -67,7 +67,8 @@ class FederationNotReplicated(Transient):
 
 @dataclass(frozen=True)
 class AssertionExpired(Transient):
-    """AADSTS700024: the pipeline token was not within its valid time range; the next attempt fetches a fresh one."""
+    """AADSTS700024, or a token read already expired: the pipeline token was not within its valid time range. The
+    next attempt fetches a fresh one, once: a second in a row is permanent (:func:`expired_again`)."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,36 @@ class LinkConflictError(PermanentLinkError):
         )
 
 
+class ConcurrentWriteError(LinkConflictError):
+    """The link was written, then read again naming another partner ID (or none): another writer came in between."""
+
+    def __init__(self, who: str, wanted: str, found: str | None) -> None:
+        PermanentLinkError.__init__(
+            self,
+            f"the PAL link of {who} was written to partner ID {wanted}, but reading it again right after shows "
+            f"{found if found is not None else 'no link'}: another run wrote it at the same time. Nothing more was "
+            "changed; check which partner ID it should name, then run again (with --overwrite, or overwriteExistingLink, "
+            "to re-point it)",
+            409,
+        )
+        self.current = found or ""
+        self.wanted = wanted
+
+
+class AssertionTimeRangeError(PermanentLinkError):
+    """The pipeline token was outside its valid time range twice in a row: retrying cannot help."""
+
+
+def expired_again(who: str, outcome: AssertionExpired) -> AssertionTimeRangeError:
+    """What to say when a fresh pipeline token is, again, expired or not yet valid (AADSTS700024): the clock of
+    this machine or of the token's issuer is off, or the source hands out the same old token."""
+    return AssertionTimeRangeError(
+        f"the pipeline token for {who} was outside its valid time range twice in a row, the second time freshly "
+        f"fetched ({outcome.cause}): it is expired or not yet valid. Check this machine's clock, and that the token "
+        "source renews the token (a token file the platform no longer rotates, a token given as is); not retried"
+    )
+
+
 class RetryBudgetExhaustedError(PartnerLinkError):
     """Transient failures went on for the whole budget; ``last`` is the last one."""
 
@@ -206,7 +237,10 @@ FEDERATION_MISMATCH_CODES = frozenset({"700211", "700212", "700213", "7002137", 
 ASSERTION_EXPIRED = "700024"
 FEDERATION_DISABLED_CODES = frozenset({"700223", "700238"})
 ARM_WRONG_AUDIENCE = "InvalidAuthenticationTokenAudience"
-UNKNOWN_TENANT_CODES = frozenset({"90002", "900023", "90023"})
+UNKNOWN_TENANT_CODES = frozenset({"90002", "900023"})
+"""AADSTS90002 (tenant not found) and 900023 (a tenant identifier that is neither a GUID nor a domain). Not 90023:
+that is InvalidRequest, "the authentication service request isn't valid" (Microsoft Entra authentication and
+authorization error codes, learn.microsoft.com/entra/identity-platform/reference-error-codes)."""
 NO_CREDENTIAL_IN_CHAIN = "failed to retrieve a token from the included credentials"
 """What azure-identity's DefaultAzureCredential (a ChainedTokenCredential) says when none of its credentials got a
 token; with no AADSTS code in it, none of them reached Entra with a credential to refuse."""

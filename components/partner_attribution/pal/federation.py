@@ -1,14 +1,16 @@
 """Workload identity federation: where a pipeline's OIDC token comes from, and what it claims.
 
 A federated PAL link signs in as the delivery principal with azure-identity's client-assertion
-credential; the assertion is the pipeline's OIDC token, fetched afresh at each attempt from the same
-places the azure-native and azuread providers read (``reference/federation/FACTS.md`` §6-§9):
+credential; the assertion is the pipeline's OIDC token, fetched afresh at each attempt. It reads more places than
+azure-native does (which reads neither ``AZURE_FEDERATED_TOKEN_FILE``, ``ARM_OIDC_REQUEST_*`` nor
+``SYSTEM_OIDCREQUESTURI``; azuread reads the last two): docs/link-credentials.md has the table, from
+``reference/federation/FACTS.md`` §6-§9:
 
 ==========================================  ==============================================================
 ``AZURE_FEDERATED_TOKEN_FILE``              a file holding the token (Kubernetes workload identity), read at
                                             every attempt
 ``ARM_OIDC_TOKEN_FILE_PATH``                the same (the providers' setting)
-``ARM_OIDC_REQUEST_URL`` + ``_TOKEN``       an OIDC request endpoint (as the providers' generic OIDC)
+``ARM_OIDC_REQUEST_URL`` + ``_TOKEN``       an OIDC request endpoint (azuread's generic OIDC)
 ``ACTIONS_ID_TOKEN_REQUEST_URL`` + ``_TOKEN`` GitHub Actions (``permissions: id-token: write``), requested
                                             with the exchange audience
 ``SYSTEM_OIDCREQUESTURI`` + ``SYSTEM_ACCESSTOKEN``  Azure Pipelines, with the service connection ID from
@@ -33,6 +35,8 @@ import base64
 import binascii
 import json
 import os
+import re
+import stat
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -143,35 +147,103 @@ class StaticToken:
     value: str = field(repr=False)
 
     def token(self, audience: str, timeout: float = REQUEST_TIMEOUT) -> str:
-        return self.value
+        return normalised_token(self.value, f"the token in {self.name}")
 
 
 @dataclass(frozen=True)
 class TokenFile:
-    """A file the platform keeps fresh; read at every attempt."""
+    """A file the platform keeps fresh; read at every attempt, at most :data:`MAX_TOKEN_BYTES`, and only when it is
+    a regular file (a FIFO would block the read, a link to ``/dev/zero`` would never end)."""
 
     name: str
     path: Path
 
     def token(self, audience: str, timeout: float = REQUEST_TIMEOUT) -> str:
+        where = f"the token file {self.path} ({self.name})"
         try:
-            if self.path.stat().st_size > MAX_TOKEN_BYTES:
-                raise TokenSourceError(f"the token file {self.path} ({self.name}) is too large to be a token", permanent=True)
-            text = self.path.read_text(encoding="utf-8").strip()
+            # Non-blocking: opening a FIFO that has no writer would otherwise wait forever.
+            descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
         except OSError as exc:
-            raise TokenSourceError(
-                f"cannot read the token file {self.path} ({self.name}): {exc.strerror or exc}", permanent=True
-            ) from None
+            raise TokenSourceError(f"cannot read {where}: {exc.strerror or exc}", permanent=True) from None
+        try:
+            mode = os.fstat(descriptor).st_mode
+            if not stat.S_ISREG(mode):
+                raise TokenSourceError(
+                    f"{where} is {_file_kind(mode)}, not a regular file; point {self.name} at the file the platform "
+                    "writes the token to",
+                    permanent=True,
+                )
+            chunks: list[bytes] = []
+            size = 0
+            while size <= MAX_TOKEN_BYTES:
+                chunk = os.read(descriptor, MAX_TOKEN_BYTES + 1 - size)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        except OSError as exc:
+            raise TokenSourceError(f"cannot read {where}: {exc.strerror or exc}", permanent=True) from None
+        finally:
+            os.close(descriptor)
+        if size > MAX_TOKEN_BYTES:
+            raise TokenSourceError(f"{where} is larger than {MAX_TOKEN_BYTES} bytes, too large to be a token", permanent=True)
+        return normalised_token(b"".join(chunks), where)
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"), (stat.S_ISDIR, "a directory"))
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+
+
+_JWT_CHARACTERS = re.compile(r"[A-Za-z0-9_.-]+\Z")
+
+
+def normalised_token(raw: bytes | str, where: str) -> str:
+    """A token as read from ``where``, normalised: a UTF-8 byte-order mark and surrounding whitespace (a trailing
+    newline) are removed. Anything else a JWT cannot contain (a line break or space inside, other characters) is
+    refused, permanently, with a message that says so and never shows the token."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise TokenSourceError(f"the token file {self.path} ({self.name}) is not text", permanent=True) from None
-        if not text:
-            raise TokenSourceError(f"the token file {self.path} ({self.name}) is empty", permanent=True)
+            raise TokenSourceError(f"{where} is not UTF-8 text, so it holds no token", permanent=True) from None
+    text = raw.removeprefix("\ufeff").strip(" \t\r\n")
+    if not text:
+        raise TokenSourceError(f"{where} is empty", permanent=True)
+    if _JWT_CHARACTERS.match(text):
         return text
+    if any(c in text for c in " \t\r\n"):
+        problem = "has a line break or space inside the token; a token is one line: write it without them"
+    else:
+        problem = "has characters a token (a JWT: letters, digits, '-', '_', '.') cannot contain; write the token alone"
+    raise TokenSourceError(f"{where} {problem}", permanent=True)
+
+
+RETRIED_STATUSES = frozenset({408, 429})
+"""Token endpoint answers below 500 that are worth another attempt (timeout, throttling); every other 4xx (a bad
+request, a refused or expired request token, a wrong URL) is permanent, and 5xx is retried."""
+
+
+def _status_problem(status: int) -> str:
+    if status in (401, 403):
+        return (
+            f"the token endpoint refused the request token (HTTP {status}): it has expired or may not request an ID "
+            "token (GitHub Actions: permissions: id-token: write; Azure Pipelines: map SYSTEM_ACCESSTOKEN and check the "
+            "service connection ID)"
+        )
+    if status in (404, 405, 410):
+        return f"the token endpoint answered HTTP {status}: the request URL is wrong, or the service connection does not exist"
+    return f"the token endpoint answered HTTP {status}"
 
 
 def _http_json(method: str, url: str, bearer: str, timeout: float, headers: Mapping[str, str] | None = None) -> Any:
+    """The JSON answer of a token endpoint, read at most :data:`MAX_TOKEN_BYTES` and about ``timeout`` seconds in all:
+    an endpoint that streams forever or trickles fails fast instead of growing the process or holding the budget.
+    What a retry cannot change (a 4xx other than 408 and 429, a body too large or not JSON) is permanent."""
     import requests
+    import urllib3
 
+    deadline = time.monotonic() + timeout
     try:
         response = requests.request(
             method,
@@ -179,19 +251,36 @@ def _http_json(method: str, url: str, bearer: str, timeout: float, headers: Mapp
             headers={"Authorization": f"Bearer {bearer}", "Accept": "application/json", **(headers or {})},
             timeout=(min(10.0, timeout), timeout),
             allow_redirects=False,
+            stream=True,
         )
     except requests.RequestException as exc:
         raise TokenSourceError(f"the token request failed: {type(exc).__name__}") from None
-    if 300 <= response.status_code < 400:
-        raise TokenSourceError(
-            f"the token endpoint answered HTTP {response.status_code} (a redirect); not followed", permanent=True
-        )
-    if response.status_code != 200:
-        raise TokenSourceError(f"the token endpoint answered HTTP {response.status_code}")
+    with response:
+        status = response.status_code
+        if 300 <= status < 400:
+            raise TokenSourceError(f"the token endpoint answered HTTP {status} (a redirect); not followed", permanent=True)
+        if status != 200:
+            permanent = 400 <= status < 500 and status not in RETRIED_STATUSES
+            raise TokenSourceError(_status_problem(status), permanent=permanent)
+        body = bytearray()
+        try:
+            # read1: what has arrived, so a trickle meets the deadline check instead of filling a whole buffer.
+            while chunk := response.raw.read1(8192):
+                body += chunk
+                if len(body) > MAX_TOKEN_BYTES:
+                    raise TokenSourceError(
+                        f"the token endpoint's answer is larger than {MAX_TOKEN_BYTES} bytes, too large to hold a token; "
+                        "not read further",
+                        permanent=True,
+                    )
+                if time.monotonic() > deadline:
+                    raise TokenSourceError(f"the token endpoint did not finish its answer within {timeout:.1f}s")
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise TokenSourceError(f"the token request failed while reading the answer: {type(exc).__name__}") from None
     try:
-        return response.json()
+        return json.loads(bytes(body).decode("utf-8-sig"))
     except ValueError:
-        raise TokenSourceError("the token endpoint answered something that is not JSON") from None
+        raise TokenSourceError("the token endpoint answered something that is not JSON", permanent=True) from None
 
 
 @dataclass(frozen=True)
@@ -210,8 +299,8 @@ class OidcRequest:
         answer = _http_json("GET", f"{self.url}{separator}audience={quote(audience, safe='')}", self.request_token, timeout)
         value = answer.get("value") if isinstance(answer, dict) else None
         if not isinstance(value, str) or not value:
-            raise TokenSourceError(f"the token endpoint ({self.name}) answered without a 'value'")
-        return value
+            raise TokenSourceError(f"the token endpoint ({self.name}) answered without a 'value'", permanent=True)
+        return normalised_token(value, f"the token from {self.name}")
 
 
 @dataclass(frozen=True)
@@ -232,8 +321,8 @@ class AzurePipelinesRequest:
         answer = _http_json("POST", url, self.access_token, timeout, {"X-TFS-FedAuthRedirect": "Suppress"})
         value = answer.get("oidcToken") if isinstance(answer, dict) else None
         if not isinstance(value, str) or not value:
-            raise TokenSourceError(f"the token endpoint ({self.name}) answered without an 'oidcToken'")
-        return value
+            raise TokenSourceError(f"the token endpoint ({self.name}) answered without an 'oidcToken'", permanent=True)
+        return normalised_token(value, f"the token from {self.name}")
 
 
 def find_token_source(environ: Mapping[str, str] | None = None) -> TokenSource | None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from ..visible import difference, visible
 from .federation import (
     StaticToken,
     TokenClaims,
@@ -212,6 +213,8 @@ class ClientAssertionSource:
         expected = (self.trusted_issuer, self.trusted_subject)
         if None not in expected and (claims.issuer, claims.subject) != expected:
             hint = _subject_hint(self.trusted_subject or "", claims.subject or "")
+            hint += _lookalike_hint("issuer", self.trusted_issuer or "", claims.issuer)
+            hint += _lookalike_hint("subject", self.trusted_subject or "", claims.subject)
             raise FederationMismatchError(
                 f"{self.describe()} trusts issuer {self.trusted_issuer} and subject {self.trusted_subject}, but the pipeline "
                 f"token from {self.token_source.name} has issuer {claims.issuer} and subject {claims.subject}. Run the "
@@ -221,7 +224,9 @@ class ClientAssertionSource:
         if self.audience not in claims.audience:
             raise FederationMismatchError(
                 f"the pipeline token from {self.token_source.name} is for audience {', '.join(claims.audience) or '(none)'}, "
-                f"not {self.audience}; request it with that audience"
+                f"not {self.audience} (the stack's linkFederation.audience, or the cloud's default when it is unset); "
+                "request the token for that audience, or set linkFederation.audience to what the federated credential "
+                "trusts"
             )
         left = token_lifetime_left(claims, self.clock())
         if left is not None and left <= 0:
@@ -303,6 +308,16 @@ def _subject_hint(trusted: str, presented: str) -> str:
             "ownerId and repositoryId in linkFederation.github."
         )
     return ""
+
+
+def _lookalike_hint(what: str, trusted: str, presented: str | None) -> str:
+    """The exact difference between a trusted and a presented claim, escaped, when the two differ: values that
+    differ only by spacing, letter case or a lookalike character (Cyrillic ``а`` for Latin ``a``) look the same on
+    screen, so both are shown with every non-ASCII or invisible character escaped."""
+    if presented is None or presented == trusted:
+        return ""
+    exactly = f"the trusted {what} is {visible(trusted)}, the presented {visible(presented)}"
+    return f" Exactly: {exactly}; {difference(trusted, presented)}."
 
 
 class CheckedCredential:
