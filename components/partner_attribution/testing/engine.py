@@ -21,6 +21,7 @@ The variables, with where Pulumi defines them (pulumi/pulumi @ v3.276.0): ``PULU
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -100,13 +101,28 @@ class FakeDeployment:
     deployer: FakeApp | None = None
     _deployer_secret: str = field(default="", repr=False)
 
+    @property
+    def fake_state_file(self) -> Path:
+        """Where the fake Azure's directory, links and resources are kept between runs in the same ``root``."""
+        return self.root / "fake-azure.json"
+
     def start(self) -> FakeDeployment:
+        """Start the fake (with what an earlier run in ``root`` left in it) and write the plugins' launchers."""
+        self.root.mkdir(parents=True, exist_ok=True)
         self.fake.start()
+        self.fake.load(self.fake_state_file)
         self.fake.add_tenant(self.tenant_id)
-        self.deployer = self.fake.add_app(self.tenant_id)
-        self.deployer.application_object_id = self.deployer.object_id
-        self.deployer.display_name = "deploying identity"
-        self._deployer_secret = self.fake.add_secret(self.deployer)
+        deployer_file = self.root / "deployer.json"
+        known = json.loads(deployer_file.read_text()) if deployer_file.exists() else None
+        if known is not None and known["client_id"] in self.fake.apps:
+            self.deployer, self._deployer_secret = self.fake.apps[known["client_id"]], known["secret"]
+        else:
+            self.deployer = self.fake.add_app(self.tenant_id)
+            self.deployer.application_object_id = self.deployer.object_id
+            self.deployer.display_name = "deploying identity"
+            self._deployer_secret = self.fake.add_secret(self.deployer)
+            deployer_file.write_text(json.dumps({"client_id": self.deployer.client_id, "secret": self._deployer_secret}))
+            deployer_file.chmod(0o600)
         (self.root / "backend").mkdir(parents=True, exist_ok=True)
         (self.root / "home").mkdir(parents=True, exist_ok=True)
         plugins = self.root / "plugins"
@@ -116,6 +132,8 @@ class FakeDeployment:
         return self
 
     def stop(self) -> None:
+        """Keep the fake's state in :attr:`fake_state_file`, then stop it."""
+        self.fake.save(self.fake_state_file)
         self.fake.stop()
 
     def __enter__(self) -> FakeDeployment:
