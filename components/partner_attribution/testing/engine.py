@@ -41,6 +41,19 @@ PULUMI_VERSION = "v3.276.0"
 """The CLI ``scripts/pulumi-toolchain.sh`` builds (the README says why not the SDK's 3.272.0)."""
 MINIMUM_VERSION = (3, 227, 0)
 """The oldest CLI the drift workflows support (exit code 7 with ``--expect-no-changes``, docs/drift.md)."""
+PIPELINE_TOKEN_VARIABLES = (
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "ARM_OIDC_TOKEN_FILE_PATH",
+    "ARM_OIDC_REQUEST_URL",
+    "ARM_OIDC_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "SYSTEM_OIDCREQUESTURI",
+    "SYSTEM_ACCESSTOKEN",
+    "ARM_OIDC_TOKEN",
+)
+"""Where the PAL link looks for a pipeline token (pal/federation.py): blanked for the engine, so a real runner's
+token never reaches the fake; a run that wants one gives the fake's stand-in (``FakeAzure.github_actions_environment``)."""
 PASSPHRASE = "partner-attribution-rehearsal"
 """The stacks' passphrase: they hold only the fake's values."""
 
@@ -147,6 +160,7 @@ class FakeDeployment:
         assert self.deployer is not None, "start() first"
         path = os.pathsep.join([str(self.root / "plugins"), str(self.pulumi_bin), os.environ.get("PATH", "")])
         return {
+            **dict.fromkeys(PIPELINE_TOKEN_VARIABLES, ""),
             **self.fake.environment(proxy=True),
             "PATH": path,
             "PULUMI_BACKEND_URL": f"file://{self.root / 'backend'}",
