@@ -190,7 +190,11 @@ class FakeDeployment:
             secrets_provider="passphrase",
             pulumi_command=command,
         )
-        return auto.create_or_select_stack(stack_name, program=program, work_dir=str(work_dir), opts=options)
+        import yaml
+
+        project_name = str((yaml.safe_load((work_dir / "Pulumi.yaml").read_text()) or {}).get("name"))
+        # Inline: the project name and the program; the stack's own files are read from the options' work_dir.
+        return auto.create_or_select_stack(stack_name, project_name=project_name, program=program, opts=options)
 
     def cli(self, work_dir: Path, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Run the CLI itself (e.g. ``stack export``) in ``work_dir`` with this environment."""
