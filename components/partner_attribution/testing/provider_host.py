@@ -95,6 +95,10 @@ class DynamicProviderHost:
         except grpc.RpcError as exc:
             raise ProviderCallError(method, exc.details() or str(exc)) from None
 
+    def send(self, method: str, request: Any) -> Any:
+        """Send a request message as it is (e.g. one the engine sent, recorded) and return the answer message."""
+        return self._call(method, request)
+
     # The engine's calls, in the order it makes them.
     def configure(self, config: dict[str, Any] | None = None) -> bool:
         response = self._call("Configure", provider_pb2.ConfigureRequest(args=_struct(config or {}), acceptSecrets=True))
