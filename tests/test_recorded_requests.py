@@ -15,26 +15,33 @@ import pytest
 from google.protobuf import json_format
 from pulumi.runtime.proto import provider_pb2
 
+from partner_attribution.testing import FakeAzure
 from partner_attribution.testing.provider_host import DynamicProviderHost, ProviderCallError
-from partner_attribution.testing.recorder import RECORD_FILE, RECORD_FOLDER_VARIABLE
+from partner_attribution.testing.recorder import DRIFT_PARTNER_ID, ONE_LINK_PRINCIPAL, RECORD_FILE, RECORD_FOLDER_VARIABLE
 
 RECORDINGS = Path(__file__).parent / "recordings"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 REQUEST_TYPES = {
-    "Configure": (provider_pb2.ConfigureRequest, provider_pb2.ConfigureResponse),
-    "Check": (provider_pb2.CheckRequest, provider_pb2.CheckResponse),
-    "Diff": (provider_pb2.DiffRequest, provider_pb2.DiffResponse),
+    "Configure": provider_pb2.ConfigureRequest,
+    "Check": provider_pb2.CheckRequest,
+    "Diff": provider_pb2.DiffRequest,
+    "Create": provider_pb2.CreateRequest,
+    "Read": provider_pb2.ReadRequest,
+    "Update": provider_pb2.UpdateRequest,
+    "Delete": provider_pb2.DeleteRequest,
 }
-"""What is replayed: the calls whose answer depends on the request alone. Create, Read, Update and Delete talk to
-Azure: none is recorded yet (the engine's fake plugins could not yet deploy the example stack)."""
+ANSWERED_BY_THE_REQUEST_ALONE = ("Configure", "Check", "Diff")
+"""Replayed from any recording; Create, Read, Update and Delete talk to Azure: replayed from the ``one-link``
+program's recordings, in order, against a fresh fake Azure that knows its principal."""
+EXAMPLE_PREVIEW = "example-stack/01-new-stack-preview"
 
 
 def recorded(step: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (RECORDINGS / step / RECORD_FILE).read_text().splitlines()]
 
 
-def steps() -> list[str]:
-    return sorted(p.parent.name for p in RECORDINGS.glob(f"*/{RECORD_FILE}"))
+def steps(program: str = "*") -> list[str]:
+    return sorted(f"{p.parent.parent.name}/{p.parent.name}" for p in RECORDINGS.glob(f"{program}/*/{RECORD_FILE}"))
 
 
 @pytest.fixture(scope="module")
@@ -44,20 +51,29 @@ def host() -> Iterator[DynamicProviderHost]:
 
 
 def replay(host: DynamicProviderHost, entry: dict[str, Any]) -> dict[str, Any]:
-    request_type, _ = REQUEST_TYPES[entry["method"]]
-    request = json_format.ParseDict(entry["request"], request_type())
+    request = json_format.ParseDict(entry["request"], REQUEST_TYPES[entry["method"]]())
     answer = host.send(entry["method"], request)
     return json_format.MessageToDict(answer, preserving_proto_field_name=True)
 
 
 def test_the_recordings_are_there() -> None:
-    assert "01-new-stack-preview" in steps()
-    assert {e["method"] for e in recorded("01-new-stack-preview")} == {"Configure", "Check"}
+    assert EXAMPLE_PREVIEW in steps()
+    assert {e["method"] for e in recorded(EXAMPLE_PREVIEW)} == {"Configure", "Check"}
+    one_link = [s.split("/")[1] for s in steps("one-link")]
+    assert one_link == ["01-new-stack-preview", "02-up", "03-no-change-preview", "04-refresh", "05-drifted-preview", "06-destroy"]
+    assert {e["method"] for s in steps("one-link") for e in recorded(s)} == {
+        "Configure",
+        "Check",
+        "Diff",
+        "Create",
+        "Read",
+        "Delete",
+    }
 
 
 @pytest.mark.parametrize("step", steps())
-def test_each_recorded_request_gets_the_recorded_answer(host: DynamicProviderHost, step: str) -> None:
-    entries = [e for e in recorded(step) if e["method"] in REQUEST_TYPES]
+def test_each_recorded_check_and_diff_gets_the_recorded_answer(host: DynamicProviderHost, step: str) -> None:
+    entries = [e for e in recorded(step) if e["method"] in ANSWERED_BY_THE_REQUEST_ALONE]
     assert entries
     for entry in entries:
         assert "error" not in entry, f"{step}: {entry['method']} failed when recorded: {entry.get('error')}"
@@ -67,7 +83,7 @@ def test_each_recorded_request_gets_the_recorded_answer(host: DynamicProviderHos
 def test_a_new_stacks_preview_as_the_engine_sends_it_passes_check(host: DynamicProviderHost) -> None:
     """Issue 23: every link whose principal the stack declares gets its client and tenant IDs (and a password
     link its secret) as unknowns; each passes Check, and the unknowns stay unknown."""
-    checks = [e for e in recorded("01-new-stack-preview") if e["method"] == "Check"]
+    checks = [e for e in recorded(EXAMPLE_PREVIEW) if e["method"] == "Check"]
     declared = [e for e in checks if e["request"]["news"]["client_id"] == UNKNOWN]
     assert {e["request"]["urn"].rsplit("::", 1)[1] for e in declared} == {
         "platform-delivery-pal",
@@ -89,7 +105,7 @@ def test_the_recorder_writes_each_request_and_its_answer(tmp_path: Path) -> None
         env={RECORD_FOLDER_VARIABLE: str(folder)}, module=("partner_attribution.testing.recorder",)
     ) as recorder:
         recorder.configure({"partner-attribution:partnerId": "1234567"})
-        entry = next(e for e in recorded("01-new-stack-preview") if e["request"].get("urn", "").endswith("::reporting-pal"))
+        entry = next(e for e in recorded(EXAMPLE_PREVIEW) if e["request"].get("urn", "").endswith("::reporting-pal"))
         assert entry["method"] == "Check"
         answer = replay(recorder, entry)
         left_out = {k: v for k, v in entry["request"]["news"].items() if k not in ("tenant_id", "client_id", "client_secret")}
@@ -105,3 +121,24 @@ def test_the_recorder_writes_each_request_and_its_answer(tmp_path: Path) -> None
     assert "response" not in lines[2] and lines[2]["error"].startswith(
         "PAL link 'reporting-pal': linking to partner ID 1234567 failed"
     )
+
+
+def test_the_one_link_lifecycle_replays_against_a_fresh_fake(fake_azure: FakeAzure) -> None:
+    """up, no-change preview, refresh, drift, destroy: each call the engine made, in its order, gets the answer it got
+    when recorded, and the fake sees what the engine's run did to it."""
+    principal = ONE_LINK_PRINCIPAL
+    app = fake_azure.add_app(principal["tenant_id"], client_id=principal["client_id"], object_id=principal["object_id"])
+    fake_azure.add_secret(app, value=principal["client_secret"])
+    with DynamicProviderHost(env=fake_azure.environment(proxy=True)) as host:
+        for step in steps("one-link"):
+            if step.endswith("05-drifted-preview"):
+                fake_azure.set_link(app, DRIFT_PARTNER_ID)  # as the recording script did before this step
+            for entry in recorded(step):
+                assert "error" not in entry, f"{step}: {entry['method']} failed when recorded"
+                assert replay(host, entry) == entry["response"], f"{step}: {entry['method']}"
+            if step.endswith("02-up"):
+                assert fake_azure.link_of(app)["partnerId"] == principal["partner_id"]
+        assert principal["client_secret"] not in host.stderr()
+    assert fake_azure.link_of(app)["partnerId"] == DRIFT_PARTNER_ID  # destroy removed only this stack's link
+    diffs = [e["response"] for e in recorded("one-link/05-drifted-preview") if e["method"] == "Diff"]
+    assert diffs and all(d["changes"] == "DIFF_SOME" and not d.get("replaces") for d in diffs)

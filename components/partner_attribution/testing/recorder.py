@@ -28,6 +28,17 @@ RECORD_FOLDER_VARIABLE = "PARTNER_ATTRIBUTION_RECORD_FOLDER"
 RECORDED_METHODS = ("Configure", "Check", "Diff", "Create", "Read", "Update", "Delete")
 """The provider methods whose requests are recorded (GetPluginInfo and the like carry nothing of the link)."""
 RECORD_FILE = "requests.jsonl"
+ONE_LINK_PRINCIPAL = {
+    "tenant_id": "9a2c6f3e-0b1d-4c5e-8f70-1a2b3c4d5e6f",
+    "client_id": "55555555-5555-4555-8555-555555555555",
+    "object_id": "66666666-6666-4666-8666-666666666666",
+    "client_secret": "fake-secret-of-the-recorded-one-link",
+    "partner_id": "1234567",
+}
+"""The principal of the recorded ``one-link`` program, in the fake Azure: fixed, so the recordings of its Create, Read,
+Update and Delete replay against a fresh fake that knows it."""
+DRIFT_PARTNER_ID = "7654321"
+"""The partner ID another partner re-points a link to before the recorded drifted preview."""
 
 _lock = threading.Lock()
 
