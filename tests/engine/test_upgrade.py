@@ -29,7 +29,7 @@ import partner_attribution
 assert partner_attribution.__file__.startswith(sys.argv[3]), partner_attribution.__file__
 options = auto.LocalWorkspaceOptions(work_dir=work_dir, secrets_provider="passphrase",
     pulumi_command=auto.PulumiCommand(root=root, skip_version_check=True))
-stack = auto.create_or_select_stack("dev", program=main, work_dir=work_dir, opts=options)
+stack = auto.create_or_select_stack("dev", project_name="partner-attribution", program=main, opts=options)
 print(stack.up().summary.result)
 """
 
