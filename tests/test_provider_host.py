@@ -21,6 +21,7 @@ from pulumi.runtime import rpc
 from partner_attribution.offline.engine import evaluate
 from partner_attribution.partner_link import PartnerAdminLink, PartnerAdminLinkArgs
 from partner_attribution.testing import FakeApp, FakeAzure
+from partner_attribution.testing.fake.model import Fault
 from partner_attribution.testing.provider_host import DynamicProviderHost, ProviderCallError
 
 PARTNER = "1234567"
@@ -616,3 +617,21 @@ def test_a_failed_read_update_and_delete_answer_without_stack_frames(
     assert "removing the link (destroy) failed" in error.value.details and "credential.rotatedOn" in error.value.details
     assert password not in host.stderr() and "Traceback" not in host.stderr()
     assert fake_azure.link_of(app)["partnerId"] == PARTNER  # nothing changed
+
+
+def test_a_link_that_gives_up_says_what_to_do(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    fake_azure.inject(Fault("token", "drop", times=None))
+    with pytest.raises(ProviderCallError) as error:
+        create(host, inputs_for(registration, fake_azure, app, secret, timeout_seconds=3))
+    assert_one_clean_message(error.value.details)
+    assert "gave up after" in error.value.details and "connection problem" in error.value.details
+    assert error.value.details.endswith(
+        f"Check that this machine reaches {fake_azure.authority_host} and {fake_azure.arm_endpoint} (proxy, firewall, "
+        "DNS; HTTPS_PROXY and REQUESTS_CA_BUNDLE are honoured), then run pulumi up again."
+    )
+    waits = [line for line in host.stderr().splitlines() if app.client_id in line]
+    assert len(waits) == 1 and ": waiting (connection problem" in waits[0]  # said once; the error is the end

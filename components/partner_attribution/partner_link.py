@@ -117,13 +117,16 @@ def _source(props: dict[str, Any]) -> CredentialSource:
     )
 
 
-def _client(props: dict[str, Any], *, for_read: bool = False) -> PartnerLinkClient:
-    endpoints = CloudEndpoints.for_cloud(
+def _endpoints(props: dict[str, Any]) -> CloudEndpoints:
+    return CloudEndpoints.for_cloud(
         props.get("cloud") or "public", props.get("authority_host") or None, props.get("arm_endpoint") or None
     )
+
+
+def _client(props: dict[str, Any], *, for_read: bool = False) -> PartnerLinkClient:
     return PartnerLinkClient(
         _source(props),
-        endpoints,
+        _endpoints(props),
         timeout_seconds=float(props.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS),
         propagation_timeout_seconds=READ_PROPAGATION_SECONDS if for_read else None,
         progress=_warn,
@@ -186,8 +189,8 @@ def _require(props: dict[str, Any], operation: str) -> None:
         missing.append("client_secret")
     if missing:
         raise PermanentLinkError(
-            f"{operation}: the engine sent no value for {', '.join(missing)} (unknown until the resource it comes from "
-            "exists). Run pulumi up, not a preview-only step, to make the link."
+            f"{operation}: the engine sent no value for {', '.join(missing)}: the resources they come from gave none. "
+            "Check those resources' outputs (pulumi stack export), then run pulumi up again."
         )
 
 
@@ -199,8 +202,8 @@ _ADVICE: tuple[tuple[tuple[type[Transient], ...], str], ...] = (
     ),
     (
         (NetworkProblem,),
-        "Check that this machine reaches login.microsoftonline.com and management.azure.com (proxy, firewall, DNS; "
-        "HTTPS_PROXY and REQUESTS_CA_BUNDLE are honoured), then run pulumi up again.",
+        "Check that this machine reaches {authority} and {arm} (proxy, firewall, DNS; HTTPS_PROXY and "
+        "REQUESTS_CA_BUNDLE are honoured), then run pulumi up again.",
     ),
     ((Throttled, ServerUnavailable), "Microsoft's service was busy or failing: run pulumi up again later."),
     (
@@ -211,12 +214,13 @@ _ADVICE: tuple[tuple[tuple[type[Transient], ...], str], ...] = (
 )
 
 
-def _advice(exc: PartnerLinkError) -> str:
+def _advice(exc: PartnerLinkError, props: dict[str, Any]) -> str:
     """What to do when waiting did not help (a permanent error's message already says it)."""
     if isinstance(exc, RetryBudgetExhaustedError):
         for kinds, advice in _ADVICE:
             if isinstance(exc.last, kinds):
-                return f" {advice}"
+                endpoints = _endpoints(props)
+                return " " + advice.format(authority=endpoints.authority_host, arm=endpoints.arm_endpoint)
     return ""
 
 
@@ -230,7 +234,7 @@ def _answered(operation: str, props: dict[str, Any], call: Callable[[], T], answ
         serving = serving_context()
         name = resource_name(serving[1]) if serving else ""
         subject = f"PAL link {name!r}" if name else f"PAL link of service principal {props.get('client_id')}"
-        if answer_with_error(f"{subject}: {operation} failed: {exc}{_advice(exc)}"):
+        if answer_with_error(f"{subject}: {operation} failed: {exc}{_advice(exc, props)}"):
             return answered
         raise
 
