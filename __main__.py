@@ -4,6 +4,6 @@ The logic lives in the installable package (components/partner_attribution) so p
 reuse the DeliveryPrincipal component in their own programs.
 """
 
-from partner_attribution.program import main
+from partner_attribution.program import run
 
-main()
+run()

@@ -4,6 +4,10 @@
 #  - Debian's chromium, when missing and this user can install it (root, or passwordless sudo): the HTML attribution
 #    report is checked in a real headless browser. Where it can't be installed, the browser tests are skipped (one
 #    line says how to run them); with CI=true a missing browser fails them (tests/conftest.py, fixture chromium).
+#  - the unit tests, then the engine tests (tests/engine, marker `engine`) under the real Pulumi CLI, which
+#    scripts/pulumi-toolchain.sh builds once into a cache outside the clone when Go is there (about 5 minutes the
+#    first time). Without Go or a CLI the engine tests are skipped with one line saying how to get one; with
+#    CI=true they fail instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
@@ -30,4 +34,8 @@ fi
 python3 -m venv .venv
 .venv/bin/pip install -q -r requirements-dev.txt
 .venv/bin/ruff check .
-.venv/bin/python -m pytest -n 4 "$@"
+.venv/bin/python -m pytest -n 4 -m "not engine" "$@"
+if command -v go >/dev/null 2>&1 && ! command -v pulumi >/dev/null 2>&1; then
+  bash scripts/pulumi-toolchain.sh >/dev/null
+fi
+.venv/bin/python -m pytest -n 2 --dist loadfile -m engine "$@"

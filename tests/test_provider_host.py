@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
 
 from partner_attribution.offline.engine import evaluate
 from partner_attribution.partner_link import PartnerAdminLink, PartnerAdminLinkArgs
 from partner_attribution.testing import FakeApp, FakeAzure
+from partner_attribution.testing.fake.model import Fault
 from partner_attribution.testing.provider_host import DynamicProviderHost, ProviderCallError
 
 PARTNER = "1234567"
@@ -462,3 +465,160 @@ def test_check_refuses_a_budget_that_is_not_finite_and_positive(
     app = fake_azure.add_app()
     _, failures = host.check(URN, {}, inputs_for(registration, fake_azure, app, "s", timeout_seconds=timeout))
     assert [key for key, _ in failures] == ["timeout_seconds"]
+
+
+# -- what the engine really sends (engine_values.py) -------------------------------------------------
+# On the wire an unknown is the sentinel string; the host turns it into a pulumi.output.Unknown in Check and Diff
+# and leaves the key out in Create, Read, Update and Delete. A secret is the wrapper {SIG: SECRET_SIG, "value": ...}.
+
+
+def secret(value: Any) -> dict[str, Any]:
+    return rpc.wrap_rpc_secret(value)
+
+
+def test_a_new_stacks_preview_checks_what_it_cannot_know_yet(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    """A new stack's preview: the application, its client ID, tenant and password do not exist yet."""
+    app = fake_azure.add_app()
+    news = inputs_for(registration, fake_azure, app, "x", tenant_id=rpc.UNKNOWN, client_id=rpc.UNKNOWN, client_secret=rpc.UNKNOWN)
+    inputs, failures = host.check(URN, {}, news)
+    assert failures == []
+    assert all(isinstance(inputs[key], Unknown) for key in ("tenant_id", "client_id", "client_secret"))
+    assert inputs["partner_id"] == PARTNER
+
+
+def test_unknowns_inside_secrets_and_structures_are_not_values(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    news = inputs_for(
+        registration,
+        fake_azure,
+        app,
+        "x",
+        client_id=secret(rpc.UNKNOWN),  # the host reads this as a secret of null
+        client_secret=secret(rpc.UNKNOWN),
+        trusted_issuer=[rpc.UNKNOWN],
+    )
+    _, failures = host.check(URN, {}, news)
+    assert failures == []
+
+
+def test_check_reads_secrets_and_never_quotes_them(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    good = inputs_for(registration, fake_azure, app, "x", partner_id=secret(PARTNER), client_secret=secret("s3cret-value"))
+    inputs, failures = host.check(URN, {}, good)
+    assert failures == [] and rpc.is_rpc_secret(inputs["client_secret"]) and rpc.is_rpc_secret(inputs["partner_id"])
+    bad = inputs_for(registration, fake_azure, app, "x", partner_id=secret("s3cret-partner"), tenant_id=secret("s3cret-tenant"))
+    _, failures = host.check(URN, {}, bad)
+    assert dict(failures) == {
+        "partner_id": "[secret] is not a numeric Microsoft partner ID (4 to 10 digits)",
+        "tenant_id": "[secret] is not a GUID",
+    }
+
+
+def test_diff_with_unknowns_says_what_may_change(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    for key, replaces in [("client_id", ["client_id"]), ("client_secret", []), ("partner_id", [])]:
+        diff = host.diff(URN, id_, outs, {**inputs, key: rpc.UNKNOWN})
+        assert (diff.changes, list(diff.replaces)) == (DIFF_SOME, replaces), key
+    assert host.diff(URN, id_, outs, {**inputs, "client_secret": secret(inputs["client_secret"])}).changes == DIFF_NONE
+
+
+def test_secrets_the_engine_sends_are_used_and_stay_secret(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    password = fake_azure.add_secret(app)
+    news = inputs_for(registration, fake_azure, app, password, client_secret=secret(password))
+    inputs, failures = host.check(URN, {}, news)
+    assert failures == []
+    id_, outs = host.create(URN, inputs)
+    assert fake_azure.link_of(app)["partnerId"] == PARTNER
+    assert outs["client_secret"] == secret(password) and outs["partner_id"] == PARTNER
+    read_id, refreshed = host.read(URN, id_, outs, inputs)
+    assert read_id == id_ and refreshed["client_secret"] == secret(password)
+    moved = host.update(URN, id_, refreshed, {**inputs, "partner_id": OTHER})
+    assert moved["client_secret"] == secret(password) and fake_azure.link_of(app)["partnerId"] == OTHER
+    host.delete(URN, id_, moved)
+    assert fake_azure.link_of(app) is None
+
+
+def test_a_value_left_out_is_named(host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]) -> None:
+    """Create never gets unknowns from the host: an unknown value arrives as a key left out."""
+    app = fake_azure.add_app()
+    with pytest.raises(ProviderCallError) as error:
+        host.create(URN, inputs_for(registration, fake_azure, app, "x", client_id=rpc.UNKNOWN))
+    assert "the engine sent no value for client_id" in error.value.details
+    assert fake_azure.requests == []
+
+
+# -- a failed link says one thing, with no Python stack frames (engine_errors.py) --------------------
+
+
+def assert_one_clean_message(details: str) -> None:
+    assert "Traceback" not in details and 'File "' not in details, details
+    assert details.startswith("PAL link 'delivery-pal': "), details
+
+
+def test_a_failed_create_answers_without_stack_frames(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    fake_azure.set_link(app, OTHER)
+    with pytest.raises(ProviderCallError) as error:
+        create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    assert_one_clean_message(error.value.details)
+    assert error.value.details == (
+        f"PAL link 'delivery-pal': linking to partner ID {PARTNER} failed: "
+        f"service principal {app.client_id} in tenant {app.tenant_id} is already linked to partner ID {OTHER}, not {PARTNER}. "
+        f"Another partner may be delivering through this identity. To re-point the link to {PARTNER}, set "
+        "overwrite_existing (overwriteExistingLink in stack configuration) to true."
+    )
+
+
+def test_a_failed_read_update_and_delete_answer_without_stack_frames(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    password = fake_azure.add_secret(app)
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, password))
+    fake_azure.expire_secret(app, password)
+    with pytest.raises(ProviderCallError) as error:
+        host.read(URN, id_, outs, inputs)
+    assert_one_clean_message(error.value.details)
+    assert "reading the link (refresh) failed" in error.value.details and "AADSTS7000222" in error.value.details
+    with pytest.raises(ProviderCallError) as error:
+        host.update(URN, id_, outs, {**inputs, "partner_id": OTHER})
+    assert_one_clean_message(error.value.details)
+    assert f"re-pointing the link to partner ID {OTHER} failed" in error.value.details
+    with pytest.raises(ProviderCallError) as error:
+        host.delete(URN, id_, outs)
+    assert_one_clean_message(error.value.details)
+    assert "removing the link (destroy) failed" in error.value.details and "credential.rotatedOn" in error.value.details
+    assert password not in host.stderr() and "Traceback" not in host.stderr()
+    assert fake_azure.link_of(app)["partnerId"] == PARTNER  # nothing changed
+
+
+def test_a_link_that_gives_up_says_what_to_do(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    fake_azure.inject(Fault("token", "drop", times=None))
+    with pytest.raises(ProviderCallError) as error:
+        create(host, inputs_for(registration, fake_azure, app, secret, timeout_seconds=3))
+    assert_one_clean_message(error.value.details)
+    assert "gave up after" in error.value.details and "connection problem" in error.value.details
+    assert error.value.details.endswith(
+        f"Check that this machine reaches {fake_azure.authority_host} and {fake_azure.arm_endpoint} (proxy, firewall, "
+        "DNS; HTTPS_PROXY and REQUESTS_CA_BUNDLE are honoured), then run pulumi up again."
+    )
+    waits = [line for line in host.stderr().splitlines() if app.client_id in line]
+    assert len(waits) == 1 and ": waiting (connection problem" in waits[0]  # said once; the error is the end

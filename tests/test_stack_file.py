@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -237,20 +236,19 @@ def test_tags_other_than_str_are_refused(tmp_path: Path, value: str, tag: str) -
     )
 
 
-def test_billion_laughs_is_refused_quickly_and_small(tmp_path: Path) -> None:
+def test_billion_laughs_is_refused_small(tmp_path: Path) -> None:
+    """Refused before the aliases are expanded: 9**10 nodes would take gigabytes, the refusal stays under 20 MiB.
+    (Memory, not wall time, is the deterministic measure: a loaded machine stretches time, not allocations.)"""
     lines = ["lol: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 10)]
     path = stack(tmp_path, "\n".join(lines) + "\nconfig:\n  app:a: *l9\n")
     tracemalloc.start()
-    started = time.monotonic()
     try:
         with pytest.raises(StackFileError, match="aliases expand to more than 10000 nodes; write the values out instead"):
             read_stack_config(path)
-        elapsed = time.monotonic() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert elapsed < 2
     assert peak < 20 * 1024 * 1024
 
 

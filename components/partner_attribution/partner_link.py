@@ -30,27 +30,38 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pulumi
 import pulumi.dynamic as dynamic
 
+from . import engine_values
 from .azure_ids import GUID_PATTERN
+from .engine_errors import answer_with_error, resource_name, serving_context
 from .naming import PAL_LINK_MODULE, PAL_LINK_NAME
 from .pal.client import LinkState, PartnerLinkClient
 from .pal.errors import (
+    ArmNotAware,
     CredentialRejectedError,
+    FederationNotReplicated,
+    NetworkProblem,
+    PartnerLinkError,
     PermanentLinkError,
     PrincipalNotFound,
     RetryBudgetExhaustedError,
     SecretNotAccepted,
+    ServerUnavailable,
+    Throttled,
+    Transient,
+    UnconfirmedAnswer,
 )
 from .pal.federation import EXCHANGE_AUDIENCES, find_token_source
 from .pal.identity import ClientAssertionSource, ClientSecretSource, CloudEndpoints, CredentialSource, quiet_sdk_logging
 from .validators import CLOUDS, PARTNER_ID_PATTERN
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's marker for unknown values in previews
+UNKNOWN = engine_values.UNKNOWN_SENTINEL  # the engine's marker for unknown values in previews (engine_values.py)
 DEFAULT_TIMEOUT_SECONDS = 600
 READ_PROPAGATION_SECONDS = 60
 """A refresh waits at most this long for Entra to recognise a principal. The link was made with this
@@ -106,16 +117,19 @@ def _source(props: dict[str, Any]) -> CredentialSource:
     )
 
 
-def _client(props: dict[str, Any], *, for_read: bool = False) -> PartnerLinkClient:
-    endpoints = CloudEndpoints.for_cloud(
+def _endpoints(props: dict[str, Any]) -> CloudEndpoints:
+    return CloudEndpoints.for_cloud(
         props.get("cloud") or "public", props.get("authority_host") or None, props.get("arm_endpoint") or None
     )
+
+
+def _client(props: dict[str, Any], *, for_read: bool = False) -> PartnerLinkClient:
     return PartnerLinkClient(
         _source(props),
-        endpoints,
+        _endpoints(props),
         timeout_seconds=float(props.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS),
         propagation_timeout_seconds=READ_PROPAGATION_SECONDS if for_read else None,
-        on_retry=_warn,
+        progress=_warn,
     )
 
 
@@ -164,73 +178,163 @@ def _link_id(props: dict[str, Any], link: LinkState) -> str:
     return f"{props['tenant_id']}/{link.object_id}"
 
 
+T = TypeVar("T")
+REQUIRED_TO_SIGN_IN = ("partner_id", "tenant_id", "client_id")
+
+
+def _require(props: dict[str, Any], operation: str) -> None:
+    """Create, Read, Update and Delete get no unknown values from the host: one left out is named, not a KeyError."""
+    missing = [key for key in REQUIRED_TO_SIGN_IN if key not in props]
+    if not _federated(props) and "client_secret" not in props:
+        missing.append("client_secret")
+    if missing:
+        raise PermanentLinkError(
+            f"{operation}: the engine sent no value for {', '.join(missing)}: the resources they come from gave none. "
+            "Check those resources' outputs (pulumi stack export), then run pulumi up again."
+        )
+
+
+_ADVICE: tuple[tuple[tuple[type[Transient], ...], str], ...] = (
+    (
+        (PrincipalNotFound, SecretNotAccepted, ArmNotAware, FederationNotReplicated),
+        "Entra or Azure Resource Manager had not caught up with the principal within the budget: run pulumi up again, "
+        "or raise linkTimeoutSeconds.",
+    ),
+    (
+        (NetworkProblem,),
+        "Check that this machine reaches {authority} and {arm} (proxy, firewall, DNS; HTTPS_PROXY and "
+        "REQUESTS_CA_BUNDLE are honoured), then run pulumi up again.",
+    ),
+    ((Throttled, ServerUnavailable), "Microsoft's service was busy or failing: run pulumi up again later."),
+    (
+        (UnconfirmedAnswer,),
+        "Microsoft's answers never confirmed the link: run pulumi up again; if that fails too, check the link with "
+        "partner-attribution show.",
+    ),
+)
+
+
+def _advice(exc: PartnerLinkError, props: dict[str, Any]) -> str:
+    """What to do when waiting did not help (a permanent error's message already says it)."""
+    if isinstance(exc, RetryBudgetExhaustedError):
+        for kinds, advice in _ADVICE:
+            if isinstance(exc.last, kinds):
+                endpoints = _endpoints(props)
+                return " " + advice.format(authority=endpoints.authority_host, arm=endpoints.arm_endpoint)
+    return ""
+
+
+def _answered(operation: str, props: dict[str, Any], call: Callable[[], T], answered: T) -> T:
+    """Run one provider step; a link error answers the engine with one message (what failed, for which principal,
+    what to do) and no Python stack frames (:mod:`.engine_errors`). ``answered`` is returned then: the engine never
+    reads it. Outside the provider host the error is raised as it is."""
+    try:
+        return call()
+    except PartnerLinkError as exc:
+        serving = serving_context()
+        name = resource_name(serving[1]) if serving else ""
+        subject = f"PAL link {name!r}" if name else f"PAL link of service principal {props.get('client_id')}"
+        if answer_with_error(f"{subject}: {operation} failed: {exc}{_advice(exc, props)}"):
+            return answered
+        raise
+
+
 class PartnerAdminLinkProvider(dynamic.ResourceProvider):
-    """Dynamic provider for :class:`PartnerAdminLink`. Holds no state: pickled by reference."""
+    """Dynamic provider for :class:`PartnerAdminLink`. Holds no state: pickled by reference.
+
+    Every method takes what the engine really sends (:mod:`.engine_values`): unknown values at any depth in a
+    preview's Check and Diff, secrets wrapped or not, keys left out."""
 
     serialize_as_secret_always = False  # the pickle carries no secret, so it need not be one
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
         failures: list[dynamic.CheckFailure] = []
+        # As given (secrets stay wrapped, unknowns unknown), with the defaults: what the engine stores as inputs.
         inputs = {**_DEFAULTS, **{k: v for k, v in news.items() if v is not None}}
+        values = engine_values.plain(inputs)
 
         def known(key: str) -> bool:
-            return inputs.get(key) is not None and inputs.get(key) != UNKNOWN
+            return engine_values.known(inputs, key)
 
-        if known("partner_id") and not PARTNER_ID_PATTERN.fullmatch(str(inputs["partner_id"])):
+        def quoted(key: str) -> str:
+            return engine_values.shown(inputs, key)
+
+        if known("partner_id") and not PARTNER_ID_PATTERN.fullmatch(str(values["partner_id"])):
             failures.append(
                 dynamic.CheckFailure(
-                    "partner_id", f"{inputs['partner_id']!r} is not a numeric Microsoft partner ID (4 to 10 digits)"
+                    "partner_id", f"{quoted('partner_id')} is not a numeric Microsoft partner ID (4 to 10 digits)"
                 )
             )
         for key in ("tenant_id", "client_id"):
             if key not in inputs:
                 failures.append(dynamic.CheckFailure(key, "required"))
-            elif known(key) and not GUID_PATTERN.fullmatch(str(inputs[key])):
-                failures.append(dynamic.CheckFailure(key, f"{inputs[key]!r} is not a GUID"))
+            elif known(key) and not GUID_PATTERN.fullmatch(str(values[key])):
+                failures.append(dynamic.CheckFailure(key, f"{quoted(key)} is not a GUID"))
         if "partner_id" not in inputs:
             failures.append(dynamic.CheckFailure("partner_id", "required"))
-        credential_type = inputs.get("credential_type", CLIENT_SECRET)
+        credential_type = values.get("credential_type", CLIENT_SECRET)
         if "credential_type" in inputs and not known("credential_type"):
             pass  # unknown in a preview: which secret rules apply is decided when it is known
         elif known("credential_type") and credential_type not in CREDENTIAL_TYPES:
             failures.append(
-                dynamic.CheckFailure("credential_type", f"{credential_type!r}: use one of {', '.join(CREDENTIAL_TYPES)}")
+                dynamic.CheckFailure("credential_type", f"{quoted('credential_type')}: use one of {', '.join(CREDENTIAL_TYPES)}")
             )
         elif credential_type == FEDERATED and "client_secret" in inputs:
             failures.append(dynamic.CheckFailure("client_secret", "a federated link has no client secret; remove it"))
         elif credential_type != FEDERATED and "client_secret" not in inputs:
             failures.append(dynamic.CheckFailure("client_secret", "required (or set credential_type to federated)"))
-        for key in ("trusted_issuer",):
-            if known(key) and not str(inputs[key]).startswith("https://"):
-                failures.append(dynamic.CheckFailure(key, f"{inputs[key]!r}: must be an https:// URL"))
-        if known("cloud") and inputs["cloud"] not in CLOUDS:
-            failures.append(dynamic.CheckFailure("cloud", f"{inputs['cloud']!r}: use one of {', '.join(CLOUDS)}"))
-        for key in ("authority_host", "arm_endpoint"):
-            if known(key) and not str(inputs[key]).startswith("https://"):
-                failures.append(dynamic.CheckFailure(key, f"{inputs[key]!r}: must be an https:// URL"))
+        if known("cloud") and values["cloud"] not in CLOUDS:
+            failures.append(dynamic.CheckFailure("cloud", f"{quoted('cloud')}: use one of {', '.join(CLOUDS)}"))
+        for key in ("trusted_issuer", "authority_host", "arm_endpoint"):
+            if known(key) and not str(values[key]).startswith("https://"):
+                failures.append(dynamic.CheckFailure(key, f"{quoted(key)}: must be an https:// URL"))
         if known("timeout_seconds"):
-            timeout = inputs["timeout_seconds"]
+            timeout = values["timeout_seconds"]
             if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
-                failures.append(dynamic.CheckFailure("timeout_seconds", f"{timeout!r}: use a positive number of seconds"))
-        if known("overwrite_existing") and not isinstance(inputs["overwrite_existing"], bool):
+                failures.append(
+                    dynamic.CheckFailure("timeout_seconds", f"{quoted('timeout_seconds')}: use a positive number of seconds")
+                )
+        if known("overwrite_existing") and not isinstance(values["overwrite_existing"], bool):
             failures.append(dynamic.CheckFailure("overwrite_existing", "use true or false"))
         return dynamic.CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        old_values, new_values = engine_values.plain(olds), engine_values.plain(news)
+
         def changed(key: str) -> bool:
-            return news.get(key, _DEFAULTS.get(key)) != olds.get(key, _DEFAULTS.get(key))
+            if engine_values.contains_unknown(news.get(key)):
+                return True  # not known until the preview's inputs exist: it may change, so the preview says it may
+            return new_values.get(key, _DEFAULTS.get(key)) != old_values.get(key, _DEFAULTS.get(key))
 
         replaces = [key for key in REPLACE_KEYS if changed(key)]
         updates = [key for key in UPDATE_KEYS if changed(key)]
         return dynamic.DiffResult(changes=bool(replaces or updates), replaces=replaces, stables=[], delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        quiet_sdk_logging()
-        link = _client(props).link(str(props["partner_id"]), overwrite=bool(props.get("overwrite_existing")))
-        return dynamic.CreateResult(_link_id(props, link), _outputs(props, link, link.partner_id))
+        secret = engine_values.secret_keys(props)
+        values = engine_values.plain(props)
+
+        def link() -> dynamic.CreateResult:
+            _require(values, "linking")
+            quiet_sdk_logging()
+            link = _client(values).link(str(values["partner_id"]), overwrite=bool(values.get("overwrite_existing")))
+            outs = _outputs(values, link, link.partner_id)
+            return dynamic.CreateResult(_link_id(values, link), engine_values.rewrap(outs, secret))
+
+        return _answered(f"linking to partner ID {values.get('partner_id')}", values, link, dynamic.CreateResult("", {}))
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
-        quiet_sdk_logging()
+        secret = engine_values.secret_keys(props)
+        values = engine_values.plain(props)
+
+        def read() -> dynamic.ReadResult:
+            _require(values, "reading the link")
+            quiet_sdk_logging()
+            return self._read(id_, values, secret)
+
+        return _answered("reading the link (refresh)", values, read, dynamic.ReadResult(id_, {}))
+
+    def _read(self, id_: str, props: dict[str, Any], secret: frozenset[str]) -> dynamic.ReadResult:
         try:
             link = _client(props, for_read=True).get()
         except CredentialRejectedError as exc:
@@ -257,10 +361,24 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         # which is what the stack linked unless an earlier refresh already recorded drift).
         # A state written by 0.1 has no linked_partner_id, and its recorded partner_id may be drift a 0.1 refresh
         # recorded: it stays unknown, so re-pointing such a link needs overwrite_existing once.
-        return dynamic.ReadResult(id_, _outputs(props, link, props.get("linked_partner_id")), _live_inputs(props, link))
+        outs = _outputs(props, link, props.get("linked_partner_id"))
+        live_inputs = _live_inputs(props, link)
+        return dynamic.ReadResult(id_, engine_values.rewrap(outs, secret), engine_values.rewrap(live_inputs, secret))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
-        quiet_sdk_logging()
+        secret = engine_values.secret_keys(news)
+        old_values, new_values = engine_values.plain(olds), engine_values.plain(news)
+
+        def update() -> dynamic.UpdateResult:
+            _require(new_values, "updating the link")
+            quiet_sdk_logging()
+            return dynamic.UpdateResult(engine_values.rewrap(self._update(old_values, new_values), secret))
+
+        return _answered(
+            f"re-pointing the link to partner ID {new_values.get('partner_id')}", new_values, update, dynamic.UpdateResult({})
+        )
+
+    def _update(self, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         linked = olds.get("linked_partner_id")
         switched = any(news.get(key) != olds.get(key) for key in _FEDERATED_SETTINGS)
         if str(news["partner_id"]) == str(olds.get("partner_id")) and not switched:
@@ -272,7 +390,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
                 object_id=olds["object_id"],
                 state=olds.get("state") or "Active",
             )
-            return dynamic.UpdateResult(_outputs(news, kept, linked))  # unchanged (None for a 0.1 state)
+            return _outputs(news, kept, linked)  # unchanged (None for a 0.1 state)
         # A switch between password and federated (or to another trust) proves itself: the link signs in with the
         # new credential and confirms the link before Pulumi deletes the old password, which it does only after its
         # dependents are updated; a switch that can't sign in stops `up` here, and the old state stays usable.
@@ -283,10 +401,19 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
             overwrite=bool(news.get("overwrite_existing")),
             expected_current=str(linked) if linked else None,
         )
-        return dynamic.UpdateResult(_outputs(news, link, link.partner_id))
+        return _outputs(news, link, link.partner_id)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        quiet_sdk_logging()
+        values = engine_values.plain(props)
+
+        def delete() -> None:
+            _require(values, "removing the link")
+            quiet_sdk_logging()
+            self._delete(values)
+
+        _answered("removing the link (destroy)", values, delete, None)
+
+    def _delete(self, props: dict[str, Any]) -> None:
         # Remove what this stack linked: after a refresh found the link re-pointed, partner_id names another partner's
         # link, which is not this stack's to delete (DELETE of our own ID then answers 404: success, theirs stays).
         ours = props.get("linked_partner_id") or props.get("partner_id")

@@ -33,6 +33,7 @@ import inspect
 import json
 import os
 import re
+import sys
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -252,8 +253,49 @@ def lighthouse_view(
     return pulumi.Output.all(managing, *ids).apply(build)
 
 
+SHOWN_MESSAGE_EXIT_CODE_NAME = "PYTHON_PROCESS_EXITED_AFTER_SHOWING_USER_ACTIONABLE_MESSAGE_CODE"
+"""What Pulumi's Python program runner (``pulumi-language-python-exec``) calls the exit code that means "the message
+was shown to the user": its language host then adds nothing (``RunResponse.bail``)."""
+
+
+def _shown_message_exit_code() -> int | None:
+    """The runner's "message shown" exit code when this program runs under Pulumi's Python language host, else None.
+    The runner is found on the stack: the function that runs the program file is defined in a module that declares
+    the code (pulumi/pulumi ``sdk/python/cmd/pulumi-language-python-exec``)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_globals.get(SHOWN_MESSAGE_EXIT_CODE_NAME)
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def run() -> None:
+    """Entry point of the bundled program file (``__main__.py``): :func:`main`, with a configuration problem shown once.
+
+    Under Pulumi's Python language host the runner prints a ``pulumi.RunError`` and exits 1, and the language host
+    then adds "an unhandled error occurred: program exited with non-zero exit code: 1": two errors for one problem.
+    Here the problem is logged once (``pulumi.log.error``) and the program exits with the runner's "message shown"
+    code, after which nothing is added. Any other host (the mock engine, the offline plan, an Automation API inline
+    program) gets the :class:`~partner_attribution.config.ConfigurationError` itself. What an inline program prints is
+    up to the SDK's Automation API server: it logs a ``RunError`` *and* returns it as the run's error
+    (``pulumi/automation/_server.py``, SDK 3.272.0), and the engine prints that again after "an unhandled error
+    occurred" (``pkg/resource/deploy/program_source.go``); a program cannot change that.
+    """
+    try:
+        main()
+    except ConfigurationError as exc:
+        shown = _shown_message_exit_code()
+        if shown is None:
+            raise
+        pulumi.log.error(str(exc))
+        raise SystemExit(shown) from None
+
+
 def main() -> None:
-    """Entry point of the Pulumi program: configuration → resolved specs → components → outputs."""
+    """The Pulumi program: configuration → resolved specs → components → outputs. Raises
+    :class:`~partner_attribution.config.ConfigurationError` (a ``pulumi.RunError``) for a configuration problem."""
     config = load_stack_config(read_pulumi_config(), os.environ)
     for warning in config.warnings:
         pulumi.log.warn(warning)

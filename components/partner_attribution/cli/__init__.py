@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from . import fake, live, offline
+from . import fake, live, offline, rehearse
 from .output import interruptible
 
 app = typer.Typer(
@@ -57,7 +57,7 @@ def _root(
     """Microsoft Partner Admin Link (PAL) for Pulumi stacks: plan offline, report attribution, verify links."""
 
 
-for _command in (offline.plan, offline.report, live.verify, live.link, live.show, live.unlink):
+for _command in (offline.plan, offline.report, live.verify, live.link, live.show, live.unlink, rehearse.rehearse):
     app.command()(interruptible(_command))
 app.add_typer(fake.app, name="fake-azure")
 

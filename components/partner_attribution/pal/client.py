@@ -18,7 +18,9 @@ import logging
 import queue
 import re
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,6 +42,7 @@ from .errors import (
     scrubbed,
 )
 from .identity import CONNECTION_TIMEOUT, READ_TIMEOUT, CheckedCredential, CloudEndpoints, CredentialSource
+from .progress import PROGRESS_INTERVAL_SECONDS, WaitReport
 from .retry import Backoff, Budget
 
 if TYPE_CHECKING:
@@ -127,7 +130,12 @@ def _within(seconds: float, call: Callable[[], T]) -> T:
 
 
 class PartnerLinkClient:
-    """Read, create, re-point and remove the PAL link of one identity."""
+    """Read, create, re-point and remove the PAL link of one identity.
+
+    ``on_retry`` hears of every retry (one line each, for tests and tools); ``progress`` gets what a person
+    should read (:class:`~.progress.WaitReport`: when waiting starts, at most every ``progress_interval`` seconds,
+    and at the end). ``clock`` and ``sleep`` drive the budget, the backoff and the progress lines.
+    """
 
     def __init__(
         self,
@@ -140,6 +148,10 @@ class PartnerLinkClient:
         on_retry: ProgressCallback | None = None,
         read_timeout: float = READ_TIMEOUT,
         transport: Any = None,
+        progress: ProgressCallback | None = None,
+        progress_interval: float = PROGRESS_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.source = source
         self.transport = transport
@@ -149,7 +161,12 @@ class PartnerLinkClient:
         self.timeout_seconds = timeout_seconds
         self.propagation_timeout_seconds = propagation_timeout_seconds
         self.backoff = backoff or Backoff()
-        self.on_retry = on_retry or (lambda message: log.warning("%s", message))
+        self.on_retry = on_retry or (lambda message: log.debug("%s", message))
+        self.progress = progress or (lambda message: log.info("%s", message))
+        self.progress_interval = progress_interval
+        self.clock = clock
+        self.sleep = sleep
+        self._report = WaitReport(self.progress, "", clock=clock, interval=progress_interval)
         self.read_timeout = min(read_timeout, timeout_seconds)  # one request never outlasts the budget
         self._api: ACEProvisioningManagementPartnerAPI | None = None
         self._credential: CheckedCredential | None = None
@@ -200,7 +217,20 @@ class PartnerLinkClient:
         return str(getattr(request, "url", "")).lower().startswith(f"{self.endpoints.arm_endpoint}/providers/".lower())
 
     def _budget(self) -> Budget:
-        return Budget(self.timeout_seconds)
+        return Budget(self.timeout_seconds, clock=self.clock, sleep=self.sleep)
+
+    @contextmanager
+    def _reporting(self, outcome: str) -> Iterator[None]:
+        """One public operation: its waits are reported together, and its end once, when it had waited."""
+        self._report = WaitReport(self.progress, self.who, clock=self.clock, interval=self.progress_interval)
+        try:
+            yield
+        except RetryBudgetExhaustedError:
+            raise  # its message says how long it waited and how many attempts: the end, said once
+        except BaseException:
+            self._report.finished("stopped")
+            raise
+        self._report.finished(outcome)
 
     def _timeouts(self, budget: Budget) -> dict[str, float]:
         """Per-call ARM timeouts: at most what is left of the budget."""
@@ -228,6 +258,7 @@ class PartnerLinkClient:
         previous: Transient | None = None
         while True:
             attempt += 1
+            self._report.attempted()
             self._token_response = self._arm_response = None
             try:
                 return self._attempt(call, budget)
@@ -260,6 +291,7 @@ class PartnerLinkClient:
                 f"{operation} for {self.who}: {verdict.cause}; retrying in {delay:.1f}s "
                 f"(attempt {attempt}, {budget.elapsed:.0f}s of {limit:.0f}s)"
             )
+            self._report.retrying(operation, verdict.cause, limit)
             budget.sleep(delay)
 
     def _confirm(self, link: LinkState, partner_id: str | None) -> LinkState:
@@ -291,7 +323,8 @@ class PartnerLinkClient:
 
     def get(self) -> LinkState | None:
         """The identity's current link, or None when it has none (404 or state Deleted)."""
-        return self._get(self._budget())
+        with self._reporting("link read"):
+            return self._get(self._budget())
 
     def link(self, partner_id: str, *, overwrite: bool = False, expected_current: str | None = None) -> LinkState:
         """Link the identity to ``partner_id``.
@@ -302,6 +335,10 @@ class PartnerLinkClient:
         The current link is read first because what PUT does on a link to another ID is not
         documented: it may fail, or it may re-point silently.
         """
+        with self._reporting("linked"):
+            return self._link(partner_id, overwrite, expected_current)
+
+    def _link(self, partner_id: str, overwrite: bool, expected_current: str | None) -> LinkState:
         budget = self._budget()
         conflict: PermanentLinkError | None = None
         for _ in range(3):
@@ -358,7 +395,8 @@ class PartnerLinkClient:
                 return False
             return True
 
-        return self._run("removing the partner link", call, budget)
+        with self._reporting("unlinked"):
+            return self._run("removing the partner link", call, budget)
 
 
 def _scrub_outcome(outcome: Transient, secrets: list[str]) -> Transient:

@@ -33,7 +33,7 @@ def serve_discovery(h: RequestContext, parts: list[str], path: str) -> None:
         if tenant not in fake.tenants:
             h.send("discovery", path, 400, entra_error("invalid_tenant", 90002, f"Tenant '{tenant}' not found."))
             return
-        base = f"{fake.base_url}/{tenant}"
+        base = f"{h.public_base()}/{tenant}"
         h.send(
             "discovery",
             path,

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Target = Literal["discovery", "token", "arm", "oidc", "any"]
+Target = Literal["discovery", "token", "arm", "graph", "oidc", "control", "any"]
 FaultKind = Literal["status", "drop", "slow", "body", "redirect", "echo", "trickle", "foreign_token"]
 
 
@@ -26,6 +26,11 @@ class FakeApp:
     """ARM answers 401 until then."""
     deleted: bool = False
     """Deleted from Entra (:meth:`FakeAzure.delete_app`)."""
+    application_object_id: str = ""
+    """The application object's ID in Microsoft Graph (``/applications/<ID>``), when Graph made the app."""
+    display_name: str = ""
+    service_principal: bool = True
+    """Whether the app has its service principal in the tenant (Graph: ``POST /servicePrincipals``)."""
     secrets: dict[str, FakeSecret] = field(default_factory=dict, repr=False)
     """Its client secrets, by value."""
     federated: list[FakeFederatedCredential] = field(default_factory=list)
@@ -41,12 +46,17 @@ class FakeFederatedCredential:
     subject: str
     audience: str = "api://AzureADTokenExchange"
     ready_at: float = 0.0
+    id: str = ""
+    """Its ID in Microsoft Graph (``federatedIdentityCredentials/<ID>``)."""
+    name: str = ""
     """Until then, a matching assertion is answered with AADSTS70021 (replication, FACTS.md §4)."""
 
 
 @dataclass
 class FakeSecret:
     ready_at: float = 0.0
+    key_id: str = ""
+    """Its ``keyId`` in Microsoft Graph (``removePassword`` names it)."""
     expires_at: float | None = None
     revoked: bool = False
 

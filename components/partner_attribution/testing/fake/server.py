@@ -50,8 +50,22 @@ from urllib.parse import parse_qs, urlsplit
 
 from .arm import arm_error, serve_arm
 from .entra import serve_discovery, serve_token
+from .graph import serve_graph
 from .model import FakeApp, FakeFederatedCredential, FakeSecret, Fault, RecordedRequest, Target, now_text
 from .oidc import EXCHANGE_AUDIENCE, GITHUB_ISSUER, serve_pipeline_token
+from .resources import serve_resources
+
+PUBLIC_HOSTS = (
+    "login.microsoftonline.com",
+    "management.azure.com",
+    "graph.microsoft.com",
+    "login.microsoftonline.us",
+    "management.usgovcloudapi.net",
+    "login.chinacloudapi.cn",
+    "management.chinacloudapi.cn",
+)
+"""Hosts the fake answers for through its proxy (:attr:`FakeAzure.proxy_url`): a program that talks to Azure's
+real endpoints (the PAL link with its default endpoints) reaches the fake instead, with its CA, and nothing else."""
 
 
 class FakeAzure:
@@ -93,6 +107,15 @@ class FakeAzure:
         self.federation_disabled = False
         """Answer every client assertion with AADSTS700223 (a tenant that disables federation)."""
         self.pipeline_tokens: dict[str, dict[str, Any]] = {}  # request token -> claims of the OIDC token it gets
+        self.arm_resources: dict[str, dict[str, Any]] = {}  # lower-case resource ID -> resource (resources.py)
+        self.app_ready_after = 0.0
+        """Replication delay of an application made through Graph (AADSTS700016 until then)."""
+        self.secret_ready_after = 0.0
+        """Replication delay of a password added through Graph (AADSTS7000215 until then)."""
+        self.federated_ready_after = 0.0
+        """Replication delay of a federated credential added through Graph (AADSTS70021 until then)."""
+        self.provider_configurations: list[dict[str, Any]] = []
+        """What each fake provider plugin was configured with (``partner_attribution.testing.plugins``), in order."""
         from cryptography.hazmat.primitives.asymmetric import rsa
 
         self.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -102,7 +125,9 @@ class FakeAzure:
         self._idle = threading.Condition(self.lock)
         """Signalled when a request finishes; see :meth:`wait_idle`."""
         self._server: ThreadingHTTPServer | None = None
+        self._proxy: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._tls: ssl.SSLContext | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-azure-")
         self.ca_bundle = str(Path(self._tmp.name) / "fake-azure-ca.pem")
 
@@ -112,10 +137,11 @@ class FakeAzure:
         import trustme
 
         ca = trustme.CA(organization_name="partner-attribution fake Azure CA")
-        cert = ca.issue_cert("127.0.0.1", "localhost")
+        cert = ca.issue_cert("127.0.0.1", "localhost", *PUBLIC_HOSTS)
         ca.cert_pem.write_to_path(self.ca_bundle)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(context)
+        self._tls = context
         fake = self
 
         class Handler(RequestContext):
@@ -127,14 +153,19 @@ class FakeAzure:
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="fake-azure", daemon=True)
         self._thread.start()
+        proxy = _QuietServer(("127.0.0.1", 0), Handler)
+        proxy.daemon_threads = True
+        self._proxy = proxy
+        threading.Thread(target=proxy.serve_forever, name="fake-azure-proxy", daemon=True).start()
         return self
 
     def stop(self) -> None:
         """Stop serving and delete the CA bundle."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        for server in (self._server, self._proxy):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+        self._server = self._proxy = None
         self._tmp.cleanup()
 
     def __enter__(self) -> FakeAzure:
@@ -159,13 +190,116 @@ class FakeAzure:
         """Where the ManagementPartner API is (give it as the ARM endpoint)."""
         return self.base_url
 
-    def environment(self) -> dict[str, str]:
-        """Environment variables that make requests-based clients trust the fake."""
-        return {
+    @property
+    def proxy_url(self) -> str:
+        """An HTTP proxy that tunnels ``CONNECT`` to Azure's public hosts (:data:`PUBLIC_HOSTS`) into the fake, and
+        refuses every other host: a client using Azure's real endpoints through it talks to the fake."""
+        assert self._proxy is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._proxy.server_address[1]}"
+
+    def environment(self, *, proxy: bool = False) -> dict[str, str]:
+        """Environment variables that make requests-based clients trust the fake; with ``proxy``, also send
+        Azure's public endpoints to it (:attr:`proxy_url`)."""
+        env = {
             "REQUESTS_CA_BUNDLE": self.ca_bundle,
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
         }
+        if proxy:
+            env.update(HTTPS_PROXY=self.proxy_url, https_proxy=self.proxy_url)
+        return env
+
+    def caller(self, h: RequestContext) -> tuple[str, str] | None:
+        """(tenant, client ID) of the fake access token a request carries, or None."""
+        auth = h.headers.get("Authorization", "")
+        identity = self.tokens.get(auth[7:]) if auth.lower().startswith("bearer ") else None
+        if identity is not None:
+            h.meta.update(tenant_id=identity[0], client_id=identity[1])
+        return identity
+
+    def app_by_object_id(self, tenant: str, object_id: str) -> FakeApp | None:
+        """The app whose service principal has ``object_id`` in ``tenant`` (deleted ones are gone)."""
+        with self.lock:
+            return next(
+                (a for a in self.apps.values() if a.object_id == object_id and a.tenant_id == tenant and not a.deleted), None
+            )
+
+    def app_by_application_id(self, tenant: str, application_object_id: str) -> FakeApp | None:
+        """The app whose application object (Graph ``/applications/<ID>``) is ``application_object_id``."""
+        with self.lock:
+            return next(
+                (
+                    a
+                    for a in self.apps.values()
+                    if a.application_object_id == application_object_id and a.tenant_id == tenant and not a.deleted
+                ),
+                None,
+            )
+
+    def role_assignments(self) -> list[dict[str, Any]]:
+        """The role assignments ARM holds (each with ``id``, ``name`` and ``properties``)."""
+        with self.lock:
+            return [dict(r) for k, r in self.arm_resources.items() if "/providers/microsoft.authorization/roleassignments/" in k]
+
+    # -- saved state ---------------------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        """Write the directory, links and ARM resources to ``path`` (JSON), for a later :meth:`load`: what
+        ``partner-attribution rehearse`` keeps between commands. Replication delays are not kept (all caught up);
+        a password's expiry is kept as its wall-clock time."""
+        now, wall = time.monotonic(), time.time()
+        with self.lock:
+            apps = [
+                {
+                    "tenant_id": a.tenant_id, "client_id": a.client_id, "object_id": a.object_id, "deleted": a.deleted,
+                    "application_object_id": a.application_object_id, "display_name": a.display_name,
+                    "service_principal": a.service_principal,
+                    "secrets": [
+                        {"value": v, "key_id": s.key_id, "revoked": s.revoked,
+                         "expires": None if s.expires_at is None else wall + (s.expires_at - now)}
+                        for v, s in a.secrets.items()
+                    ],
+                    "federated": [
+                        {"issuer": f.issuer, "subject": f.subject, "audience": f.audience, "id": f.id, "name": f.name}
+                        for f in a.federated
+                    ],
+                }
+                for a in self.apps.values()
+            ]  # fmt: skip
+            state = {
+                "tenants": sorted(self.tenants),
+                "apps": apps,
+                "links": [{"tenant": t, "object_id": o, "link": link} for (t, o), link in self.links.items()],
+                "arm_resources": self.arm_resources,
+            }
+        path.write_text(json.dumps(state, indent=1))
+        path.chmod(0o600)  # it holds the fake's passwords
+
+    def load(self, path: Path) -> None:
+        """Read what :meth:`save` wrote (nothing when ``path`` does not exist)."""
+        if not path.exists():
+            return
+        state = json.loads(path.read_text())
+        now, wall = time.monotonic(), time.time()
+        with self.lock:
+            self.tenants.update(state["tenants"])
+            for entry in state["apps"]:
+                app = FakeApp(
+                    entry["tenant_id"], entry["client_id"], entry["object_id"], deleted=entry["deleted"],
+                    application_object_id=entry["application_object_id"], display_name=entry["display_name"],
+                    service_principal=entry["service_principal"],
+                )  # fmt: skip
+                for secret in entry["secrets"]:
+                    expires = secret["expires"]
+                    app.secrets[secret["value"]] = FakeSecret(
+                        key_id=secret["key_id"],
+                        revoked=secret["revoked"],
+                        expires_at=None if expires is None else now + (expires - wall),
+                    )
+                app.federated = [FakeFederatedCredential(**f) for f in entry["federated"]]
+                self.apps[app.client_id] = app
+            for entry in state["links"]:
+                self.links[(entry["tenant"], entry["object_id"])] = entry["link"]
+            self.arm_resources.update(state["arm_resources"])
 
     # -- directory -----------------------------------------------------------------------------
     def add_tenant(self, tenant_id: str | None = None) -> str:
@@ -206,7 +340,9 @@ class FakeAzure:
         now = time.monotonic()
         with self.lock:
             app.secrets[secret] = FakeSecret(
-                ready_at=now + ready_after, expires_at=None if expires_after is None else now + expires_after
+                ready_at=now + ready_after,
+                key_id=str(uuid.uuid4()),
+                expires_at=None if expires_after is None else now + expires_after,
             )
         return secret
 
@@ -236,7 +372,7 @@ class FakeAzure:
         self, app: FakeApp, issuer: str, subject: str, *, audience: str = EXCHANGE_AUDIENCE, ready_after: float = 0.0
     ) -> FakeFederatedCredential:
         """Trust ``issuer`` + ``subject`` on ``app``; usable ``ready_after`` seconds from now (AADSTS70021 before)."""
-        credential = FakeFederatedCredential(issuer, subject, audience, time.monotonic() + ready_after)
+        credential = FakeFederatedCredential(issuer, subject, audience, time.monotonic() + ready_after, str(uuid.uuid4()))
         with self.lock:
             app.federated.append(credential)
         return credential
@@ -445,6 +581,26 @@ class RequestContext(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._dispatch()
 
+    def do_CONNECT(self) -> None:
+        """The proxy: a tunnel to one of Azure's public hosts is served by the fake itself, in TLS with the fake's
+        certificate (valid for those hosts under the fake's CA); any other host is refused."""
+        host = self.path.rsplit(":", 1)[0].lower()
+        context = self.azure._tls
+        if host not in PUBLIC_HOSTS or context is None:
+            self.send_response(403, "the fake Azure proxy only tunnels to Azure's public hosts")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            self.close_connection = True
+            return
+        self.send_response(200, "Connection Established")
+        self.end_headers()
+        self.wfile.flush()
+        tunnel = context.wrap_socket(self.connection, server_side=True)
+        self.connection = tunnel
+        self.rfile = tunnel.makefile("rb")
+        self.wfile = tunnel.makefile("wb")
+        self.close_connection = False  # http.server reads the tunnelled requests next, from the TLS stream
+
     do_PUT = do_PATCH = do_DELETE = do_POST = do_GET  # noqa: N815 - http.server's method names
 
     def _dispatch(self) -> None:
@@ -454,12 +610,19 @@ class RequestContext(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         url = urlsplit(self.path)
         parts = [p for p in url.path.split("/") if p]
-        if url.path.lower().startswith("/providers/microsoft.managementpartner"):
+        lowered = url.path.lower()
+        if lowered.startswith("/providers/microsoft.managementpartner"):
             target: Target = "arm"
         elif url.path.endswith("/oauth2/v2.0/token"):
             target = "token"
         elif url.path.startswith(("/oidc", "/_actions", "/_ado")):
             target = "oidc"
+        elif url.path.startswith("/_fake/"):
+            target = "control"
+        elif url.path.startswith("/v1.0/"):
+            target = "graph"
+        elif "/providers/" in lowered:
+            target = "arm"
         else:
             target = "discovery"
         length = int(self.headers.get("Content-Length") or 0)
@@ -498,12 +661,34 @@ class RequestContext(BaseHTTPRequestHandler):
                 return
         if target == "oidc":
             serve_pipeline_token(self, parts, url.path, parse_qs(url.query))
+        elif target == "control":
+            self._control(parts, url.path, body)
+        elif target == "graph":
+            serve_graph(self, parts, url.path, body)
+        elif target == "arm" and not lowered.startswith("/providers/microsoft.managementpartner"):
+            serve_resources(self, url.path, body)
         elif target == "discovery":
             serve_discovery(self, parts, url.path)
         elif target == "token":
             serve_token(self, parts, url.path, body)
         else:
             serve_arm(self, parts, url.path, parse_qs(url.query))
+
+    def public_base(self) -> str:
+        """The base URL this request was sent to: an Azure public host through the proxy, else the fake's own."""
+        host = (self.headers.get("Host") or "").split(":")[0].lower()
+        return f"https://{host}" if host in PUBLIC_HOSTS else self.azure.base_url
+
+    def _control(self, parts: list[str], path: str, body: bytes) -> None:
+        """``POST /_fake/providers/<name>/configuration``: a fake provider plugin reports what it was configured
+        with (kept in :attr:`FakeAzure.provider_configurations`)."""
+        if len(parts) == 4 and parts[1] == "providers" and parts[3] == "configuration" and self.command == "POST":
+            record = {"provider": parts[2], **json.loads(body or b"{}")}
+            with self.azure.lock:
+                self.azure.provider_configurations.append(record)
+            self.send("control", path, 204, None)
+            return
+        self.send("control", path, 404, {"error": "not_found"})
 
     def _lie(self, fault: Fault, target: Target, path: str, body: bytes) -> None:
         """Answers that look fine and aren't: what a hostile network or a confused service would send."""
