@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import runpy
 import sys
 import uuid
@@ -332,9 +333,10 @@ def evaluate(
     return Evaluation(monitor.registrations, outputs, secret, capture.warnings, capture.errors)
 
 
-def run_program_file(path: Path) -> Callable[[], None]:
+def run_program_file(path: str | os.PathLike[str]) -> Callable[[], None]:
     """A callable that runs a Pulumi program file (``__main__.py``) as the language host would: as ``__main__``,
     with its directory first on ``sys.path`` (so it imports its own modules)."""
+    path = Path(path)
 
     def program() -> None:
         directory = str(path.resolve().parent)

@@ -29,6 +29,7 @@ class FakeApp:
     application_object_id: str = ""
     """The application object's ID in Microsoft Graph (``/applications/<ID>``), when Graph made the app."""
     display_name: str = ""
+    """The application's display name (Graph ``displayName``), when Graph made the app."""
     service_principal: bool = True
     """Whether the app has its service principal in the tenant (Graph: ``POST /servicePrincipals``)."""
     secrets: dict[str, FakeSecret] = field(default_factory=dict, repr=False)
