@@ -30,7 +30,7 @@ class Deployed:
     stack: Any
     new_stack_preview: Any
     up: Any
-    up_output: str
+    """The CLI's ``pulumi up --yes`` (with its own preview), a CompletedProcess."""
 
     def state_files(self) -> list[Path]:
         return sorted((self.deployment.root / "backend").rglob("*.json"))
@@ -57,17 +57,20 @@ def example(pulumi_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         work_dir = copy_project(root / "project", PROJECT_ROOT / "Pulumi.dev.yaml", "dev")
         stack = deployment.stack(work_dir, "dev", bundled_program)
         preview = stack.preview()
-        lines: list[str] = []
-        up = stack.up(on_output=lines.append)
-        yield Deployed(deployment, work_dir, stack, preview, up, "\n".join(lines))
+        up = deployment.up_with_preview(work_dir, "dev", bundled_program)
+        yield Deployed(deployment, work_dir, stack, preview, up)
 
 
 def test_a_new_stack_previews_and_deploys_with_its_own_preview(example: Deployed) -> None:
     """Issue 23: the first commands a partner runs, on a stack with no state."""
     assert example.new_stack_preview.change_summary.get("create", 0) > 0
     assert set(example.new_stack_preview.change_summary) == {"create"}
-    assert example.up.summary.result == "succeeded"
-    assert example.up.summary.resource_changes == example.new_stack_preview.change_summary
+    assert example.up.returncode == 0, example.up.stdout + example.up.stderr
+    output = example.up.stdout
+    assert output.index("Previewing update (dev)") < output.index("Updating (dev)"), "up ran without its preview"
+    (last,) = example.stack.history(page_size=1)
+    assert (last.kind, last.result) == ("update", "succeeded")
+    assert last.resource_changes == example.new_stack_preview.change_summary
 
 
 def test_up_links_every_principal_as_itself(example: Deployed) -> None:
