@@ -56,6 +56,9 @@ def example(pulumi_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         deployment.extra_env.update(fake.github_actions_environment(GITHUB_SUBJECT))
         work_dir = copy_project(root / "project", PROJECT_ROOT / "Pulumi.dev.yaml", "dev")
         stack = deployment.stack(work_dir, "dev", bundled_program)
+        # As a partner whose deploying identity signs in with a client secret keeps it: a secret of the stack.
+        secret = deployment.environment()["ARM_CLIENT_SECRET"]
+        stack.set_config("azure-native:clientSecret", auto.ConfigValue(secret, secret=True))
         preview = stack.preview()
         up = deployment.up_with_preview(work_dir, "dev", bundled_program)
         yield Deployed(deployment, work_dir, stack, preview, up)
@@ -124,7 +127,9 @@ def test_the_state_file_holds_no_password_token_or_assertion_in_plain_text(examp
     assert passwords and not [p for p in passwords if p in state]
     assert not [t for t in fake.tokens if t in state], "an access token is in the state"
     assert "eyJ" not in state, "a JWT (token or client assertion) is in the state"
-    assert example.deployment.environment()["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] not in state
+    environment = example.deployment.environment()
+    assert environment["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] not in state
+    assert environment["ARM_CLIENT_SECRET"] not in state, "the stack's secret configuration is in the state in clear"
 
 
 def test_a_no_change_preview_right_after_up_exits_0(example: Deployed) -> None:
