@@ -158,6 +158,8 @@ def verify_links(
     """Check every target, at most ``concurrency`` at a time; results in input order. Federated targets sign in
     with the pipeline's token for ``token_audience``."""
     targets = list(targets)
+    from .verify_transport import shared_transport
+
     transport = shared_transport(concurrency)
 
     def run(target: VerifyTarget) -> VerifyResult:
@@ -171,17 +173,3 @@ def verify_links(
             return list(pool.map(run, targets))
     finally:
         transport.session.close()
-
-
-def shared_transport(concurrency: int) -> Any:
-    """One azure-core transport for every principal's sign-in and ARM call: its connection pool keeps up to
-    ``concurrency`` TLS connections per host open, so checking many principals does not open two new TLS connections
-    (Entra, ARM) for each one. Each principal still gets its own credential and token; only sockets are shared."""
-    import requests
-    from azure.core.pipeline.transport import RequestsTransport
-
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(1, concurrency))
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return RequestsTransport(session=session, session_owner=False)
