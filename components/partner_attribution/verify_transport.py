@@ -29,19 +29,21 @@ class DiscoveryOnceSession(requests.Session):
         self._discovering: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        url = str(request.url)
-        if request.method != "GET" or not url.endswith(DISCOVERY_SUFFIX) or kwargs.get("stream"):
-            return super().send(request, **kwargs)
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """As :meth:`requests.Session.request`; a repeated discovery is answered before the request is even prepared
+        (preparing, and merging the environment's settings, is most of a request's CPU in this process)."""
+        key = url.decode() if isinstance(url, bytes) else url
+        if method != "GET" or not key.endswith(DISCOVERY_SUFFIX) or args or kwargs.get("params") or kwargs.get("stream"):
+            return super().request(method, url, *args, **kwargs)
         with self._lock:
-            one_at_a_time = self._discovering.setdefault(url, threading.Lock())
+            one_at_a_time = self._discovering.setdefault(key, threading.Lock())
         with one_at_a_time:  # principals of one tenant start together: the first asks, the others wait for its answer
-            known = self._discovered.get(url)
+            known = self._discovered.get(key)
             if known is not None:
                 return _copy(known)
-            response = super().send(request, **kwargs)
+            response = super().request(method, url, **kwargs)
             if 200 <= response.status_code < 300:
-                self._discovered[url] = _copy(response)
+                self._discovered[key] = _copy(response)
             return response
 
 
