@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from partner_attribution.pal import CloudEndpoints
 from partner_attribution.testing import FakeAzure
-from partner_attribution.verify import VerifyTarget, verify_links
+from partner_attribution.verify import VerifyTarget, tenants_in_turn, verify_links
 
 PARTNER = "1234567"
 
@@ -45,3 +45,10 @@ def test_a_failed_discovery_is_asked_again_for_the_next_principal(fake_azure: Fa
     assert [r.status for r in results] == ["error", "error"]
     assert all("90002" in r.detail for r in results), [r.detail for r in results]
     assert [r.tenant_id for r in fake_azure.requests if r.target == "discovery"] == [unknown, unknown]
+
+
+def test_one_principal_of_each_tenant_in_turn() -> None:
+    tenants = ["A", "a", "A", "B", "B", "C"]
+    targets = [VerifyTarget(f"p{index}", tenant, "client", "s", PARTNER) for index, tenant in enumerate(tenants)]
+    assert tenants_in_turn(targets) == [0, 3, 5, 1, 4, 2]
+    assert tenants_in_turn([]) == []

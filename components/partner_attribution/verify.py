@@ -168,8 +168,20 @@ def verify_links(
             on_result(result)
         return result
 
+    order = tenants_in_turn(targets)
     try:
         with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="verify") as pool:
-            return list(pool.map(run, targets))
+            checked = dict(zip(order, pool.map(run, [targets[index] for index in order]), strict=True))
     finally:
         transport.session.close()
+    return [checked[index] for index in range(len(targets))]
+
+
+def tenants_in_turn(targets: list[VerifyTarget]) -> list[int]:
+    """The order to check ``targets`` in (their indexes): one principal of each tenant in turn, so that a tenant's
+    principals do not all start at once and wait on its one OpenID discovery; the later ones find it fetched."""
+    by_tenant: dict[str, list[int]] = {}
+    for index, target in enumerate(targets):
+        by_tenant.setdefault(target.tenant_id.lower(), []).append(index)
+    groups = list(by_tenant.values())
+    return [group[turn] for turn in range(max(map(len, groups), default=0)) for group in groups if turn < len(group)]
