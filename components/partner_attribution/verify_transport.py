@@ -31,7 +31,7 @@ class DiscoveryOnceSession(requests.Session):
 
     def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         """As :meth:`requests.Session.request`; a repeated discovery is answered before the request is even prepared
-        (preparing, and merging the environment's settings, is most of a request's CPU in this process)."""
+        (preparing it, with the session's and the environment's settings, is about a third of a request's CPU)."""
         key = url.decode() if isinstance(url, bytes) else url
         if method != "GET" or not key.endswith(DISCOVERY_SUFFIX) or args or kwargs.get("params") or kwargs.get("stream"):
             return super().request(method, url, *args, **kwargs)
