@@ -117,6 +117,8 @@ def main() -> None:
     parser.add_argument("--principals-per-tenant", type=int, default=1, help="principals in each tenant (default 1)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.principals_per_tenant < 1:
+        parser.error("--principals-per-tenant: give 1 or more")
     if args.serve is not None:
         serve(args.serve, args.latency, args.principals_per_tenant)
         return
