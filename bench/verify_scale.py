@@ -1,7 +1,8 @@
 """Benchmark: `verify` over N principals against the fake Azure with a fixed latency per request,
 bounded concurrency against one at a time, measured side by side in one run.
 
-    python bench/verify_scale.py --principals 10 100 500 5000 --latency 0.05 --concurrency 16 [--fake-in-process]
+    python bench/verify_scale.py --principals 10 100 500 5000 --latency 0.05 --concurrency 16
+        [--principals-per-tenant 5] [--fake-in-process]
 
 By default the fake runs in a process of its own, as Azure would: its threads (TLS, HTTP parsing) then do not compete
 with verify's for the interpreter lock, and the time measured is verify's. ``--fake-in-process`` runs it in the same
@@ -24,21 +25,25 @@ from partner_attribution.testing import FakeAzure
 from partner_attribution.verify import VerifyTarget, verify_links
 
 
-def _populate(azure: FakeAzure, count: int) -> list[dict[str, str]]:
+def _populate(azure: FakeAzure, count: int, per_tenant: int) -> list[dict[str, str]]:
+    """``count`` linked principals, ``per_tenant`` to a tenant (a customer's stack has a few principals)."""
     targets = []
+    tenant = None
     for index in range(count):
-        app = azure.add_app()
+        if index % per_tenant == 0:
+            tenant = azure.add_tenant()
+        app = azure.add_app(tenant)
         secret = azure.add_secret(app)
         azure.set_link(app, "1234567")
         targets.append({"name": f"p{index}", "tenant": app.tenant_id, "client": app.client_id, "secret": secret})
     return targets
 
 
-def serve(count: int, latency: float) -> None:
+def serve(count: int, latency: float, per_tenant: int) -> None:
     """The fake in a process of its own: prints where it is and the targets, serves until a line on stdin, then
     prints how many requests and connections it served."""
     with FakeAzure(latency=latency) as azure:
-        targets = _populate(azure, count)
+        targets = _populate(azure, count, per_tenant)
         info = {"environment": azure.environment(), "authority_host": azure.authority_host,
                 "arm_endpoint": azure.arm_endpoint, "targets": targets}  # fmt: skip
         print(json.dumps(info), flush=True)
@@ -67,17 +72,18 @@ def _measure(info: dict[str, Any], count: int, latency: float, concurrency: int,
     return row
 
 
-def run(count: int, latency: float, concurrency: int, sequential_limit: int, in_process: bool) -> dict[str, Any]:
+def run(count: int, latency: float, concurrency: int, sequential_limit: int, in_process: bool, per_tenant: int) -> dict[str, Any]:
     if in_process:
         with FakeAzure(latency=latency) as azure:
-            targets = _populate(azure, count)
+            targets = _populate(azure, count, per_tenant)
             info = {"environment": azure.environment(), "authority_host": azure.authority_host,
                     "arm_endpoint": azure.arm_endpoint, "targets": targets}  # fmt: skip
             row = _measure(info, count, latency, concurrency, sequential_limit)
             served = {"requests": len(azure.requests), "connections": azure.connections}
     else:
         child = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(count), "--latency", str(latency)],
+            [sys.executable, __file__, "--serve", str(count), "--latency", str(latency),
+             "--principals-per-tenant", str(per_tenant)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         assert child.stdin is not None and child.stdout is not None
@@ -95,6 +101,7 @@ def run(count: int, latency: float, concurrency: int, sequential_limit: int, in_
     rounds = -(-count // concurrency)  # principals checked one after another on each of the concurrent workers
     row["floor_s"] = round(row["requests_per_principal"] * latency * rounds, 2)
     row["of_floor"] = round(row["concurrent_s"] / row["floor_s"], 2) if row["floor_s"] else None
+    row["principals_per_tenant"] = per_tenant
     row["fake"] = "same process" if in_process else "own process"
     return row
 
@@ -107,13 +114,17 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--sequential-limit", type=int, default=500, help="skip one-at-a-time runs above this size")
     parser.add_argument("--fake-in-process", action="store_true", help="run the fake in this process (the old way)")
+    parser.add_argument("--principals-per-tenant", type=int, default=1, help="principals in each tenant (default 1)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.principals_per_tenant < 1:
+        parser.error("--principals-per-tenant: give 1 or more")
     if args.serve is not None:
-        serve(args.serve, args.latency)
+        serve(args.serve, args.latency, args.principals_per_tenant)
         return
     for count in args.principals:
-        print(json.dumps(run(count, args.latency, args.concurrency, args.sequential_limit, args.fake_in_process)), flush=True)
+        row = run(count, args.latency, args.concurrency, args.sequential_limit, args.fake_in_process, args.principals_per_tenant)
+        print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

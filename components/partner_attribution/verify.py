@@ -158,6 +158,8 @@ def verify_links(
     """Check every target, at most ``concurrency`` at a time; results in input order. Federated targets sign in
     with the pipeline's token for ``token_audience``."""
     targets = list(targets)
+    from .verify_transport import shared_transport
+
     transport = shared_transport(concurrency)
 
     def run(target: VerifyTarget) -> VerifyResult:
@@ -166,22 +168,20 @@ def verify_links(
             on_result(result)
         return result
 
+    order = tenants_in_turn(targets)
     try:
         with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="verify") as pool:
-            return list(pool.map(run, targets))
+            checked = dict(zip(order, pool.map(run, [targets[index] for index in order]), strict=True))
     finally:
         transport.session.close()
+    return [checked[index] for index in range(len(targets))]
 
 
-def shared_transport(concurrency: int) -> Any:
-    """One azure-core transport for every principal's sign-in and ARM call: its connection pool keeps up to
-    ``concurrency`` TLS connections per host open, so checking many principals does not open two new TLS connections
-    (Entra, ARM) for each one. Each principal still gets its own credential and token; only sockets are shared."""
-    import requests
-    from azure.core.pipeline.transport import RequestsTransport
-
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(1, concurrency))
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return RequestsTransport(session=session, session_owner=False)
+def tenants_in_turn(targets: list[VerifyTarget]) -> list[int]:
+    """The order to check ``targets`` in (their indexes): one principal of each tenant in turn, so that a tenant's
+    principals do not all start at once and wait on its one OpenID discovery; the later ones find it fetched."""
+    by_tenant: dict[str, list[int]] = {}
+    for index, target in enumerate(targets):
+        by_tenant.setdefault(target.tenant_id.lower(), []).append(index)
+    groups = list(by_tenant.values())
+    return [group[turn] for turn in range(max(map(len, groups), default=0)) for group in groups if turn < len(group)]
