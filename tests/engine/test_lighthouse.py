@@ -14,6 +14,8 @@ from .conftest import PROJECT_ROOT, bundled_program, copy_project, outputs_of
 EXAMPLES = PROJECT_ROOT / "examples" / "lighthouse"
 MANAGING_SUBJECT = "repo:fabrikam/managed-services:ref:refs/heads/main"
 """Pulumi.managing-tenant.yaml's linkFederation."""
+EXAMPLE_MANAGING_TENANT = "55555555-5555-4555-8555-555555555555"
+"""Pulumi.customer.yaml's managingTenantId."""
 
 
 def test_the_customer_stack_reads_the_managing_stack_through_a_stack_reference(
@@ -28,14 +30,16 @@ def test_the_customer_stack_reads_the_managing_stack_through_a_stack_reference(
     principal = outputs_of(managing)["attribution"]["principals"][0]
     assert (principal["name"], principal["linkState"]) == ("lighthouse-delivery", "Active")
 
-    # A file backend's stacks are all in the organization "organization": the example names Pulumi Cloud's.
+    # A file backend's stacks are all in the organization "organization": the example names Pulumi Cloud's. The
+    # managing principal lives in the fake's tenant, and Lighthouse authorizes principals of the managing tenant only:
+    # the example's managingTenantId becomes the fake's.
     customer_dir = copy_project(
         tmp_path / "customer",
         EXAMPLES / "Pulumi.customer.yaml",
         "customer",
         edit=lambda text: text.replace(
             "fabrikam/partner-attribution/managing-tenant", "organization/partner-attribution/managing-tenant"
-        ),
+        ).replace(EXAMPLE_MANAGING_TENANT, deployment.tenant_id),
     )
     customer = deployment.stack(customer_dir, "customer", bundled_program)
     assert set(customer.preview().change_summary) == {"create"}
@@ -50,7 +54,7 @@ def test_the_customer_stack_reads_the_managing_stack_through_a_stack_reference(
     for definition in definitions:
         principal_ids = {a["principalId"] for a in definition["properties"]["authorizations"]}
         assert principal["objectId"] in principal_ids
-        assert definition["properties"]["managedByTenantId"] == "55555555-5555-4555-8555-555555555555"
+        assert definition["properties"]["managedByTenantId"] == deployment.tenant_id
     assignments = [
         k for k in deployment.fake.arm_resources if "/providers/microsoft.managedservices/registrationassignments/" in k
     ]

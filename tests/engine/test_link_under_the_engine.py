@@ -74,5 +74,5 @@ def test_waiting_is_said_once_and_ended_once(deployment: FakeDeployment, tmp_pat
     started = [line for line in summary if who in line and ": waiting (" in line]
     ended = [line for line in summary if f"{who}: linked after waiting" in line]
     assert len(started) == 1 and "HTTP 503" in started[0], output
-    assert len(ended) == 1 and ended[0].endswith("and 5 attempts"), output  # 3 refused, then a read and a write
+    assert len(ended) == 1 and ended[0].endswith("and 6 attempts"), output  # 3 refused; a read, a write, a read that confirms
     assert "retrying in" not in output and "still waiting" not in output  # seconds: no line between start and end

@@ -21,7 +21,7 @@ from partner_attribution.testing.engine import find_pulumi
 def pulumi_cli() -> str:
     found = find_pulumi()
     assert found is not None, "the engine tests run only where a Pulumi CLI is found (tests/conftest.py)"
-    return str(found)
+    return str(found / "pulumi")
 
 
 def backend_with_stacks(tmp_path: Path, stacks: dict[str, dict[str, Any]]) -> dict[str, str]:
