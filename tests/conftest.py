@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import site
+import subprocess
+import sys
+import venv
 from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from partner_attribution.pal.federation import TOKEN_SOURCE_VARIABLES
 from partner_attribution.testing import FakeAzure
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -91,17 +96,7 @@ def _no_proxy_for_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
-PIPELINE_TOKEN_VARIABLES = (
-    "ARM_OIDC_TOKEN",
-    "ARM_OIDC_TOKEN_FILE_PATH",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "ARM_OIDC_REQUEST_URL",
-    "ARM_OIDC_REQUEST_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_URL",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    "SYSTEM_OIDCREQUESTURI",
-    "SYSTEM_ACCESSTOKEN",
-)
+PIPELINE_TOKEN_VARIABLES = TOKEN_SOURCE_VARIABLES
 
 
 @pytest.fixture(autouse=True)
@@ -162,3 +157,30 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     markers = config.option.markexpr or ""
     if reason is not None and "not engine" not in markers:
         terminalreporter.write_line(reason)
+
+
+def install_wheel_outside(root: Path) -> Path:
+    """This checkout built as a wheel and installed in a fresh virtualenv under ``root``, outside the repository;
+    returns the virtualenv's python. Its dependencies (pulumi, the providers' SDKs, azure-*) come from the test
+    environment's site-packages through a .pth line, which (unlike a site directory) does not run that environment's
+    .pth files: the editable install of this repository is not visible there."""
+    wheels = root / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(PROJECT_ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = wheels.glob("partner_attribution-*.whl")
+    env_dir = root / "venv"
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    fresh_site = Path(
+        subprocess.run(
+            [python, "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
+    (fresh_site / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(fresh_site), str(wheel)], check=True
+    )
+    return python

@@ -7,16 +7,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import site
 import subprocess
-import sys
-import venv
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, install_wheel_outside
 
 EXAMPLE = PROJECT_ROOT / "examples" / "consumer"
 GIT_REQUIREMENT = re.compile(r"partner-attribution @ git\+https://<your-git-host>/<org>/partner-attribution@v(?P<version>\S+)")
@@ -59,29 +56,9 @@ def test_its_requirements_install_the_package_as_the_readme_says() -> None:
 @pytest.fixture(scope="module")
 def consumer_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The example copied outside the repository, and a fresh virtualenv with the package installed from this
-    checkout (``pip install ../..``, built as a wheel). The SDKs it depends on come from the test environment's
-    site-packages through a .pth line, which does not run that environment's .pth files: the editable install of
-    this repository is not visible there."""
+    checkout (``pip install ../..``, built as a wheel: :func:`conftest.install_wheel_outside`)."""
     root = tmp_path_factory.mktemp("consumer")
-    wheels = root / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(PROJECT_ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = wheels.glob("partner_attribution-*.whl")
-    env_dir = root / "venv"
-    venv.create(env_dir, with_pip=False)
-    python = env_dir / "bin" / "python"
-    fresh_site = Path(
-        subprocess.run(
-            [python, "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    )
-    (fresh_site / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(fresh_site), str(wheel)], check=True
-    )
+    python = install_wheel_outside(root)
     project = root / "contoso-landing-zone"
     shutil.copytree(EXAMPLE, project)
     return project, python

@@ -4,13 +4,10 @@ stack and declares the component under mocks, with its package data (the role ca
 from __future__ import annotations
 
 import shutil
-import site
 import subprocess
-import sys
-import venv
 from pathlib import Path
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, install_wheel_outside
 
 COMPONENT_UNDER_MOCKS = """
 import partner_attribution, pulumi
@@ -30,29 +27,7 @@ print(sorted(r.name for r in evaluation.resources))
 
 
 def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
-    wheels = tmp_path / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(PROJECT_ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = wheels.glob("partner_attribution-*.whl")
-
-    # A fresh virtualenv; its dependencies (pulumi, the providers' SDKs, azure-*) come from this test
-    # environment's site-packages through a .pth line, which (unlike a site directory) does not run
-    # that environment's .pth files: the editable install of this repository is not visible.
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=False)
-    python = env_dir / "bin" / "python"
-    fresh_site = Path(
-        subprocess.run(
-            [python, "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    )
-    (fresh_site / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(fresh_site), str(wheel)], check=True
-    )
+    python = install_wheel_outside(tmp_path)
 
     work = tmp_path / "elsewhere"
     work.mkdir()
@@ -73,5 +48,5 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     component = subprocess.run([python, "-c", COMPONENT_UNDER_MOCKS], cwd=work, capture_output=True, text=True, env=clean_env)
     assert component.returncode == 0, component.stderr
     installed, names = component.stdout.splitlines()
-    assert installed.startswith(str(fresh_site)) and not installed.startswith(str(PROJECT_ROOT))
+    assert installed.startswith(str(tmp_path / "venv")) and not installed.startswith(str(PROJECT_ROOT))
     assert names == "['ops', 'ops-app', 'ops-pal', 'ops-password', 'ops-role-977b8712', 'ops-sp']"

@@ -66,6 +66,19 @@ LOOKED_FOR = (
     "ARM_OIDC_TOKEN",
 )
 """Where a pipeline token is looked for, in order: named in the message when none is found."""
+TOKEN_SOURCE_VARIABLES = (
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "ARM_OIDC_TOKEN_FILE_PATH",
+    "ARM_OIDC_REQUEST_URL",
+    "ARM_OIDC_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "SYSTEM_OIDCREQUESTURI",
+    "SYSTEM_ACCESSTOKEN",
+    "ARM_OIDC_TOKEN",
+)
+"""Every variable :func:`find_token_source` reads a token (or a token request) from: blank them all, and no pipeline
+token is found."""
 
 _SERVICE_CONNECTION_VARIABLES = (
     "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",

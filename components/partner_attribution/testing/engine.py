@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..pal.federation import TOKEN_SOURCE_VARIABLES
 from .fake import FakeApp, FakeAzure
 from .plugins import write_launchers
 from .plugins.provider import FAKE_URL_VARIABLE
@@ -41,17 +42,7 @@ PULUMI_VERSION = "v3.276.0"
 """The CLI ``scripts/pulumi-toolchain.sh`` builds (the README says why not the SDK's 3.272.0)."""
 MINIMUM_VERSION = (3, 227, 0)
 """The oldest CLI the drift workflows support (exit code 7 with ``--expect-no-changes``, docs/drift.md)."""
-PIPELINE_TOKEN_VARIABLES = (
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "ARM_OIDC_TOKEN_FILE_PATH",
-    "ARM_OIDC_REQUEST_URL",
-    "ARM_OIDC_REQUEST_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_URL",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    "SYSTEM_OIDCREQUESTURI",
-    "SYSTEM_ACCESSTOKEN",
-    "ARM_OIDC_TOKEN",
-)
+PIPELINE_TOKEN_VARIABLES = TOKEN_SOURCE_VARIABLES
 """Where the PAL link looks for a pipeline token (pal/federation.py): blanked for the engine, so a real runner's
 token never reaches the fake; a run that wants one gives the fake's stand-in (``FakeAzure.github_actions_environment``)."""
 PASSPHRASE = "partner-attribution-rehearsal"
