@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from . import live, offline
+from . import live, offline, rehearse
 from .output import interruptible
 
 app = typer.Typer(
@@ -31,7 +31,7 @@ def _root() -> None:
     """Microsoft Partner Admin Link (PAL) for Pulumi stacks: plan offline, report attribution, verify links."""
 
 
-for _command in (offline.plan, offline.report, live.verify, live.link, live.show, live.unlink):
+for _command in (offline.plan, offline.report, live.verify, live.link, live.show, live.unlink, rehearse.rehearse):
     app.command()(interruptible(_command))
 
 

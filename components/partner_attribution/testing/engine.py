@@ -21,6 +21,7 @@ The variables, with where Pulumi defines them (pulumi/pulumi @ v3.276.0): ``PULU
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -40,6 +41,19 @@ PULUMI_VERSION = "v3.276.0"
 """The CLI ``scripts/pulumi-toolchain.sh`` builds (the README says why not the SDK's 3.272.0)."""
 MINIMUM_VERSION = (3, 227, 0)
 """The oldest CLI the drift workflows support (exit code 7 with ``--expect-no-changes``, docs/drift.md)."""
+PIPELINE_TOKEN_VARIABLES = (
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "ARM_OIDC_TOKEN_FILE_PATH",
+    "ARM_OIDC_REQUEST_URL",
+    "ARM_OIDC_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "SYSTEM_OIDCREQUESTURI",
+    "SYSTEM_ACCESSTOKEN",
+    "ARM_OIDC_TOKEN",
+)
+"""Where the PAL link looks for a pipeline token (pal/federation.py): blanked for the engine, so a real runner's
+token never reaches the fake; a run that wants one gives the fake's stand-in (``FakeAzure.github_actions_environment``)."""
 PASSPHRASE = "partner-attribution-rehearsal"
 """The stacks' passphrase: they hold only the fake's values."""
 
@@ -100,13 +114,28 @@ class FakeDeployment:
     deployer: FakeApp | None = None
     _deployer_secret: str = field(default="", repr=False)
 
+    @property
+    def fake_state_file(self) -> Path:
+        """Where the fake Azure's directory, links and resources are kept between runs in the same ``root``."""
+        return self.root / "fake-azure.json"
+
     def start(self) -> FakeDeployment:
+        """Start the fake (with what an earlier run in ``root`` left in it) and write the plugins' launchers."""
+        self.root.mkdir(parents=True, exist_ok=True)
         self.fake.start()
+        self.fake.load(self.fake_state_file)
         self.fake.add_tenant(self.tenant_id)
-        self.deployer = self.fake.add_app(self.tenant_id)
-        self.deployer.application_object_id = self.deployer.object_id
-        self.deployer.display_name = "deploying identity"
-        self._deployer_secret = self.fake.add_secret(self.deployer)
+        deployer_file = self.root / "deployer.json"
+        known = json.loads(deployer_file.read_text()) if deployer_file.exists() else None
+        if known is not None and known["client_id"] in self.fake.apps:
+            self.deployer, self._deployer_secret = self.fake.apps[known["client_id"]], known["secret"]
+        else:
+            self.deployer = self.fake.add_app(self.tenant_id)
+            self.deployer.application_object_id = self.deployer.object_id
+            self.deployer.display_name = "deploying identity"
+            self._deployer_secret = self.fake.add_secret(self.deployer)
+            deployer_file.write_text(json.dumps({"client_id": self.deployer.client_id, "secret": self._deployer_secret}))
+            deployer_file.chmod(0o600)
         (self.root / "backend").mkdir(parents=True, exist_ok=True)
         (self.root / "home").mkdir(parents=True, exist_ok=True)
         plugins = self.root / "plugins"
@@ -116,6 +145,8 @@ class FakeDeployment:
         return self
 
     def stop(self) -> None:
+        """Keep the fake's state in :attr:`fake_state_file`, then stop it."""
+        self.fake.save(self.fake_state_file)
         self.fake.stop()
 
     def __enter__(self) -> FakeDeployment:
@@ -129,6 +160,7 @@ class FakeDeployment:
         assert self.deployer is not None, "start() first"
         path = os.pathsep.join([str(self.root / "plugins"), str(self.pulumi_bin), os.environ.get("PATH", "")])
         return {
+            **dict.fromkeys(PIPELINE_TOKEN_VARIABLES, ""),
             **self.fake.environment(proxy=True),
             "PATH": path,
             "PULUMI_BACKEND_URL": f"file://{self.root / 'backend'}",
@@ -158,7 +190,11 @@ class FakeDeployment:
             secrets_provider="passphrase",
             pulumi_command=command,
         )
-        return auto.create_or_select_stack(stack_name, program=program, work_dir=str(work_dir), opts=options)
+        import yaml
+
+        project_name = str((yaml.safe_load((work_dir / "Pulumi.yaml").read_text()) or {}).get("name"))
+        # Inline: the project name and the program; the stack's own files are read from the options' work_dir.
+        return auto.create_or_select_stack(stack_name, project_name=project_name, program=program, opts=options)
 
     def cli(self, work_dir: Path, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Run the CLI itself (e.g. ``stack export``) in ``work_dir`` with this environment."""

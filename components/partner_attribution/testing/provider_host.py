@@ -46,14 +46,18 @@ def _plain(struct: Any) -> dict[str, Any]:
 class DynamicProviderHost:
     """A ``python -m pulumi.dynamic`` process and a gRPC client speaking the engine's protocol."""
 
-    def __init__(self, env: dict[str, str] | None = None, python: str = sys.executable) -> None:
+    def __init__(
+        self, env: dict[str, str] | None = None, python: str = sys.executable, module: tuple[str, ...] = ("pulumi.dynamic",)
+    ) -> None:
+        """Start ``python -m <module...>`` (default: the SDK's dynamic provider host; the fake plugins are
+        ``("partner_attribution.testing.plugins", "azuread", "127.0.0.1:0")``)."""
         self._dir = tempfile.TemporaryDirectory(prefix="dynamic-host-")
         self.stderr_path = Path(self._dir.name) / "stderr.log"
         child_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         child_env.update(env or {})
         self._stderr = self.stderr_path.open("wb")
         self.process = subprocess.Popen(
-            [python, "-u", "-I", "-m", "pulumi.dynamic"],  # -u as Pulumi's launcher (pulumi-resource-pulumi-python)
+            [python, "-u", "-I", "-m", *module],  # -u as Pulumi's launcher (pulumi-resource-pulumi-python)
             cwd=self._dir.name,
             env=child_env,
             stdout=subprocess.PIPE,

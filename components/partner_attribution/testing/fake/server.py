@@ -224,6 +224,66 @@ class FakeAzure:
         with self.lock:
             return [dict(r) for k, r in self.arm_resources.items() if "/providers/microsoft.authorization/roleassignments/" in k]
 
+    # -- saved state ---------------------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        """Write the directory, links and ARM resources to ``path`` (JSON), for a later :meth:`load`: what
+        ``partner-attribution rehearse`` keeps between commands. Replication delays are not kept (all caught up);
+        a password's expiry is kept as its wall-clock time."""
+        now, wall = time.monotonic(), time.time()
+        with self.lock:
+            apps = [
+                {
+                    "tenant_id": a.tenant_id, "client_id": a.client_id, "object_id": a.object_id, "deleted": a.deleted,
+                    "application_object_id": a.application_object_id, "display_name": a.display_name,
+                    "service_principal": a.service_principal,
+                    "secrets": [
+                        {"value": v, "key_id": s.key_id, "revoked": s.revoked,
+                         "expires": None if s.expires_at is None else wall + (s.expires_at - now)}
+                        for v, s in a.secrets.items()
+                    ],
+                    "federated": [
+                        {"issuer": f.issuer, "subject": f.subject, "audience": f.audience, "id": f.id, "name": f.name}
+                        for f in a.federated
+                    ],
+                }
+                for a in self.apps.values()
+            ]  # fmt: skip
+            state = {
+                "tenants": sorted(self.tenants),
+                "apps": apps,
+                "links": [{"tenant": t, "object_id": o, "link": link} for (t, o), link in self.links.items()],
+                "arm_resources": self.arm_resources,
+            }
+        path.write_text(json.dumps(state, indent=1))
+        path.chmod(0o600)  # it holds the fake's passwords
+
+    def load(self, path: Path) -> None:
+        """Read what :meth:`save` wrote (nothing when ``path`` does not exist)."""
+        if not path.exists():
+            return
+        state = json.loads(path.read_text())
+        now, wall = time.monotonic(), time.time()
+        with self.lock:
+            self.tenants.update(state["tenants"])
+            for entry in state["apps"]:
+                app = FakeApp(
+                    entry["tenant_id"], entry["client_id"], entry["object_id"], deleted=entry["deleted"],
+                    application_object_id=entry["application_object_id"], display_name=entry["display_name"],
+                    service_principal=entry["service_principal"],
+                )  # fmt: skip
+                for secret in entry["secrets"]:
+                    expires = secret["expires"]
+                    app.secrets[secret["value"]] = FakeSecret(
+                        key_id=secret["key_id"],
+                        revoked=secret["revoked"],
+                        expires_at=None if expires is None else now + (expires - wall),
+                    )
+                app.federated = [FakeFederatedCredential(**f) for f in entry["federated"]]
+                self.apps[app.client_id] = app
+            for entry in state["links"]:
+                self.links[(entry["tenant"], entry["object_id"])] = entry["link"]
+            self.arm_resources.update(state["arm_resources"])
+
     # -- directory -----------------------------------------------------------------------------
     def add_tenant(self, tenant_id: str | None = None) -> str:
         tenant = tenant_id or str(uuid.uuid4())

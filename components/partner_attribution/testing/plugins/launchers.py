@@ -26,7 +26,8 @@ def write_launchers(folder: Path, python: str = sys.executable) -> list[Path]:
         path.write_text(
             "#!/bin/sh\n"
             f"# A fake {name} plugin (partner_attribution.testing.plugins), backed by the fake Azure.\n"
-            f'exec {shlex.quote(python)} -u -m partner_attribution.testing.plugins {name} "$@"\n'
+            # -I: the plugin is this package's, whatever PYTHONPATH the program runs with
+            f'exec {shlex.quote(python)} -u -I -m partner_attribution.testing.plugins {name} "$@"\n'
         )
         path.chmod(0o755)
         written.append(path)

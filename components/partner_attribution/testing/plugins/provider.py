@@ -167,6 +167,11 @@ class FakeAzureSession:
         return answer.json() if answer.content else {}
 
 
+def resource_type(urn: str) -> str:
+    """The resource's own type token: a URN's type is its parents' types and its own, joined by ``$``."""
+    return urn.split("::")[-2].split("$")[-1]
+
+
 class FakeAzureProvider(Provider):
     """A provider plugin whose resources of :attr:`behaviours` live in the fake Azure (``backed`` types) and
     whose other types are generic: inputs become outputs and an ID is made."""
@@ -229,7 +234,7 @@ class FakeAzureProvider(Provider):
         return CheckResponse(inputs=request.new_inputs)
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
-        behaviour = self.behaviour(request.type)
+        behaviour = self.behaviour(resource_type(request.urn))
         olds = plain_map(request.old_state)
         news = plain_map(request.new_inputs)
         ignored = set(request.ignore_changes)
@@ -253,31 +258,35 @@ class FakeAzureProvider(Provider):
         inputs = plain_map(request.properties)
         if request.preview:
             return CreateResponse(resource_id="", properties=wrap_map(inputs))
-        resource_id, outputs = self.create_resource(request.type, request.name, inputs)
-        return CreateResponse(resource_id=resource_id, properties=wrap_map(outputs, sorted(self.behaviour(request.type).secrets)))
+        resource_id, outputs = self.create_resource(resource_type(request.urn), request.name, inputs)
+        return CreateResponse(
+            resource_id=resource_id, properties=wrap_map(outputs, sorted(self.behaviour(resource_type(request.urn)).secrets))
+        )
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         olds = plain_map(request.olds)
         news = plain_map(request.news)
-        computed = {k: v for k, v in olds.items() if k in self.behaviour(request.type).computed}
+        computed = {k: v for k, v in olds.items() if k in self.behaviour(resource_type(request.urn)).computed}
         if request.preview:
             return UpdateResponse(properties=wrap_map({**computed, **news}))
-        outputs = self.update_resource(request.type, request.resource_id, olds, news)
-        return UpdateResponse(properties=wrap_map({**computed, **outputs}, sorted(self.behaviour(request.type).secrets)))
+        outputs = self.update_resource(resource_type(request.urn), request.resource_id, olds, news)
+        return UpdateResponse(
+            properties=wrap_map({**computed, **outputs}, sorted(self.behaviour(resource_type(request.urn)).secrets))
+        )
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         state = plain_map(request.properties)
-        live = self.read_resource(request.type, request.resource_id, state)
+        live = self.read_resource(resource_type(request.urn), request.resource_id, state)
         if live is None:
             return ReadResponse(resource_id=None)
         return ReadResponse(
             resource_id=request.resource_id,
-            properties=wrap_map(live, sorted(self.behaviour(request.type).secrets)),
+            properties=wrap_map(live, sorted(self.behaviour(resource_type(request.urn)).secrets)),
             inputs=request.inputs,
         )
 
     async def delete(self, request: DeleteRequest) -> None:
-        self.delete_resource(request.type, request.resource_id, plain_map(request.properties))
+        self.delete_resource(resource_type(request.urn), request.resource_id, plain_map(request.properties))
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
         return InvokeResponse(return_value=wrap_map(self.invoke_function(request.tok, plain_map(request.args))))

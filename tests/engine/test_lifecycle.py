@@ -1,0 +1,181 @@
+"""One-principal stacks under the real engine: a link re-pointed by another partner (scenario 3), a password
+rotation (4), Customer Usage Attribution's providers (8), and a federated link with and without a pipeline token (9).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pulumi import automation as auto
+
+from partner_attribution.testing.engine import FakeDeployment
+
+from .conftest import GITHUB_SUBJECT, bundled_program, exit_code, outputs_of
+
+CUA_ID = "6c8ae0f6-4a4e-4b2a-9d39-0c4c7e1c2f11"
+
+
+def _stack_file(work_dir: Path, name: str, principal: dict[str, Any], **top: Any) -> Path:
+    config: dict[str, Any] = {
+        "azure-native:location": "westeurope",
+        "partner-attribution:partnerId": "1234567",
+        "partner-attribution:principals": [principal],
+    }
+    config.update({f"partner-attribution:{k}": v for k, v in top.items()})
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / "Pulumi.yaml").write_text((Path(__file__).resolve().parents[2] / "Pulumi.yaml").read_text())
+    path = work_dir / f"Pulumi.{name}.yaml"
+    path.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    return path
+
+
+def _password_principal(**extra: Any) -> dict[str, Any]:
+    return {
+        "name": "delivery",
+        "roles": [{"role": "Contributor", "scope": "/subscriptions/11111111-1111-4111-8111-111111111111"}],
+        "credential": {"rotatedOn": "2026-11-01", "lifetimeDays": 180},
+        **extra,
+    }
+
+
+def _set_principal(path: Path, **changes: Any) -> None:
+    document = yaml.safe_load(path.read_text())
+    document["config"]["partner-attribution:principals"][0].update(changes)
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def _linked_app(deployment: FakeDeployment, stack: Any) -> Any:
+    principal = outputs_of(stack)["attribution"]["principals"][0]
+    return deployment.fake.apps[principal["clientId"]]
+
+
+def test_up_after_another_partner_re_pointed_the_link_stops_then_re_points_with_the_flag(
+    deployment: FakeDeployment, tmp_path: Path
+) -> None:
+    """Scenario 3."""
+    work = tmp_path / "project"
+    stack_file = _stack_file(work, "repoint", _password_principal())
+    stack = deployment.stack(work, "repoint", bundled_program)
+    stack.up()
+    app = _linked_app(deployment, stack)
+    deployment.fake.set_link(app, "7654321")
+    lines: list[str] = []
+    with pytest.raises(auto.errors.CommandError) as stopped:
+        stack.up(refresh=True, on_output=lines.append)
+    assert "overwriteExistingLink" in "\n".join(lines) + str(stopped.value)
+    assert deployment.fake.link_of(app)["partnerId"] == "7654321", "their link was changed"
+    _set_principal(stack_file, overwriteExistingLink=True)
+    stack.up(refresh=True)
+    assert deployment.fake.link_of(app)["partnerId"] == "1234567"
+
+
+def test_a_password_rotation_replaces_only_the_password(deployment: FakeDeployment, tmp_path: Path) -> None:
+    """Scenario 4: the preview shows it, and up does exactly that."""
+    work = tmp_path / "project"
+    stack_file = _stack_file(work, "rotate", _password_principal())
+    stack = deployment.stack(work, "rotate", bundled_program)
+    stack.up()
+    app = _linked_app(deployment, stack)
+    old_secrets = set(app.secrets)
+    _set_principal(stack_file, credential={"rotatedOn": "2026-11-20", "lifetimeDays": 180})
+    events: list[Any] = []
+    preview = stack.preview(on_event=events.append)
+    steps: dict[str, set[auto.OpType]] = {}
+    for event in events:
+        if event.resource_pre_event is not None:
+            metadata = event.resource_pre_event.metadata
+            steps.setdefault(metadata.urn.split("::")[-1], set()).add(metadata.op)
+    changed = {name: ops for name, ops in steps.items() if ops != {auto.OpType.SAME}}
+    assert changed == {
+        "delivery-password": {auto.OpType.CREATE_REPLACEMENT, auto.OpType.REPLACE, auto.OpType.DELETE_REPLACED},
+        "delivery-pal": {auto.OpType.UPDATE},  # the link's secret input: an update that calls nothing
+        # The SDK hands a dynamic provider the whole stack configuration as its provider's inputs, so any change of
+        # configuration shows as an update of that provider (no resource of the stack is touched by it).
+        "default": {auto.OpType.UPDATE},
+    }, steps
+    assert preview.change_summary.get(auto.OpType.REPLACE, 0) == 1
+    deployment.fake.clear_requests()
+    stack.up()
+    new_secrets = set(app.secrets)
+    assert len(new_secrets) == 1 and new_secrets.isdisjoint(old_secrets), "the old password was not removed"
+    assert [r for r in deployment.fake.requests_to("arm") if "managementpartner" in r.path.lower()] == []
+    assert outputs_of(stack)["linkCredentials"]["delivery"]["clientSecret"] in new_secrets
+
+
+def _configured(deployment: FakeDeployment) -> list[dict[str, Any]]:
+    return list(deployment.fake.provider_configurations)
+
+
+def test_cua_configures_both_plugins_with_the_partner_id_and_without_it_none(deployment: FakeDeployment, tmp_path: Path) -> None:
+    """Scenario 8."""
+    _stack_file(tmp_path / "plain", "plain", _password_principal())
+    plain = deployment.stack(tmp_path / "plain", "plain", bundled_program)
+    plain.up()
+    assert _configured(deployment), "the plugins reported no configuration"
+    assert not [c for c in _configured(deployment) if "partnerId" in c["settings"]]
+    deployment.fake.provider_configurations.clear()
+    work = tmp_path / "cua"
+    _stack_file(work, "cua", _password_principal(name="solution"), cuaPartnerId=CUA_ID)
+    stack = deployment.stack(work, "cua", bundled_program)
+    stack.up()
+    with_cua = {c["provider"] for c in _configured(deployment) if c["settings"].get("partnerId") == CUA_ID}
+    assert with_cua == {"azuread", "azure-native"}
+    explicit = [c for c in _configured(deployment) if c["settings"].get("partnerId") == CUA_ID]
+    native = next(c for c in explicit if c["provider"] == "azure-native")
+    assert native["settings"].get("location") == "westeurope", "the stack's provider settings were not copied"
+    assert outputs_of(stack)["attribution"]["principals"][0]["linkState"] == "Active"
+
+
+def _federated(name: str = "pipeline") -> dict[str, Any]:
+    return {"name": name, "roles": [{"role": "Contributor", "scope": "/subscriptions/11111111-1111-4111-8111-111111111111"}]}
+
+
+FEDERATION = {"github": {"repository": "contoso-partner/landing-zone", "branch": "main"}}
+
+
+def test_a_federated_link_signs_in_with_the_pipeline_token_the_test_gives(deployment: FakeDeployment, tmp_path: Path) -> None:
+    """Scenario 9, with a token source: GitHub Actions' ID token endpoint (a stand-in in the fake)."""
+    deployment.extra_env.update(deployment.fake.github_actions_environment(GITHUB_SUBJECT))
+    work = tmp_path / "project"
+    _stack_file(work, "federated", _federated(), linkCredential="federated", linkFederation=FEDERATION)
+    stack = deployment.stack(work, "federated", bundled_program)
+    stack.up()
+    app = _linked_app(deployment, stack)
+    assert deployment.fake.link_of(app)["partnerId"] == "1234567"
+    assert [r.status for r in deployment.fake.requests_to("oidc") if r.path == "/_actions/idtoken"][:1] == [200]
+    assert not app.secrets, "a federated principal got a password"
+    assert [(f.issuer, f.subject) for f in app.federated] == [("https://token.actions.githubusercontent.com", GITHUB_SUBJECT)]
+
+
+def test_a_federated_link_with_no_token_stops_at_the_link_and_loses_nothing(deployment: FakeDeployment, tmp_path: Path) -> None:
+    """Scenario 9, with no token source: up stops at the link with the documented message; everything made before it
+    is in the state, so the next up (from the pipeline) makes only the link."""
+    work = tmp_path / "project"
+    _stack_file(work, "notoken", _federated(), linkCredential="federated", linkFederation=FEDERATION)
+    stack = deployment.stack(work, "notoken", bundled_program)
+    lines: list[str] = []
+    with pytest.raises(auto.errors.CommandError) as stopped:
+        stack.up(on_output=lines.append)
+    output = "\n".join(lines) + str(stopped.value)
+    assert exit_code(stopped.value) != 0
+    assert "no pipeline token was found" in output and "pipeline-pal" in output
+    state = stack.export_stack().deployment
+    types = sorted(r["type"] for r in state["resources"] if r["type"].startswith("azure"))
+    assert types == [
+        "azure-native:authorization:RoleAssignment",
+        "azuread:index/application:Application",
+        "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+        "azuread:index/servicePrincipal:ServicePrincipal",
+    ]
+    assert not [r for r in state["resources"] if r["urn"].endswith("::pipeline-pal")]
+    apps_before = len(deployment.fake.apps)
+    deployment.extra_env.update(deployment.fake.github_actions_environment(GITHUB_SUBJECT))
+    again = deployment.stack(work, "notoken", bundled_program)
+    result = again.up()
+    assert result.summary.resource_changes == {"create": 1, "same": result.summary.resource_changes.get("same", 0)}
+    assert len(deployment.fake.apps) == apps_before
+    assert json.dumps(outputs_of(again)["attribution"]).count('"linkState": "Active"') == 1
