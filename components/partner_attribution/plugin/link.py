@@ -40,7 +40,7 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
-from ..partner_link import REPLACE_KEYS, UPDATE_KEYS, PartnerAdminLinkArgs, PartnerAdminLinkProvider
+from ..partner_link import CLIENT_SECRET, REPLACE_KEYS, UPDATE_KEYS, PartnerAdminLinkArgs, PartnerAdminLinkProvider
 from .values import UNKNOWN, camel, plain_map, snake, wire_map
 
 LINK_TYPE = "partner-attribution:index:PartnerAdminLink"
@@ -80,8 +80,11 @@ class PartnerAdminLinkHandler:
         olds = _snake_properties(request.old_inputs)
         news = _snake_properties(request.new_inputs)
         result = await self._run(self._link.check, olds, news)
+        inputs = dict(result.inputs or {})
+        if inputs.get("credential_type") == CLIENT_SECRET:
+            del inputs["credential_type"]  # the default, which a password link's state leaves out (as a 0.1 link's)
         failures = [CheckFailure(camel(f.property), f.reason) for f in result.failures or []]
-        return CheckResponse(inputs=_camel_values(result.inputs or {}), failures=failures)
+        return CheckResponse(inputs=_camel_values(inputs), failures=failures)
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
         """The dynamic provider's verdict, with each changed property named for the engine's display."""

@@ -66,7 +66,8 @@ class PartnerAttributionProvider(Provider):
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         return ConfigureResponse(accept_secrets=True, supports_preview=True, accept_outputs=True, accept_resources=True)
 
-    def _link(self, type_token: str) -> PartnerAdminLinkHandler:
+    def _link(self, urn_type: str) -> PartnerAdminLinkHandler:
+        type_token = urn_type.rsplit("$", 1)[-1]  # a child's URN type is prefixed with its parents' ("A$B")
         if type_token != LINK_TYPE:
             raise UnknownTypeError(f"partner-attribution has no custom resource {type_token!r}; it has {LINK_TYPE}")
         return self.link
