@@ -30,7 +30,6 @@ from pulumi.provider.experimental.provider import (
 )
 
 from .. import __version__
-from . import components
 from .link import LINK_TYPE, PartnerAdminLinkHandler
 
 PACKAGE = "partner-attribution"
@@ -91,4 +90,6 @@ class PartnerAttributionProvider(Provider):
         await self._link(request.type).delete(request)
 
     async def construct(self, request: ConstructRequest) -> ConstructResponse:
+        from . import components  # the Azure SDKs load only in a process that declares a component (about 0.5 s)
+
         return await components.construct(request)
