@@ -249,3 +249,21 @@ def test_component_name_must_be_the_resources() -> None:
     inputs = wire_map({"name": "other", "partnerId": "1234567", "roles": []})
     with pytest.raises(components.ComponentInputsError, match="name: 'other' differs"):
         components.delivery_principal("delivery", inputs, None)  # type: ignore[arg-type]
+
+
+def test_import_reads_the_live_link_with_the_programs_inputs(fake_azure: FakeAzure) -> None:
+    """The import resource option: Read gets the ID and the program's inputs, no state."""
+    provider = PartnerAttributionProvider()
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    fake_azure.set_link(app, PARTNER)
+    inputs = link_inputs(fake_azure, app, secret)
+    resource_id = f"{app.tenant_id}/{app.object_id}"
+    imported = run(provider.read(ReadRequest(URN, resource_id, {}, inputs)))
+    assert imported.resource_id == resource_id
+    assert plain_map(imported.properties)["partnerId"] == PARTNER
+    assert imported.properties["clientSecret"].is_secret
+    with pytest.raises(ValueError, match="import it with that ID"):
+        run(provider.read(ReadRequest(URN, f"{app.tenant_id}/{'0' * 8}-0000-4000-8000-000000000000", {}, inputs)))
+    with pytest.raises(ValueError, match="needs its inputs"):
+        run(provider.read(ReadRequest(URN, resource_id, {}, {})))

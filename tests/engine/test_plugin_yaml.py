@@ -152,3 +152,74 @@ def test_destroy_removes_what_the_stack_made_and_leaves_the_existing_principal(y
     assert not existing.deleted
     assert fake.link_of(existing)["partnerId"] == "1234567"
     assert fake.role_assignments() == []
+
+
+LIGHTHOUSE_PROGRAM = """\
+name: partner-attribution-lighthouse-yaml
+runtime: yaml
+resources:
+  contoso-operations:
+    type: partner-attribution:index:LighthouseDelegation
+    properties:
+      offerName: Fabrikam managed operations
+      managingTenantId: 55555555-5555-4555-8555-555555555555
+      scopes:
+        - /subscriptions/11111111-1111-4111-8111-111111111111
+        - /subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/rg-app-prod
+      authorizations:
+        - principalId: 66666666-6666-4666-8666-666666666666
+          displayName: Fabrikam delivery (PAL-linked)
+          role: Contributor
+          palLinked: true
+        - principalId: 77777777-7777-4777-8777-777777777777
+          displayName: Fabrikam operations
+          principalType: Group
+          role: Reader
+outputs:
+  earnsCredit: ${contoso-operations.earnsCredit}
+  creditedPrincipalIds: ${contoso-operations.creditedPrincipalIds}
+  definitionIds: ${contoso-operations.definitionIds}
+  assignmentIds: ${contoso-operations.assignmentIds}
+"""
+
+
+def test_a_lighthouse_delegation_from_yaml_declares_its_definitions_and_assignments(deployment: FakeDeployment) -> None:
+    install_plugin(deployment)
+    work_dir = deployment.root / "lighthouse"
+    work_dir.mkdir()
+    (work_dir / "Pulumi.yaml").write_text(LIGHTHOUSE_PROGRAM)
+    assert deployment.cli(work_dir, "stack", "init", "dev").returncode == 0
+    up = deployment.cli(work_dir, "up", "--yes")
+    assert up.returncode == 0, up.stdout + up.stderr
+    outputs = json.loads(deployment.cli(work_dir, "stack", "output", "--json").stdout)
+    assert outputs["earnsCredit"] is True
+    assert outputs["creditedPrincipalIds"] == ["66666666-6666-4666-8666-666666666666"]
+    assert set(outputs["definitionIds"]) == {"11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"}
+    assert len(outputs["assignmentIds"]) == 2
+    exported = json.loads(deployment.cli(work_dir, "stack", "export").stdout)["deployment"]["resources"]
+    types = sorted(r["type"] for r in exported if r.get("parent", "").endswith("::contoso-operations"))
+    assert (
+        types
+        == ["azure-native:managedservices:RegistrationAssignment"] * 2
+        + ["azure-native:managedservices:RegistrationDefinition"] * 2
+    )
+    destroy = deployment.cli(work_dir, "destroy", "--yes")
+    assert destroy.returncode == 0, destroy.stdout + destroy.stderr
+
+
+def test_invalid_component_inputs_fail_before_anything_is_declared_naming_each_input(deployment: FakeDeployment) -> None:
+    install_plugin(deployment)
+    work_dir = deployment.root / "invalid"
+    work_dir.mkdir()
+    (work_dir / "Pulumi.yaml").write_text(
+        "name: invalid\nruntime: yaml\nresources:\n  delivery:\n    type: partner-attribution:index:DeliveryPrincipal\n"
+        "    properties:\n      partnerId: '12ab'\n      roles:\n        - role: Contributer\n"
+        "          scope: /subscriptions/11111111-1111-4111-8111-111111111111\n"
+    )
+    assert deployment.cli(work_dir, "stack", "init", "dev").returncode == 0
+    preview = deployment.cli(work_dir, "preview")
+    text = preview.stdout + preview.stderr
+    assert preview.returncode != 0, text
+    assert "partnerId:" in text and "roles[0].role:" in text and "Contributor" in text, text
+    assert 'File "' not in text and "Traceback" not in text, text
+    assert "azuread:index" not in text, "nothing is declared"

@@ -125,8 +125,9 @@ class PartnerAdminLinkHandler:
     async def read(self, request: ReadRequest) -> ReadResponse:
         """The live link (refresh and import); a link that is gone reports the resource gone."""
         props = _snake_properties(request.properties)
-        if not props.get("tenant_id") or not props.get("client_id"):
-            props = {**_snake_properties(request.inputs), **props}  # an import: the program's inputs
+        importing = not props.get("tenant_id") or not props.get("client_id")
+        if importing:
+            props = {**_snake_properties(request.inputs), **props}  # the import resource option: the program's inputs
         missing = [camel(k) for k in ("tenant_id", "client_id") if not props.get(k)]
         if missing:
             raise LinkImportError(
@@ -136,10 +137,12 @@ class PartnerAdminLinkHandler:
         result = await self._run(self._link.read, request.resource_id, props)
         if not result.id:
             return ReadResponse(resource_id=None)
-        if request.resource_id and result.id != request.resource_id:
+        outs = result.outs or {}
+        live_id = f"{outs.get('tenant_id')}/{outs.get('object_id')}"
+        if importing and live_id.lower() != request.resource_id.lower():
             raise LinkImportError(
-                f"PartnerAdminLink {request.resource_id!r}: the principal {props['client_id']} signs in as {result.id} "
-                "(tenant/object ID); import it with that ID"
+                f"PartnerAdminLink {request.resource_id!r}: the principal {props['client_id']} is {live_id} (tenant/object "
+                "ID); import it with that ID"
             )
         return ReadResponse(
             resource_id=result.id, properties=_camel_values(result.outs or {}), inputs=_camel_values(result.inputs or {})
