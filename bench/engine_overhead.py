@@ -95,13 +95,41 @@ def plugin_start_seconds(deployment: FakeDeployment) -> float:
     return elapsed
 
 
+def dynamic_host_start_seconds(deployment: FakeDeployment) -> float:
+    """Time until the SDK's dynamic provider host has imported the PAL link's module and answers with its port
+    (what the engine starts for the link: ``python -u -m pulumi.dynamic``)."""
+    env = deployment.environment()
+    start = time.perf_counter()
+    code = (
+        "import partner_attribution.partner_link, runpy, sys; sys.argv = ['x', '127.0.0.1:0']; "
+        "runpy.run_module('pulumi.dynamic', run_name='__main__')"
+    )
+    process = subprocess.Popen([sys.executable, "-u", "-c", code], env=env, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.readline()
+    elapsed = time.perf_counter() - start
+    process.kill()
+    process.wait()
+    return elapsed
+
+
 def link_seconds(deployment: FakeDeployment) -> list[float]:
-    """Per principal: from its first token request to its link's PUT answer, at the fake."""
+    """Per principal: from its first token request to its link's PUT answer, at the fake (the deploying identity,
+    which the fake plugins sign in as, is not a principal)."""
+    deployer = deployment.deployer.client_id if deployment.deployer else None
     by_client: dict[str, list[float]] = {}
     for request in deployment.fake.requests:
+        if request.client_id == deployer:
+            continue
         if request.client_id and (request.target == "token" or "managementpartner" in request.path.lower()):
             by_client.setdefault(request.client_id, []).append(request.at)
     return [max(times) - min(times) for times in by_client.values() if len(times) > 1]
+
+
+def link_span_seconds(deployment: FakeDeployment) -> float:
+    """From the first PAL link write to the last one, at the fake: how long the links of one ``up`` took together."""
+    writes = [r.at for r in deployment.fake.requests if r.method == "PUT" and "managementpartner" in r.path.lower()]
+    return max(writes) - min(writes) if writes else 0.0
 
 
 def main() -> None:
@@ -117,7 +145,9 @@ def main() -> None:
         FakeDeployment(pulumi_bin, Path(tmp) / "engine") as deployment,
     ):
         base = Path(tmp)
-        print(f"plugin start (median of 3): {statistics.median(plugin_start_seconds(deployment) for _ in range(3)):.2f} s")
+        print(f"fake plugin start (median of 3): {statistics.median(plugin_start_seconds(deployment) for _ in range(3)):.2f} s")
+        dynamic = statistics.median(dynamic_host_start_seconds(deployment) for _ in range(3))
+        print(f"dynamic provider host start with the link's module (median of 3): {dynamic:.2f} s")
         empty = deployment.stack(project_dir(base, "empty", 0), "empty", lambda: None)
         print(f"engine floor (up of an empty program): {timed(empty.up):.2f} s")
         rows = []
@@ -129,6 +159,8 @@ def main() -> None:
             floor_preview = timed(floor.preview)
             ours_up = timed(ours.up)
             links = link_seconds(deployment)
+            span = link_span_seconds(deployment)
+            print(f"{count} principals: the {len(links)} links were written within {span:.1f} s of each other")
             floor_up = timed(floor.up)
             rows.append((count, ours_preview, floor_preview, ours_up, floor_up, links))
         print("| principals | preview ours | preview floor | ratio | up ours | up floor | ratio | link (median / max) |")

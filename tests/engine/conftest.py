@@ -24,13 +24,6 @@ GITHUB_SUBJECT = "repo:contoso-partner/landing-zone:ref:refs/heads/main"
 """The example stack's linkFederation (Pulumi.dev.yaml): GitHub Actions on branch main."""
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.engine)
-
-
 @pytest.fixture(scope="session")
 def pulumi_bin() -> Path:
     """The folder of the Pulumi CLI the engine tests run."""

@@ -30,7 +30,7 @@ class Deployed:
     stack: Any
     new_stack_preview: Any
     up: Any
-    up_output: str
+    """The CLI's ``pulumi up --yes`` (with its own preview), a CompletedProcess."""
 
     def state_files(self) -> list[Path]:
         return sorted((self.deployment.root / "backend").rglob("*.json"))
@@ -56,18 +56,24 @@ def example(pulumi_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         deployment.extra_env.update(fake.github_actions_environment(GITHUB_SUBJECT))
         work_dir = copy_project(root / "project", PROJECT_ROOT / "Pulumi.dev.yaml", "dev")
         stack = deployment.stack(work_dir, "dev", bundled_program)
+        # As a partner whose deploying identity signs in with a client secret keeps it: a secret of the stack.
+        secret = deployment.environment()["ARM_CLIENT_SECRET"]
+        stack.set_config("azure-native:clientSecret", auto.ConfigValue(secret, secret=True))
         preview = stack.preview()
-        lines: list[str] = []
-        up = stack.up(on_output=lines.append)
-        yield Deployed(deployment, work_dir, stack, preview, up, "\n".join(lines))
+        up = deployment.up_with_preview(work_dir, "dev", bundled_program)
+        yield Deployed(deployment, work_dir, stack, preview, up)
 
 
 def test_a_new_stack_previews_and_deploys_with_its_own_preview(example: Deployed) -> None:
     """Issue 23: the first commands a partner runs, on a stack with no state."""
     assert example.new_stack_preview.change_summary.get("create", 0) > 0
     assert set(example.new_stack_preview.change_summary) == {"create"}
-    assert example.up.summary.result == "succeeded"
-    assert example.up.summary.resource_changes == example.new_stack_preview.change_summary
+    assert example.up.returncode == 0, example.up.stdout + example.up.stderr
+    output = example.up.stdout
+    assert output.index("Previewing update (dev)") < output.index("Updating (dev)"), "up ran without its preview"
+    (last,) = example.stack.history(page_size=1)
+    assert (last.kind, last.result) == ("update", "succeeded")
+    assert last.resource_changes == example.new_stack_preview.change_summary
 
 
 def test_up_links_every_principal_as_itself(example: Deployed) -> None:
@@ -121,7 +127,9 @@ def test_the_state_file_holds_no_password_token_or_assertion_in_plain_text(examp
     assert passwords and not [p for p in passwords if p in state]
     assert not [t for t in fake.tokens if t in state], "an access token is in the state"
     assert "eyJ" not in state, "a JWT (token or client assertion) is in the state"
-    assert example.deployment.environment()["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] not in state
+    environment = example.deployment.environment()
+    assert environment["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] not in state
+    assert environment["ARM_CLIENT_SECRET"] not in state, "the stack's secret configuration is in the state in clear"
 
 
 def test_a_no_change_preview_right_after_up_exits_0(example: Deployed) -> None:

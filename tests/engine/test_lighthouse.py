@@ -23,7 +23,8 @@ def test_the_customer_stack_reads_the_managing_stack_through_a_stack_reference(
     managing_dir = copy_project(tmp_path / "managing", EXAMPLES / "Pulumi.managing-tenant.yaml", "managing-tenant")
     managing = deployment.stack(managing_dir, "managing-tenant", bundled_program)
     assert set(managing.preview().change_summary) == {"create"}
-    managing.up()
+    managed = deployment.up_with_preview(managing_dir, "managing-tenant", bundled_program)
+    assert managed.returncode == 0 and "Previewing update" in managed.stdout, managed.stdout + managed.stderr
     principal = outputs_of(managing)["attribution"]["principals"][0]
     assert (principal["name"], principal["linkState"]) == ("lighthouse-delivery", "Active")
 
@@ -38,7 +39,8 @@ def test_the_customer_stack_reads_the_managing_stack_through_a_stack_reference(
     )
     customer = deployment.stack(customer_dir, "customer", bundled_program)
     assert set(customer.preview().change_summary) == {"create"}
-    customer.up()
+    delegated = deployment.up_with_preview(customer_dir, "customer", bundled_program)
+    assert delegated.returncode == 0 and "Previewing update" in delegated.stdout, delegated.stdout + delegated.stderr
     definitions = [
         r
         for k, r in deployment.fake.arm_resources.items()

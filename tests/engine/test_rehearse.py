@@ -104,3 +104,42 @@ def test_rehearse_runs_a_consumer_program_up_preview_and_destroy(pulumi_bin: Pat
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
     after = json.loads((folder / "fake-azure.json").read_text())
     assert next(a for a in after["apps"] if a["client_id"] == outputs["deliveryClientId"])["deleted"]
+
+
+YAML_PROGRAM = """name: yaml-landing-zone
+runtime: yaml
+resources:
+  app:
+    type: azuread:Application
+    properties:
+      displayName: yaml delivery
+  sp:
+    type: azuread:ServicePrincipal
+    properties:
+      clientId: ${app.clientId}
+  group:
+    type: azure-native:resources:ResourceGroup
+outputs:
+  clientId: ${app.clientId}
+  objectId: ${sp.objectId}
+"""
+
+
+def test_rehearse_runs_a_yaml_program_through_the_yaml_host(pulumi_bin: Path, tmp_path: Path) -> None:
+    consumer = tmp_path / "yaml-project"
+    consumer.mkdir()
+    (consumer / "Pulumi.yaml").write_text(YAML_PROGRAM)
+    (consumer / "Pulumi.dev.yaml").write_text("config:\n  azure-native:location: westeurope\n")
+    up = _rehearse(consumer, pulumi_bin, "up")
+    assert up.returncode == 0, up.stdout + up.stderr
+    folder = consumer / ".partner-attribution-rehearsal"
+    outputs = json.loads((folder / "outputs.json").read_text())
+    fake = json.loads((folder / "fake-azure.json").read_text())
+    app = next(a for a in fake["apps"] if a["client_id"] == outputs["clientId"])
+    assert (app["object_id"], app["display_name"], app["service_principal"]) == (outputs["objectId"], "yaml delivery", True)
+    same = _rehearse(consumer, pulumi_bin, "preview", "--expect-no-changes")
+    assert same.returncode == 0, same.stdout + same.stderr
+    destroyed = _rehearse(consumer, pulumi_bin, "destroy")
+    assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+    after = json.loads((folder / "fake-azure.json").read_text())
+    assert next(a for a in after["apps"] if a["client_id"] == outputs["clientId"])["deleted"]

@@ -196,6 +196,28 @@ class FakeDeployment:
         # Inline: the project name and the program; the stack's own files are read from the options' work_dir.
         return auto.create_or_select_stack(stack_name, project_name=project_name, program=program, opts=options)
 
+    def up_with_preview(self, work_dir: Path, stack_name: str, program: Callable[[], None]) -> subprocess.CompletedProcess[str]:
+        """``pulumi up --yes`` with its own preview first, as a partner runs it (the Automation API's ``up`` passes
+        ``--skip-preview``): the program is served inline by the Automation API's language server (a private
+        class of the SDK, ``pulumi.automation._server.LanguageServer``, the one ``Stack.up`` starts), and the CLI
+        is run with ``--client`` pointing at it. The stack must exist (:meth:`stack`)."""
+        from concurrent import futures
+
+        import grpc
+        from pulumi.automation._server import LanguageServer
+        from pulumi.runtime.proto import language_pb2_grpc
+
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        language_pb2_grpc.add_LanguageRuntimeServicer_to_server(LanguageServer(program), server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        try:
+            return self.cli(
+                work_dir, "up", "--yes", "--stack", stack_name, f"--client=127.0.0.1:{port}", "--exec-kind", "auto.inline"
+            )
+        finally:
+            server.stop(0)
+
     def cli(self, work_dir: Path, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Run the CLI itself (e.g. ``stack export``) in ``work_dir`` with this environment."""
         return subprocess.run(

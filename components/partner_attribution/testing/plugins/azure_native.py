@@ -9,6 +9,7 @@ Property names and replacements follow azure-native v3: a role assignment's ``sc
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -36,6 +37,10 @@ class AzureNativeProvider(FakeAzureProvider):
         REGISTRATION_DEFINITION: TypeBehaviour(replaces=frozenset({"scope", "registrationDefinitionId"}), computed=_COMPUTED),
         REGISTRATION_ASSIGNMENT: TypeBehaviour(replaces=frozenset({"scope", "registrationAssignmentId"}), computed=_COMPUTED),
     }
+
+    def behaviour(self, type_token: str) -> TypeBehaviour:
+        """A generic type's ``name`` and ``type`` are made by the provider (see :meth:`_generic`), not inputs."""
+        return self.behaviours.get(type_token, TypeBehaviour(computed=frozenset({"name", "type"})))
 
     @staticmethod
     def _resource_id(type_token: str, inputs: dict[str, Any]) -> str:
@@ -70,7 +75,29 @@ class AzureNativeProvider(FakeAzureProvider):
         if type_token in self.behaviours:
             resource_id = self._resource_id(type_token, inputs)
             return resource_id, self._put(type_token, resource_id, inputs)
-        return super().create_resource(type_token, name, inputs)
+        return self._generic(type_token, name, inputs)
+
+    def _generic(self, type_token: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Any other type: its inputs are its outputs, with an ARM-shaped ID and a name as azure-native makes one
+        (the resource's name and a random suffix, unless the inputs name it), so programs that use ``.id`` as a
+        scope or ``.name`` as a parent get what ARM would give."""
+        subscription = (
+            self.settings.get("subscriptionId") or os.environ.get("ARM_SUBSCRIPTION_ID") or "00000000-0000-0000-0000-000000000000"
+        )
+        module, kind = type_token.split(":")[1:3]
+        if type_token == "azure-native:resources:ResourceGroup":
+            made = str(inputs.get("resourceGroupName") or f"{name}{uuid.uuid4().hex[:8]}")
+            return f"/subscriptions/{subscription}/resourceGroups/{made}", {
+                **inputs,
+                "name": made,
+                "type": "Microsoft.Resources/resourceGroups",
+            }
+        made = f"{name}{uuid.uuid4().hex[:8]}"
+        collection = kind[0].lower() + kind[1:] + "s"
+        group = inputs.get("resourceGroupName")
+        parent = f"/subscriptions/{subscription}" + (f"/resourceGroups/{group}" if group else "")
+        resource_type = f"Microsoft.{module[0].upper()}{module[1:]}/{collection}"
+        return f"{parent}/providers/{resource_type}/{made}", {**inputs, "name": made, "type": resource_type}
 
     def update_resource(self, type_token: str, resource_id: str, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         if type_token in self.behaviours:

@@ -28,6 +28,8 @@ from pulumi.provider.experimental.provider import (
     DeleteRequest,
     DiffRequest,
     DiffResponse,
+    GetSchemaRequest,
+    GetSchemaResponse,
     InvokeRequest,
     InvokeResponse,
     PropertyDiff,
@@ -225,6 +227,12 @@ class FakeAzureProvider(Provider):
                 )
             self._session = FakeAzureSession(base.rstrip("/"), str(tenant), str(client_id), str(secret))
         return self._session
+
+    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
+        """A permissive schema read from the package's Python SDK (what the YAML host needs; :mod:`.schema`)."""
+        from .schema import schema
+
+        return GetSchemaResponse(schema=schema(self.package))
 
     # -- resources -----------------------------------------------------------------------------------
     def behaviour(self, type_token: str) -> TypeBehaviour:
