@@ -223,3 +223,12 @@ def test_invalid_component_inputs_fail_before_anything_is_declared_naming_each_i
     assert "partnerId:" in text and "roles[0].role:" in text and "Contributor" in text, text
     assert 'File "' not in text and "Traceback" not in text, text
     assert "azuread:index" not in text, "nothing is declared"
+
+
+def test_pulumi_package_get_schema_prints_the_plugins_schema(deployment: FakeDeployment) -> None:
+    from partner_attribution.plugin.provider import schema
+
+    plugin = install_plugin(deployment)
+    done = deployment.cli(deployment.root, "package", "get-schema", str(plugin))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == schema()
