@@ -232,3 +232,37 @@ def test_pulumi_package_get_schema_prints_the_plugins_schema(deployment: FakeDep
     done = deployment.cli(deployment.root, "package", "get-schema", str(plugin))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == schema()
+
+
+def test_the_plugins_links_run_side_by_side(deployment: FakeDeployment) -> None:
+    """Every sign-in takes 3 s here (the fake serves each token request late), so each link is open at least that long; the
+    plugin runs its links on worker threads, so more than the dynamic provider host's four are open at once. Judged by
+    the fake's record of each link's first sign-in and its link write, not by wall time: serial links would not
+    overlap at all."""
+    from partner_attribution.testing import Fault
+
+    install_plugin(deployment)
+    deployment.fake.inject(Fault("token", "slow", delay=3.0, times=None))
+    names = [f"delivery-{i}" for i in range(6)]
+    work_dir = deployment.root / "parallel"
+    work_dir.mkdir()
+    principals = "".join(
+        f"  {name}:\n    type: partner-attribution:index:DeliveryPrincipal\n    properties:\n      partnerId: '1234567'\n"
+        "      roles: [{role: Contributor, scope: /subscriptions/11111111-1111-4111-8111-111111111111}]\n"
+        "      credential: {rotatedOn: '2026-11-01'}\n"
+        for name in names
+    )
+    (work_dir / "Pulumi.yaml").write_text(f"name: parallel\nruntime: yaml\nresources:\n{principals}")
+    assert deployment.cli(work_dir, "stack", "init", "dev").returncode == 0
+    up = deployment.cli(work_dir, "up", "--yes", "--skip-preview")
+    assert up.returncode == 0, up.stdout + up.stderr
+    links = [r for r in deployment.fake.requests if r.target == "arm" and r.method == "PUT" and r.status == 200]
+    assert len({r.client_id for r in links}) == len(names)
+    spans = []
+    for client_id in {r.client_id for r in links}:
+        signs_in = [r.at for r in deployment.fake.requests if r.target == "token" and r.client_id == client_id]
+        linked = max(r.at for r in links if r.client_id == client_id)
+        spans.append((min(signs_in), linked))
+    most_open = max(sum(1 for start, end in spans if start <= moment < end) for moment, _ in spans)
+    assert most_open > 4, f"at most {most_open} links were waiting at once: {sorted(spans)}"
+    assert deployment.cli(work_dir, "destroy", "--yes").returncode == 0
