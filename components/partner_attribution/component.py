@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, ClassVar, cast
 
 import pulumi
 import pulumi_azuread as azuread
@@ -75,6 +75,10 @@ class DeliveryPrincipal(pulumi.ComponentResource):
 
     spec: PrincipalSpec
     """The resolved arguments: roles, keys, definition IDs, child names, credential dates."""
+
+    link_resource: ClassVar[Any] = PartnerAdminLink
+    """What declares the PAL link, called as ``(name, PartnerAdminLinkArgs, opts)``: the dynamic provider's resource.
+    The Pulumi plugin's DeliveryPrincipal (``partner_attribution.plugin``) declares its own custom resource instead."""
 
     def __init__(
         self, name: str, args: DeliveryPrincipalArgs | PrincipalSpec, opts: pulumi.ResourceOptions | None = None
@@ -150,7 +154,7 @@ class DeliveryPrincipal(pulumi.ComponentResource):
         self._warn(spec)
         secret = password.value if password is not None else spec.link_client_secret
         link_trust = spec.link_trust
-        link = PartnerAdminLink(
+        link = self.link_resource(
             spec.partner_link_name,
             PartnerAdminLinkArgs(
                 partner_id=spec.partner_id,

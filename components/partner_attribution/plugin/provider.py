@@ -1,0 +1,95 @@
+"""The provider the plugin serves: its schema, the ``PartnerAdminLink`` custom resource and the two components."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pulumi.provider.experimental.provider import (
+    CheckRequest,
+    CheckResponse,
+    ConfigureRequest,
+    ConfigureResponse,
+    ConstructRequest,
+    ConstructResponse,
+    CreateRequest,
+    CreateResponse,
+    DeleteRequest,
+    DiffRequest,
+    DiffResponse,
+    GetSchemaRequest,
+    GetSchemaResponse,
+    Provider,
+    ReadRequest,
+    ReadResponse,
+    UpdateRequest,
+    UpdateResponse,
+)
+
+from .. import __version__
+from .link import LINK_TYPE, PartnerAdminLinkHandler
+
+PACKAGE = "partner-attribution"
+"""The plugin's name: the engine starts ``pulumi-resource-partner-attribution``."""
+MAX_CONCURRENT_LINKS = 256
+"""Worker threads for blocking link calls: each waits out Entra's replication of its own principal, so a
+deployment's links run side by side (threads start only when needed; Entra and ARM throttling is answered by the
+link client's retry, :mod:`partner_attribution.pal.retry`)."""
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The package schema (``schema.json`` next to this module), its version the package's."""
+    document: dict[str, Any] = json.loads(resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8"))
+    document["version"] = __version__
+    return document
+
+
+class UnknownTypeError(ValueError):
+    """The engine asked for a type this plugin does not have."""
+
+
+class PartnerAttributionProvider(Provider):
+    """``partner-attribution``: ``PartnerAdminLink`` (custom resource), ``DeliveryPrincipal`` and
+    ``LighthouseDelegation`` (components)."""
+
+    def __init__(self) -> None:
+        self.link = PartnerAdminLinkHandler(ThreadPoolExecutor(MAX_CONCURRENT_LINKS, thread_name_prefix="pal-link"))
+
+    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
+        return GetSchemaResponse(schema=json.dumps(schema()))
+
+    async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
+        return ConfigureResponse(accept_secrets=True, supports_preview=True, accept_outputs=True, accept_resources=True)
+
+    def _link(self, urn_type: str) -> PartnerAdminLinkHandler:
+        type_token = urn_type.rsplit("$", 1)[-1]  # a child's URN type is prefixed with its parents' ("A$B")
+        if type_token != LINK_TYPE:
+            raise UnknownTypeError(f"partner-attribution has no custom resource {type_token!r}; it has {LINK_TYPE}")
+        return self.link
+
+    async def check(self, request: CheckRequest) -> CheckResponse:
+        return await self._link(request.type).check(request)
+
+    async def diff(self, request: DiffRequest) -> DiffResponse:
+        return await self._link(request.type).diff(request)
+
+    async def create(self, request: CreateRequest) -> CreateResponse:
+        return await self._link(request.type).create(request)
+
+    async def read(self, request: ReadRequest) -> ReadResponse:
+        return await self._link(request.type).read(request)
+
+    async def update(self, request: UpdateRequest) -> UpdateResponse:
+        return await self._link(request.type).update(request)
+
+    async def delete(self, request: DeleteRequest) -> None:
+        await self._link(request.type).delete(request)
+
+    async def construct(self, request: ConstructRequest) -> ConstructResponse:
+        from . import components  # the Azure SDKs load only in a process that declares a component (about 0.5 s)
+
+        return await components.construct(request)

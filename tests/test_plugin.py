@@ -1,0 +1,269 @@
+"""The Pulumi plugin in process: its schema, the PartnerAdminLink custom resource against the fake Azure (through
+the same link client as the dynamic provider), unknown inputs in a preview, a dynamic provider's state, and errors
+without stack frames. The engine tests (tests/engine/test_plugin_yaml.py) run it under the real engine."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import grpc
+import grpc.aio
+import pytest
+from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.provider.experimental.provider import (
+    CheckRequest,
+    CreateRequest,
+    DeleteRequest,
+    DiffRequest,
+    ReadRequest,
+    UpdateRequest,
+)
+from pulumi.runtime import proto
+
+from partner_attribution.partner_link import REPLACE_KEYS, UPDATE_KEYS, PartnerAdminLinkArgs
+from partner_attribution.plugin import components
+from partner_attribution.plugin.link import COMPUTED_KEYS, LINK_TYPE
+from partner_attribution.plugin.provider import PartnerAttributionProvider, schema
+from partner_attribution.plugin.server import MessageOnlyServicer
+from partner_attribution.plugin.values import UNKNOWN, camel, plain_map, snake, wire_map
+from partner_attribution.testing import FakeAzure
+
+PARTNER = "1234567"
+URN = f"urn:pulumi:dev::project::{LINK_TYPE}::delivery-pal"
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def link_inputs(fake: FakeAzure, app: Any, secret: str, **overrides: Any) -> dict[str, PropertyValue]:
+    values = {
+        "partnerId": PARTNER,
+        "tenantId": app.tenant_id,
+        "clientId": app.client_id,
+        "clientSecret": secret,
+        "authorityHost": fake.authority_host,
+        "armEndpoint": fake.arm_endpoint,
+        "timeoutSeconds": 30,
+        **overrides,
+    }
+    return wire_map(values, secrets=["clientSecret"])
+
+
+# -- the schema ------------------------------------------------------------------------------------------------
+def _properties(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    found = []
+    for kind in ("resources", "types"):
+        for token, spec in document[kind].items():
+            for group in ("inputProperties", "properties"):
+                for name, prop in spec.get(group, {}).items():
+                    found.append((token, f"{group}.{name}", prop))
+    return found
+
+
+def test_every_input_and_output_has_a_type_and_a_description() -> None:
+    found = _properties(schema())
+    assert len(found) > 60
+    for token, name, prop in found:
+        assert prop.get("description"), f"{token} {name} has no description"
+        assert "type" in prop or "$ref" in prop, f"{token} {name} has no type"
+        assert name.split(".")[1] == camel(snake(name.split(".")[1])), f"{token} {name} is not camelCase"
+
+
+def test_the_link_schema_is_the_link_providers_properties() -> None:
+    link = schema()["resources"][LINK_TYPE]
+    arguments = {camel(k) for k in (*REPLACE_KEYS, *UPDATE_KEYS)} | {"partnerId", "tenantId", "clientId"}
+    assert set(link["inputProperties"]) == arguments
+    assert set(link["inputProperties"]) == {camel(f) for f in PartnerAdminLinkArgs.__dataclass_fields__}
+    assert set(link["properties"]) == arguments | {camel(k) for k in COMPUTED_KEYS}
+    assert link["inputProperties"]["clientSecret"]["secret"] and link["properties"]["clientSecret"]["secret"]
+
+
+def test_the_components_schema_is_what_construct_reads_and_answers() -> None:
+    resources = schema()["resources"]
+    principal = resources["partner-attribution:index:DeliveryPrincipal"]
+    assert principal["isComponent"]
+    assert set(principal["inputProperties"]) == {
+        "name", "linkSecret", *components.STACK_WIDE_INPUTS, *components.PRINCIPAL_INPUTS
+    }  # fmt: skip
+    assert set(principal["properties"]) == set(components.DELIVERY_PRINCIPAL_OUTPUTS)
+    delegation = resources["partner-attribution:index:LighthouseDelegation"]
+    assert set(delegation["properties"]) == set(components.LIGHTHOUSE_DELEGATION_OUTPUTS)
+
+
+def test_get_schema_serves_the_packages_version() -> None:
+    from pulumi.provider.experimental.provider import GetSchemaRequest
+
+    from partner_attribution import __version__
+
+    served = json.loads(run(PartnerAttributionProvider().get_schema(GetSchemaRequest(0, None, None))).schema)
+    assert (served["name"], served["version"]) == ("partner-attribution", __version__)
+
+
+# -- the link's lifecycle ---------------------------------------------------------------------------------------
+def test_create_read_update_delete_link_as_the_principal(fake_azure: FakeAzure) -> None:
+    provider = PartnerAttributionProvider()
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    inputs = link_inputs(fake_azure, app, secret)
+    checked = run(provider.check(CheckRequest(URN, {}, inputs, b"")))
+    assert checked.failures == []
+    assert checked.inputs["clientSecret"].is_secret
+    assert plain_map(checked.inputs)["cloud"] == "public"  # defaults applied
+
+    created = run(provider.create(CreateRequest(URN, checked.inputs, 60, False)))
+    outputs = plain_map(created.properties)
+    assert created.resource_id == f"{app.tenant_id}/{app.object_id}"
+    assert (outputs["partnerId"], outputs["state"], outputs["objectId"]) == (PARTNER, "Active", app.object_id)
+    assert outputs["linkedPartnerId"] == PARTNER
+    assert created.properties["clientSecret"].is_secret
+    assert fake_azure.link_of(app)["partnerId"] == PARTNER
+    puts = [r for r in fake_azure.requests_to("arm") if r.method == "PUT"]
+    assert [r.client_id for r in puts] == [app.client_id], "the link is made by the principal itself"
+
+    same = run(provider.diff(DiffRequest(URN, created.resource_id, created.properties, checked.inputs, [])))
+    assert same.changes is False
+
+    fake_azure.set_link(app, "7654321")  # drift: another partner's link
+    read = run(provider.read(ReadRequest(URN, created.resource_id, created.properties, checked.inputs)))
+    assert read.resource_id == created.resource_id
+    assert plain_map(read.properties)["partnerId"] == "7654321"
+    assert plain_map(read.properties)["linkedPartnerId"] == PARTNER
+    drift = run(provider.diff(DiffRequest(URN, read.resource_id, read.properties, checked.inputs, [])))
+    assert drift.changes is True and drift.replaces == [] and drift.diffs == ["partnerId"]
+
+    # up --refresh never takes another partner's link without overwriteExisting
+    with pytest.raises(Exception, match="7654321") as refused:
+        run(provider.update(UpdateRequest(URN, read.resource_id, read.properties, checked.inputs, 60, [], False)))
+    assert fake_azure.link_of(app)["partnerId"] == "7654321"
+    assert secret not in str(refused.value)
+
+    fake_azure.remove_link(app)
+    gone = run(provider.read(ReadRequest(URN, created.resource_id, created.properties, checked.inputs)))
+    assert gone.resource_id is None
+
+    fake_azure.set_link(app, PARTNER)
+    run(provider.delete(DeleteRequest(URN, created.resource_id, created.properties, 60)))
+    assert fake_azure.link_of(app) is None
+
+
+def test_a_preview_with_unknown_inputs_calls_nothing_and_keeps_them_unknown(fake_azure: FakeAzure) -> None:
+    provider = PartnerAttributionProvider()
+    inputs = {
+        "partnerId": PropertyValue(PARTNER),
+        "tenantId": PropertyValue(Computed()),
+        "clientId": PropertyValue(Computed()),
+        "clientSecret": PropertyValue(Computed(), is_secret=True),
+    }
+    checked = run(provider.check(CheckRequest(URN, {}, inputs, b"")))
+    assert checked.failures == []
+    assert plain_map(checked.inputs)["clientId"] == UNKNOWN
+    created = run(provider.create(CreateRequest(URN, checked.inputs, 60, True)))
+    outputs = plain_map(created.properties)
+    assert outputs["partnerId"] == PARTNER
+    assert {outputs[camel(k)] for k in COMPUTED_KEYS} == {UNKNOWN}
+    for value in created.properties.values():
+        value.marshal()  # every answer can go back to the engine
+    assert fake_azure.requests == []
+
+
+def test_check_names_each_problem_by_its_camel_case_input() -> None:
+    provider = PartnerAttributionProvider()
+    inputs = wire_map({"partnerId": "12ab", "tenantId": "not-a-guid", "clientId": "x", "timeoutSeconds": -1})
+    failures = {f.property: f.reason for f in run(provider.check(CheckRequest(URN, {}, inputs, b""))).failures}
+    assert set(failures) == {"partnerId", "tenantId", "clientId", "clientSecret", "timeoutSeconds"}
+    assert "numeric Microsoft partner ID" in failures["partnerId"]
+
+
+def test_a_dynamic_providers_state_diffs_as_no_change(fake_azure: FakeAzure) -> None:
+    """An upgrade by alias: the engine hands the dynamic provider's state (snake_case, __provider) to the plugin."""
+    provider = PartnerAttributionProvider()
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    inputs = link_inputs(fake_azure, app, secret)
+    checked = run(provider.check(CheckRequest(URN, {}, inputs, b"")))
+    created = run(provider.create(CreateRequest(URN, checked.inputs, 60, False)))
+    dynamic_state = {snake(k): v for k, v in created.properties.items()}
+    dynamic_state["__provider"] = PropertyValue("gASV...")  # the pickled provider reference
+    diff = run(provider.diff(DiffRequest(URN, created.resource_id, dynamic_state, checked.inputs, [])))
+    assert diff.changes is False
+
+
+def test_an_unknown_type_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="no custom resource 'partner-attribution:index:Other'"):
+        run(PartnerAttributionProvider().check(CheckRequest("urn:pulumi:s::p::partner-attribution:index:Other::x", {}, {}, b"")))
+
+
+# -- errors ----------------------------------------------------------------------------------------------------
+class _Context:
+    """What the servicer is given by grpc.aio: records the status it aborts with."""
+
+    def __init__(self) -> None:
+        self.aborted: tuple[Any, str] | None = None
+
+    async def abort(self, code: Any, details: str) -> None:
+        self.aborted = (code, details)
+        raise grpc.aio.AbortError()
+
+
+def test_a_failed_call_answers_its_message_without_stack_frames_or_tokens(fake_azure: FakeAzure) -> None:
+    """Pulumi's server appends the Python stack to every error; the plugin's servicer answers the message alone."""
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    fake_azure.revoke_secret(app, secret)
+    servicer = MessageOnlyServicer([], "0.1.0", PartnerAttributionProvider(), engine_address="127.0.0.1:1")
+    properties = PropertyValue.marshal_map(link_inputs(fake_azure, app, secret, timeoutSeconds=5))
+    context = _Context()
+    with pytest.raises(grpc.aio.AbortError):
+        run(servicer.Create(proto.CreateRequest(urn=URN, properties=properties, timeout=60, preview=False), context))
+    assert context.aborted is not None
+    code, message = context.aborted
+    assert code == grpc.StatusCode.UNKNOWN
+    assert app.client_id in message, message
+    assert "Traceback" not in message and 'File "' not in message and ".py" not in message, message
+    assert secret not in message and "eyJ" not in message
+
+
+# -- the component's inputs --------------------------------------------------------------------------------------
+def test_component_inputs_are_checked_as_configuration_with_input_paths() -> None:
+    inputs = wire_map({"partnerId": "1234567", "roles": [{"role": "Contributer", "scope": "/subscriptions/nope"}]})
+    with pytest.raises(components.ComponentInputsError) as raised:
+        components.delivery_principal("delivery", inputs, None)  # type: ignore[arg-type]
+    problems = raised.value.problems
+    assert any(p.startswith("roles[0].role:") and "Contributor" in p for p in problems), problems
+    assert any(p.startswith("roles[0].scope:") for p in problems), problems
+    assert any(p.startswith("credential:") or "rotatedOn" in p for p in problems), problems
+    assert not [p for p in problems if "principals[" in p]
+
+
+def test_component_inputs_unknown_in_a_preview_are_named() -> None:
+    inputs = {"partnerId": PropertyValue("1234567"), "roles": wire_map({"r": [{"role": "Reader"}]})["r"]}
+    inputs["roles"] = PropertyValue([PropertyValue({"role": PropertyValue("Reader"), "scope": PropertyValue(Computed())})])
+    with pytest.raises(components.ComponentInputsError, match=r"roles\[0\]\.scope: not known"):
+        components.delivery_principal("delivery", inputs, None)  # type: ignore[arg-type]
+
+
+def test_component_name_must_be_the_resources() -> None:
+    inputs = wire_map({"name": "other", "partnerId": "1234567", "roles": []})
+    with pytest.raises(components.ComponentInputsError, match="name: 'other' differs"):
+        components.delivery_principal("delivery", inputs, None)  # type: ignore[arg-type]
+
+
+def test_import_reads_the_live_link_with_the_programs_inputs(fake_azure: FakeAzure) -> None:
+    """The import resource option: Read gets the ID and the program's inputs, no state."""
+    provider = PartnerAttributionProvider()
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    fake_azure.set_link(app, PARTNER)
+    inputs = link_inputs(fake_azure, app, secret)
+    resource_id = f"{app.tenant_id}/{app.object_id}"
+    imported = run(provider.read(ReadRequest(URN, resource_id, {}, inputs)))
+    assert imported.resource_id == resource_id
+    assert plain_map(imported.properties)["partnerId"] == PARTNER
+    assert imported.properties["clientSecret"].is_secret
+    with pytest.raises(ValueError, match="import it with that ID"):
+        run(provider.read(ReadRequest(URN, f"{app.tenant_id}/{'0' * 8}-0000-4000-8000-000000000000", {}, inputs)))
+    with pytest.raises(ValueError, match="needs its inputs"):
+        run(provider.read(ReadRequest(URN, resource_id, {}, {})))
