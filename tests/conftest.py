@@ -138,12 +138,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_ENGINE_MISSING] = _engine_cli_missing(config)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test that needs the browser carries the ``browser`` marker, every test under tests/engine the ``engine``
-    marker; without a CLI (and not in CI) the engine tests are deselected, said in one line at the end."""
+def mark_browser_tests(items: list[pytest.Item]) -> None:
+    """Every test that needs the browser carries the ``browser`` marker, whether or not it says so."""
     for item in items:
         if "chromium" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that needs the browser carries the ``browser`` marker, every test under tests/engine the ``engine``
+    marker; without a CLI (and not in CI) the engine tests are deselected, said in one line at the end."""
+    mark_browser_tests(items)
     engine = [item for item in items if ENGINE_TESTS in Path(str(item.path)).parents]
     for item in engine:
         item.add_marker(pytest.mark.engine)

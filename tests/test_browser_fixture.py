@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import HOW_TO_RUN_BROWSER_TESTS, locate_browser, pytest_collection_modifyitems
+from conftest import HOW_TO_RUN_BROWSER_TESTS, locate_browser, mark_browser_tests
 
 
 def _nowhere(name: str) -> None:
@@ -45,5 +45,5 @@ class _Item:
 
 def test_a_test_that_uses_the_browser_is_marked_browser() -> None:
     uses_browser, does_not = _Item("tmp_path", "chromium"), _Item("tmp_path")
-    pytest_collection_modifyitems([uses_browser, does_not])  # type: ignore[list-item]
+    mark_browser_tests([uses_browser, does_not])  # type: ignore[list-item]
     assert uses_browser.markers == ["browser"] and does_not.markers == []
