@@ -354,6 +354,7 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
         if spec is not None and roles_complete:
             principals.append(spec)
     problems += _existing_principal_clashes(raw_principals)
+    problems += _adopted_assignment_clashes(raw_principals)
 
     workloads: list[WorkloadEntry] = []
     warnings: list[str] = []
@@ -455,6 +456,27 @@ def _existing_principal_clashes(raw_principals: list[Any]) -> list[str]:
                 "--query id -o tsv)"
             )
         objects.setdefault(object_id.lower(), (index, client))
+    return problems
+
+
+def _adopted_assignment_clashes(raw_principals: list[Any]) -> list[str]:
+    """One existing role assignment adopted by two principals: an assignment has one principal, so one of the two
+    imports can never match (within one principal, :func:`~partner_attribution.spec.resolve_principal` checks)."""
+    problems: list[str] = []
+    owners: dict[str, int] = {}
+    for index, entry in enumerate(raw_principals):
+        roles = entry.get("roles") if isinstance(entry, dict) else None
+        for position, role in enumerate(roles if isinstance(roles, list) else []):
+            given = role.get("existingAssignment") if isinstance(role, dict) else None
+            if not isinstance(given, str):
+                continue
+            name = given.rsplit("/", 1)[-1].lower()
+            owner = owners.setdefault(name, index)
+            if owner != index:
+                problems.append(
+                    f"principals[{index}].roles[{position}].existingAssignment: {given} is adopted by principals[{owner}] "
+                    "already; a role assignment belongs to one principal: give this principal's own assignment"
+                )
     return problems
 
 

@@ -14,6 +14,11 @@ from .azure_ids import GUID_PATTERN
 
 PARTNER_ID_PATTERN = re.compile(r"^[0-9]{4,10}\Z")  # \Z: "$" would let "1234567\n" through
 PRINCIPAL_NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?\Z")
+ROLE_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,79}\Z")
+"""A role assignment's key, part of its resource name and so of its URN: 1 to 80 letters, digits, '.', '_', '-' and
+'/', starting with a letter or digit. ``pulumi state rename`` accepts names of letters, digits, '_', '-', '.' and '/'
+only (pulumi/pulumi#18937), '::' is the URN's own delimiter, and control characters make a URN no command can name
+(pulumi/pulumi#3219)."""
 FEDERATED_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,119}\Z")
 """Entra: 3 to 120 characters, alphanumeric, '-' and '_', first character alphanumeric
 (``reference/federation/FACTS.md`` §2)."""
@@ -105,6 +110,15 @@ def check_credential_lifetime(value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_LIFETIME_DAYS:
         return None
     return f"{value} is out of range; use 1 to {MAX_LIFETIME_DAYS} days"
+
+
+def check_role_key(value: object) -> str | None:
+    if isinstance(value, str) and ROLE_KEY_PATTERN.match(value):
+        return None
+    return (
+        f"{value!r}: use 1 to 80 letters, digits, '.', '_', '-' or '/', starting with a letter or digit "
+        "(it becomes part of the role assignment's Pulumi name)"
+    )
 
 
 def check_federated_credential_name(value: object) -> str | None:

@@ -1,0 +1,94 @@
+"""Cases of issue 18's classes tried after its own were closed (the red team's round): values the plan let through
+that Azure or Pulumi would refuse, and reads that crashed on hostile input. Each test failed before its fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from partner_attribution.config import ConfigurationError, load_stack_config
+from partner_attribution.naming import role_assignment_key
+from tests.conftest import config_with, principal
+
+SUB = "/subscriptions/11111111-1111-4111-8111-111111111111"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+ASSIGNMENTS = "Microsoft.Authorization/roleAssignments"
+HELD = "9d1c4f52-0000-4000-8000-00000000abcd"
+FEDERATION = {"issuer": "https://token.actions.githubusercontent.com", "subject": "repo:contoso/infra:ref:refs/heads/main"}
+
+
+def problems_of(config: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigurationError) as caught:
+        load_stack_config(config)
+    return caught.value.problems
+
+
+# -- two role assignments under one Pulumi name ---------------------------------------------------------------------
+
+
+def test_a_key_equal_to_another_roles_derived_key_is_refused() -> None:
+    """Before: the plan passed and ``up`` would register two resources ``delivery-role-<key>`` (a duplicate URN)."""
+    derived = role_assignment_key(SUB, CONTRIBUTOR)
+    roles = [{"role": "Contributor", "scope": SUB}, {"role": "Reader", "scope": SUB, "key": derived}]
+    problems = problems_of(config_with([principal(roles=roles)]))
+    assert any(p.startswith("principals[0].roles[1].key:") and derived in p and "roles[0]" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("key", ["", " rg", "a::b", "line\nbreak", "tab\there", "x" * 81, "-lead"])
+def test_a_key_is_a_name_pulumi_can_show_and_rename(key: str) -> None:
+    """A key becomes part of a URN: empty, '::' (the URN's own delimiter), spaces and control characters make a
+    resource that ``pulumi state`` commands can't name (pulumi/pulumi#18937: names of letters, digits, '_', '-', '.',
+    '/')."""
+    roles = [{"role": "Contributor", "scope": SUB, "key": key}]
+    problems = problems_of(config_with([principal(roles=roles)]))
+    assert any(p.startswith("principals[0].roles[0].key:") for p in problems), problems
+
+
+@pytest.mark.parametrize("key", ["rg-read", "app.rg_1", "connectivity/hub"])
+def test_keys_of_letters_digits_and_separators_still_pass(key: str) -> None:
+    load_stack_config(config_with([principal(roles=[{"role": "Contributor", "scope": SUB, "key": key}])]))
+
+
+# -- one existing role assignment adopted twice ---------------------------------------------------------------------
+
+
+def _existing(name: str, client: str, object_id: str, roles: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "existingApplication": {"clientId": client, "objectId": object_id},
+        "linkCredential": "federated",
+        "roles": roles,
+    }
+
+
+def test_one_existing_assignment_adopted_by_two_roles_is_refused() -> None:
+    """Before: both roles imported the same assignment; an assignment has one role and one principal, so one import
+    at least could never match (``up`` fails, or a later change replaces the customer's assignment)."""
+    roles = [
+        {"role": "Contributor", "scope": SUB, "existingAssignment": HELD},
+        {"role": "Reader", "scope": SUB, "existingAssignment": HELD.upper()},
+    ]
+    config = config_with(
+        [_existing("customer-sp", "33333333-3333-4333-8333-333333333333", "44444444-4444-4444-8444-444444444444", roles)],
+        linkFederation=FEDERATION,
+    )
+    problems = problems_of(config)
+    assert any(p.startswith("principals[0].roles[1].existingAssignment:") and "roles[0]" in p for p in problems), problems
+
+
+def test_one_existing_assignment_adopted_by_two_principals_is_refused() -> None:
+    first = _existing(
+        "first",
+        "33333333-3333-4333-8333-333333333333",
+        "44444444-4444-4444-8444-444444444444",
+        [{"role": "Contributor", "scope": SUB, "existingAssignment": HELD}],
+    )
+    second = _existing(
+        "second",
+        "55555555-5555-4555-8555-555555555555",
+        "66666666-6666-4666-8666-666666666666",
+        [{"role": "Contributor", "scope": SUB, "existingAssignment": f"{SUB}/providers/{ASSIGNMENTS}/{HELD}"}],
+    )
+    problems = problems_of(config_with([first, second], linkFederation=FEDERATION))
+    assert any(p.startswith("principals[1].roles[0].existingAssignment:") and "principals[0]" in p for p in problems), problems
