@@ -3,13 +3,16 @@ that Azure or Pulumi would refuse, and reads that crashed on hostile input. Each
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from partner_attribution.cli import app
 from partner_attribution.config import ConfigurationError, load_stack_config
 from partner_attribution.naming import role_assignment_key
-from tests.conftest import config_with, principal
+from tests.conftest import PROJECT_ROOT, config_with, principal
 
 SUB = "/subscriptions/11111111-1111-4111-8111-111111111111"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -92,3 +95,84 @@ def test_one_existing_assignment_adopted_by_two_principals_is_refused() -> None:
     )
     problems = problems_of(config_with([first, second], linkFederation=FEDERATION))
     assert any(p.startswith("principals[1].roles[0].existingAssignment:") and "principals[0]" in p for p in problems), problems
+
+
+# -- files the report and the plan read: bounded, and never a traceback -------------------------------------------
+
+
+OUTPUT = PROJECT_ROOT / "examples" / "lighthouse" / "managing-tenant.output.json"
+
+
+def report(*args: str) -> Any:
+    return CliRunner().invoke(app, ["report", *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def deep_json(tmp_path: Path) -> Path:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("option", ["--documents", "--verified", "--since"])
+def test_a_deeply_nested_file_is_a_usage_error_not_a_traceback(option: str, deep_json: Path) -> None:
+    """Before: RecursionError from json.loads, a traceback."""
+    args = [option, str(deep_json)] if option == "--documents" else ["--input", str(OUTPUT), option, str(deep_json)]
+    result = report(*args)
+    assert result.exit_code == 2, result.output
+    assert "nested too deeply" in result.output and str(deep_json.name) in result.output
+
+
+@pytest.mark.parametrize("option", ["--verified", "--since"])
+def test_a_device_that_never_ends_is_refused_without_reading_it(option: str) -> None:
+    """Before: ``--verified /dev/zero`` read until the process ran out of memory (MemoryError at 1.9 GB)."""
+    result = report("--input", str(OUTPUT), option, "/dev/zero")
+    assert result.exit_code == 2, result.output
+    assert "/dev/zero" in result.output and "not a regular file" in result.output
+
+
+def test_a_file_larger_than_a_document_is_refused(tmp_path: Path) -> None:
+    from partner_attribution.attribution import MAX_DOCUMENT_BYTES
+
+    big = tmp_path / "big.json"
+    big.write_bytes(b'{"attribution": "' + b"x" * MAX_DOCUMENT_BYTES + b'"}')
+    result = report("--documents", str(big))
+    assert result.exit_code == 2, result.output
+    assert "larger than" in result.output
+
+
+def test_the_managing_stack_output_that_is_a_device_says_so() -> None:
+    """Before: '/dev/zero not found' (it exists; it is not a file)."""
+    stack = PROJECT_ROOT / "examples" / "lighthouse" / "Pulumi.customer.yaml"
+    result = CliRunner().invoke(app, ["plan", "-c", str(stack), "--managing-stack-output", "/dev/zero"], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert "not a regular file" in " ".join(result.output.replace("│", " ").split())
+
+
+def test_a_pipe_with_no_writer_is_refused_at_the_time_bound(tmp_path: Path) -> None:
+    """A FIFO nobody writes to: opening it for reading would block forever; it is refused when the bound is spent."""
+    import os
+
+    from partner_attribution.json_files import JsonFileError, read_bounded
+
+    fifo = tmp_path / "verified.json"
+    os.mkfifo(fifo)
+    with pytest.raises(JsonFileError, match="did not finish within"):
+        read_bounded(fifo, 1024, seconds=0.1)
+
+
+def test_a_pipe_is_read_to_its_end(tmp_path: Path) -> None:
+    """``--verified <(partner-attribution verify --format json)``: a pipe with a writer is read like a file."""
+    import os
+    import threading
+
+    from partner_attribution.json_files import read_json_file
+
+    fifo = tmp_path / "verified.json"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text('{"results": []}', encoding="utf-8"))
+    writer.start()
+    try:
+        assert read_json_file(fifo, 1024) == {"results": []}
+    finally:
+        writer.join()
