@@ -176,3 +176,82 @@ def test_a_pipe_is_read_to_its_end(tmp_path: Path) -> None:
         assert read_json_file(fifo, 1024) == {"results": []}
     finally:
         writer.join()
+
+
+# -- a token endpoint that trickles its headers ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def trickling_headers() -> Any:
+    """A token endpoint that answers '200 OK' and then one header line every 0.2 s for up to 60 s: every socket read
+    gets a byte before its timeout, so only a bound on the whole request ends it."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def handle(connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)
+            try:
+                connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(300):
+                    if stop.wait(0.2):
+                        return
+                    connection.sendall(b"X-Padding: a\r\n")
+            except OSError:
+                return
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/token"
+    stop.set()
+    server.close()
+
+
+def test_a_token_endpoint_trickling_its_headers_fails_at_the_requests_own_bound(trickling_headers: str) -> None:
+    """Before: per-read timeouts never fired, so the request held until http.client counted 100 headers (20 s here,
+    unbounded with a byte at a time); inside the link client it held the whole budget (600 s by default)."""
+    import time
+
+    from partner_attribution.pal.federation import OidcRequest, TokenSourceError
+
+    started = time.monotonic()
+    with pytest.raises(TokenSourceError) as error:
+        OidcRequest("ACTIONS_ID_TOKEN_REQUEST_URL", trickling_headers, "request-token").token("api://x", timeout=1)
+    assert time.monotonic() - started < 10  # the bound is 1 s; 10 leaves room for a loaded machine
+    assert "within 1.0s" in str(error.value) and not error.value.permanent
+
+
+def test_a_token_whose_payload_is_nested_too_deeply_is_not_a_jwt() -> None:
+    """Before: RecursionError out of TokenClaims.of (a pipeline token or an access token is read for its claims)."""
+    import base64
+
+    from partner_attribution.pal.federation import TokenClaims
+
+    payload = base64.urlsafe_b64encode(b"[" * 40_000 + b"]" * 40_000).decode().rstrip("=")
+    with pytest.raises(ValueError, match="not a JWT"):
+        TokenClaims.of(f"eyJhbGciOiJub25lIn0.{payload}.sig")
+
+
+def test_a_token_answer_nested_too_deeply_fails_at_once(fake_azure: Any) -> None:
+    """Before: a RecursionError, reported as 'RecursionError while managing the link'."""
+    from partner_attribution.pal.federation import OidcRequest, TokenSourceError
+    from partner_attribution.testing import Fault
+
+    fake_azure.inject(Fault("oidc", "body", payload=b"[" * 30_000 + b"]" * 30_000, times=None))
+    env = fake_azure.github_actions_environment("repo:contoso/infra:ref:refs/heads/main")
+    source = OidcRequest(
+        "ACTIONS_ID_TOKEN_REQUEST_URL", env["ACTIONS_ID_TOKEN_REQUEST_URL"], env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]
+    )
+    with pytest.raises(TokenSourceError) as error:
+        source.token("api://AzureADTokenExchange")
+    assert error.value.permanent and "nested too deeply" in str(error.value)
