@@ -3,6 +3,7 @@ that Azure or Pulumi would refuse, and reads that crashed on hostile input. Each
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +256,37 @@ def test_a_token_answer_nested_too_deeply_fails_at_once(fake_azure: Any) -> None
     with pytest.raises(TokenSourceError) as error:
         source.token("api://AzureADTokenExchange")
     assert error.value.permanent and "nested too deeply" in str(error.value)
+
+
+# -- terminal control characters in the report --------------------------------------------------------------------
+
+HOSTILE = "Evil\x1b]0;pwned\x07\x1b[2J name\u202egnp.exe\rover"
+
+
+@pytest.fixture
+def hostile_document(tmp_path: Path) -> Path:
+    """A stack output whose names carry an OSC title change, a screen clear, a right-to-left override and a carriage
+    return (a stack output is an input like any: another team's stack, a file in a shared folder)."""
+    from partner_attribution.attribution import AttributionDocument
+
+    document: dict[str, Any] = {"version": 1, "partnerId": "1234567", "principals": []}
+    document["nonAzureWorkloads"] = [
+        {"name": HOSTILE, "product": "microsoft365"},
+        {"name": HOSTILE + " bi", "product": "powerbi", "principal": HOSTILE},
+    ]
+    AttributionDocument.from_json(document)  # a document the report accepts
+    path = tmp_path / "customer.json"
+    path.write_text(json.dumps({"attribution": document}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("format_name", ["markdown", "html"])
+def test_report_output_never_carries_terminal_control_characters(hostile_document: Path, format_name: str) -> None:
+    """Before: the markdown report (the default, printed to the terminal) wrote a workload's name raw: ESC, BEL, CR
+    and U+202E reached the terminal; the HTML page carried them too."""
+    from partner_attribution.visible import _TERMINAL_CONTROL
+
+    result = report("--input", str(hostile_document), "--format", format_name)
+    assert "Evil" in result.output
+    assert not _TERMINAL_CONTROL.search(result.output), repr(_TERMINAL_CONTROL.search(result.output))
+    assert "\\x1b" in result.output and "\\u202e" in result.output
