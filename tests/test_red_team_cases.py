@@ -290,3 +290,27 @@ def test_report_output_never_carries_terminal_control_characters(hostile_documen
     assert "Evil" in result.output
     assert not _TERMINAL_CONTROL.search(result.output), repr(_TERMINAL_CONTROL.search(result.output))
     assert "\\x1b" in result.output and "\\u202e" in result.output
+
+
+# -- the policy pack's own settings ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("a90539d8-a7a6-5826-95c4-1fbef22d4b22", "Pulumi's own"),
+        ("A90539D8-A7A6-5826-95C4-1FBEF22D4B22", "Pulumi's own"),
+        ("222c6c49-1b0a-5959-a213-6608f9eb8820", "Terraform's"),
+        ("00000000-0000-0000-0000-000000000000", "nil GUID"),
+    ],
+)
+def test_the_pack_refuses_a_cua_guid_the_plan_refuses(value: str, said: str) -> None:
+    """Before: the pack took Pulumi's own ID as the partner's CUA GUID and then required every provider to send it,
+    enforcing that the usage is credited to Pulumi; the plan refused the same value (issue 18)."""
+    import sys
+
+    sys.path.insert(0, str(PROJECT_ROOT / "policy"))
+    from partner_attribution_policy import config as pack_config
+
+    (problem,) = pack_config.validate("cua-partner-id", {"cuaPartnerId": value})
+    assert problem.startswith("cuaPartnerId: ") and said in problem
