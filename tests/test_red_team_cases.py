@@ -314,3 +314,45 @@ def test_the_pack_refuses_a_cua_guid_the_plan_refuses(value: str, said: str) -> 
 
     (problem,) = pack_config.validate("cua-partner-id", {"cuaPartnerId": value})
     assert problem.startswith("cuaPartnerId: ") and said in problem
+
+
+# -- scopes Azure can't have ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        f"{SUB}/resourceGroups/rg.",  # "period (except at end)"
+        f"{SUB}/resourceGroups/rg./providers/Microsoft.KeyVault/vaults/kv",
+        "/providers/Microsoft.Management/managementGroups/c\u00f6ntoso",  # letters a-z only
+        "/providers/Microsoft.Management/managementGroups/contoso\u0663",  # an Arabic-Indic digit
+        "/providers/Microsoft.Management/managementGroups/" + "m" * 91,  # at most 90
+        "/providers/Microsoft.Management/managementGroups/contoso!",
+        "/providers/Microsoft.Management/managementGroups/\u212aontoso",  # the Kelvin sign, "k" case-insensitively
+    ],
+)
+def test_a_scope_no_resource_group_or_management_group_can_have_is_refused(scope: str) -> None:
+    """Before: each passed the plan; the role assignment then fails in Azure (the scope can't exist).
+    Resource groups: 1 to 90 letters or digits (Unicode), '-', '_', '(', ')', '.', not ending with '.' (Microsoft Learn,
+    Azure.Provisioning.Resources.ResourceGroup.Name and SynapseWorkspaceData.ManagedResourceGroupName). Management
+    groups: 1 to 90 of a-z, A-Z, 0-9, '-', '_', '.', '(', ')' (Azure/enterprise-azure-policy-as-code,
+    Test-HydrationManagementGroupName.ps1; Get-AzManagementGroupNameAvailability refuses 'testMG!')."""
+    from partner_attribution.azure_ids import InvalidScopeError, parse_scope
+
+    with pytest.raises(InvalidScopeError):
+        parse_scope(scope)
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        f"{SUB}/resourceGroups/rg-app.prod(1)",
+        f"{SUB}/resourceGroups/r\u00e9seau",  # Unicode letters are allowed in resource group names
+        "/providers/Microsoft.Management/managementGroups/contoso-landing_zones.(eu)",
+        "/providers/Microsoft.Management/managementGroups/" + "m" * 90,
+    ],
+)
+def test_scopes_azure_accepts_still_pass(scope: str) -> None:
+    from partner_attribution.azure_ids import parse_scope
+
+    parse_scope(scope)
