@@ -356,3 +356,40 @@ def test_scopes_azure_accepts_still_pass(scope: str) -> None:
     from partner_attribution.azure_ids import parse_scope
 
     parse_scope(scope)
+
+
+# -- a link password written in clear in the stack file -----------------------------------------------------------
+
+_EXISTING_WITH_PASSWORD = """config:
+  partner-attribution:partnerId: "1234567"
+  partner-attribution:linkSecrets:
+    customer-sp: {value}
+  partner-attribution:principals:
+    - name: customer-sp
+      existingApplication: {{clientId: 33333333-3333-4333-8333-333333333333, objectId: 44444444-4444-4444-8444-444444444444}}
+      linkCredential: password
+      roles:
+        - role: Contributor
+          scope: /subscriptions/11111111-1111-4111-8111-111111111111
+"""
+
+
+def _plan_text(tmp_path: Path, value: str) -> str:
+    stack = tmp_path / "Pulumi.customer.yaml"
+    stack.write_text(_EXISTING_WITH_PASSWORD.format(value=value), encoding="utf-8")
+    result = CliRunner().invoke(app, ["plan", "-c", str(stack)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.replace("│", " ").split())
+
+
+def test_a_link_password_in_clear_in_the_stack_file_is_warned_about_and_not_called_a_secret(tmp_path: Path) -> None:
+    """Before: the plan said 'password from linkSecrets (a Pulumi secret)' of a password written in clear in a file
+    that is usually committed; it can't know, so it says where the password comes from and warns when it is in clear."""
+    text = _plan_text(tmp_path, '"Sup3r~Secret-value"')
+    assert "(a Pulumi secret)" not in text and "Sup3r" not in text
+    assert "linkSecrets.customer-sp is in clear text" in text and "pulumi config set --secret --path" in text
+
+
+def test_a_link_password_set_as_a_secret_is_called_one(tmp_path: Path) -> None:
+    text = _plan_text(tmp_path, "{secure: AAABAHnQ2l1cAAAAEEEEEEEE}")
+    assert "password from linkSecrets" in text and "clear text" not in text

@@ -254,7 +254,7 @@ def lighthouse_view(
 
 def main() -> None:
     """Entry point of the Pulumi program: configuration → resolved specs → components → outputs."""
-    config = load_stack_config(read_pulumi_config(), os.environ)
+    config = load_stack_config(read_pulumi_config(), os.environ, is_secret=pulumi.runtime.is_config_secret)
     for warning in config.warnings:
         pulumi.log.warn(warning)
     providers = cua_providers(config)

@@ -296,6 +296,7 @@ def evaluate(
     stack: str = "dev",
     preview: bool = True,
     mocks_: pulumi.runtime.Mocks | None = None,
+    secret_keys: Sequence[str] = (),
 ) -> Evaluation:
     """Run ``program`` under the mock engine with ``config`` (Pulumi's ``namespace:key`` → string form).
 
@@ -314,7 +315,7 @@ def evaluate(
     settings.SETTINGS.outputs.clear()
     settings.ROOT.set(None)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, logger=_ENGINE_LOG, monitor=monitor)
-    pulumi.runtime.set_all_config(dict(config or {}), [])
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
     try:
         _sync_await(run_pulumi_func(program))
         root = settings.get_root_resource()

@@ -28,7 +28,7 @@ from ..naming import COMPONENT_TYPE, PAL_LINK_TYPE
 from ..naming import LINK_FEDERATED_CREDENTIAL_DISPLAY_NAME as LINK_FIC
 from ..workloads import PRODUCTS
 from .engine import SECRET_DISPLAY, Evaluation, PlaceholderMocks, RegisteredResource, evaluate, run_program_file
-from .stack_file import StackFileError, read_stack_config
+from .stack_file import StackFileError, read_stack_config, secure_keys
 
 APPLICATION_TYPE = "azuread:index/application:Application"
 SERVICE_PRINCIPAL_TYPE = "azuread:index/servicePrincipal:ServicePrincipal"
@@ -464,6 +464,7 @@ def plan_stack(config_path: Path, program_path: Path, managing_stack_output: Pat
             project=project_name(program),
             stack=stack_name(config_path),
             mocks_=mocks,
+            secret_keys=secure_keys(config),
         )
     except ConfigurationError as exc:
         plan.errors.extend(exc.problems)
