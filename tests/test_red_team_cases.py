@@ -393,3 +393,28 @@ def test_a_link_password_in_clear_in_the_stack_file_is_warned_about_and_not_call
 def test_a_link_password_set_as_a_secret_is_called_one(tmp_path: Path) -> None:
     text = _plan_text(tmp_path, "{secure: AAABAHnQ2l1cAAAAEEEEEEEE}")
     assert "password from linkSecrets" in text and "clear text" not in text
+
+
+# -- Lighthouse text shown to the customer ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\u200b", "\u2028", "\ufeff"])
+def test_a_lighthouse_offer_or_display_name_with_invisible_characters_is_refused(hidden: str) -> None:
+    """Before: the delegation's own rule refused control characters only, so a right-to-left override or a zero-width
+    space in the offer name or a principal's display name (shown to the customer in the portal) passed, where the same
+    characters in a principal's displayName are refused. One rule now (validators.CONTROL_CHARACTERS)."""
+    from partner_attribution.lighthouse import LighthouseAuthorizationArgs, LighthouseDelegationArgs, resolve_delegation
+
+    args = LighthouseDelegationArgs(
+        offer_name=f"Fabrikam{hidden}managed",
+        managing_tenant_id="55555555-5555-4555-8555-555555555555",
+        authorizations=[
+            LighthouseAuthorizationArgs(
+                "66666666-6666-4666-8666-666666666666", f"Fabrikam{hidden}delivery", "Contributor", pal_linked=True
+            )
+        ],
+        scopes=[SUB],
+    )
+    _, problems = resolve_delegation("contoso", args, project="p", stack="s")
+    fields = sorted(str(p.path[-1]) for p in problems)
+    assert fields == ["offer_name", "principal_display_name"], [p.render() for p in problems]

@@ -34,7 +34,7 @@ principal's display name, which this project sets from the application's."""
 MAX_FEDERATED_FIELD = 600
 """Issuer, subject and audience of a federated credential: at most 600 characters each (FACTS.md §2)."""
 LINK_CREDENTIALS = ("password", "federated")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 """Control characters, and the invisible and direction-changing ones (zero-width, line/paragraph separators,
 bidirectional overrides) that make a name read differently from what it is."""
 
@@ -94,7 +94,7 @@ def check_display_name(value: object) -> str | None:
         return "give a display name (1 to 256 characters)"
     if len(value) > MAX_DISPLAY_NAME:
         return f"{len(value)} characters is too long; Entra allows at most {MAX_DISPLAY_NAME} for an application's display name"
-    if _CONTROL.search(value):
+    if CONTROL_CHARACTERS.search(value):
         return (
             "contains a control or invisible character (a line break, tab, zero-width or direction override); "
             "use printable characters only"
@@ -132,7 +132,7 @@ def _federated_field(value: str, what: str) -> str | None:
         return f"the {what} has leading or trailing spaces, which Entra matches literally (the exchange fails); remove them"
     if len(value) > MAX_FEDERATED_FIELD:
         return f"the {what} is {len(value)} characters; Entra allows at most {MAX_FEDERATED_FIELD}"
-    if _CONTROL.search(value):
+    if CONTROL_CHARACTERS.search(value):
         return f"the {what} contains a control character"
     return None
 
