@@ -298,7 +298,8 @@ def evaluate(
     mocks_: pulumi.runtime.Mocks | None = None,
     secret_keys: Sequence[str] = (),
 ) -> Evaluation:
-    """Run ``program`` under the mock engine with ``config`` (Pulumi's ``namespace:key`` → string form).
+    """Run ``program`` under the mock engine with ``config`` (Pulumi's ``namespace:key`` → string form); ``secret_keys``
+    are the keys the engine would report as secrets (``pulumi.runtime.is_config_secret``), those stored ``secure:``.
 
     Raises whatever the program raises (a :class:`pulumi.RunError` for configuration errors),
     after the runtime has settled.
