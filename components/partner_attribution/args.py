@@ -44,8 +44,9 @@ class RoleAssignmentArgs:
     acknowledge_privileged: bool = False
     """Must be true to assign Owner or User Access Administrator: roles that can grant access."""
     key: str | None = None
-    """Stable key for the child resource name. Derived from role and scope when the scope is a
-    plain string; required when it is an Output. Changing it replaces the assignment."""
+    """Stable key for the child resource name: 1 to 80 letters, digits, '.', '_', '-' or '/', unique among the
+    principal's roles (derived keys included). Derived from role and scope when the scope is a plain string; required
+    when it is an Output. Changing it replaces the assignment."""
     existing_assignment: str | None = None
     """The role assignment the principal already holds for this role at this scope, as its resource ID
     (``<scope>/providers/Microsoft.Authorization/roleAssignments/<GUID>``, what ``az role assignment list --query

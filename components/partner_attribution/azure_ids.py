@@ -11,17 +11,30 @@ _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 GUID_PATTERN = re.compile(rf"^{_GUID}\Z")  # \Z, not $: "$" also matches before a trailing newline
 """A GUID in its usual 8-4-4-4-12 hexadecimal form, any letter case: the one GUID rule of the package."""
 
+_RESOURCE_GROUP = r"(?=[^/]{1,90}(?:/|\Z))[-\w._()]*[-\w_()]"
+"""A resource group name: 1 to 90 letters or digits (Unicode: ``Char.IsLetterOrDigit``), '-', '_', '(', ')' and '.',
+not ending with '.' (Microsoft Learn: Azure.Provisioning.Resources.ResourceGroup.Name, "period (except at end), and
+Unicode characters that match the allowed characters"; SynapseWorkspaceData.ManagedResourceGroupName, "no longer
+than 90 characters ... cannot end with '.'")."""
+_MANAGEMENT_GROUP = r"(?-i:[A-Za-z0-9._()-]{1,90})"  # (?-i:): case-insensitive, [a-z] would take the Kelvin sign
+"""A management group ID: 1 to 90 ASCII letters, digits, '-', '_', '.', '(' and ')' (Microsoft's Enterprise Policy as
+Code, Azure/enterprise-azure-policy-as-code ``Test-HydrationManagementGroupName.ps1``; Az.Resources
+``Get-AzManagementGroupNameAvailability`` answers "invalid characters" for ``testMG!``)."""
+
 _SCOPE_FORMS: list[tuple[str, re.Pattern[str]]] = [
-    ("management group", re.compile(rf"^/providers/Microsoft\.Management/managementGroups/(?P<mg>{_SEGMENT})\Z", re.I)),
+    (
+        "management group",
+        re.compile(rf"^/providers/Microsoft\.Management/managementGroups/(?P<mg>{_MANAGEMENT_GROUP})\Z", re.I),
+    ),
     ("subscription", re.compile(rf"^/subscriptions/(?P<sub>{_GUID})\Z", re.I)),
     (
         "resource group",
-        re.compile(rf"^/subscriptions/(?P<sub>{_GUID})/resourceGroups/(?P<rg>[-\w._()]{{1,90}})\Z", re.I),
+        re.compile(rf"^/subscriptions/(?P<sub>{_GUID})/resourceGroups/(?P<rg>{_RESOURCE_GROUP})\Z", re.I),
     ),
     (
         "resource",
         re.compile(
-            rf"^/subscriptions/(?P<sub>{_GUID})/resourceGroups/(?P<rg>[-\w._()]{{1,90}})"
+            rf"^/subscriptions/(?P<sub>{_GUID})/resourceGroups/(?P<rg>{_RESOURCE_GROUP})"
             rf"/providers/(?P<ns>[A-Za-z0-9]+\.[A-Za-z0-9.]+)(/{_SEGMENT}/{_SEGMENT})+\Z",
             re.I,
         ),

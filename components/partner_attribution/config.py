@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,13 +222,16 @@ def _decode(raw: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     return values, problems
 
 
-def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None = None) -> StackConfig:
+def load_stack_config(
+    raw: Mapping[str, str], environ: Mapping[str, str] | None = None, *, is_secret: Callable[[str], bool] | None = None
+) -> StackConfig:
     """Check the whole configuration and resolve every principal; raise :class:`ConfigurationError`
     listing every problem otherwise.
 
     ``raw`` may also hold the providers' keys of :data:`PROVIDER_KEYS` (``azure-native:environment``, ...);
     ``environ`` is the environment the providers read their ``ARM_*`` fallbacks from (the program passes
-    ``os.environ``)."""
+    ``os.environ``); ``is_secret`` tells whether a key is stored encrypted (the program passes
+    ``pulumi.runtime.is_config_secret``; None: not known, not checked)."""
     values, problems = _decode(raw)
     top = check_mapping(values, _TOP_LEVEL, "", problems) or {}
     if "lighthouse" not in values:
@@ -354,6 +357,7 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
         if spec is not None and roles_complete:
             principals.append(spec)
     problems += _existing_principal_clashes(raw_principals)
+    problems += _adopted_assignment_clashes(raw_principals)
 
     workloads: list[WorkloadEntry] = []
     warnings: list[str] = []
@@ -389,6 +393,14 @@ def load_stack_config(raw: Mapping[str, str], environ: Mapping[str, str] | None 
             problems.append(f"{here}.principal: {named!r} is not a principal of this stack; use {_choices(seen_names)}")
             continue
         workloads.append(WorkloadEntry(workload["name"], workload["product"], workload.get("notes"), named))
+
+    if link_secrets and is_secret is not None and not is_secret(f"{NAMESPACE}:linkSecrets"):
+        for name in link_secrets:
+            warnings.append(
+                f"linkSecrets.{name} is in clear text in the stack file (anyone who reads the file or its history has the "
+                f"password); store it encrypted: pulumi config set --secret --path '{NAMESPACE}:linkSecrets.{name}' "
+                "<password>, and rotate the password if the file was shared"
+            )
 
     cua_partner_id = top.get("cuaPartnerId")
     if cua_partner_id is not None and (message := check_cua_partner_id(cua_partner_id)) is not None:
@@ -455,6 +467,27 @@ def _existing_principal_clashes(raw_principals: list[Any]) -> list[str]:
                 "--query id -o tsv)"
             )
         objects.setdefault(object_id.lower(), (index, client))
+    return problems
+
+
+def _adopted_assignment_clashes(raw_principals: list[Any]) -> list[str]:
+    """One existing role assignment adopted by two principals: an assignment has one principal, so one of the two
+    imports can never match (within one principal, :func:`~partner_attribution.spec.resolve_principal` checks)."""
+    problems: list[str] = []
+    owners: dict[str, int] = {}
+    for index, entry in enumerate(raw_principals):
+        roles = entry.get("roles") if isinstance(entry, dict) else None
+        for position, role in enumerate(roles if isinstance(roles, list) else []):
+            given = role.get("existingAssignment") if isinstance(role, dict) else None
+            if not isinstance(given, str):
+                continue
+            name = given.rsplit("/", 1)[-1].lower()
+            owner = owners.setdefault(name, index)
+            if owner != index:
+                problems.append(
+                    f"principals[{index}].roles[{position}].existingAssignment: {given} is adopted by principals[{owner}] "
+                    "already; a role assignment belongs to one principal: give this principal's own assignment"
+                )
     return problems
 
 

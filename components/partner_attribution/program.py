@@ -296,7 +296,7 @@ def run() -> None:
 def main() -> None:
     """The Pulumi program: configuration → resolved specs → components → outputs. Raises
     :class:`~partner_attribution.config.ConfigurationError` (a ``pulumi.RunError``) for a configuration problem."""
-    config = load_stack_config(read_pulumi_config(), os.environ)
+    config = load_stack_config(read_pulumi_config(), os.environ, is_secret=pulumi.runtime.is_config_secret)
     for warning in config.warnings:
         pulumi.log.warn(warning)
     providers = cua_providers(config)

@@ -10,7 +10,6 @@ The Customer Usage Attribution ID each provider sends is shown beside PAL (docs/
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 from collections.abc import Iterable, Sequence
@@ -28,6 +27,7 @@ from .attribution import (
     RoleEntry,
 )
 from .coverage import GRANT_COLUMNS, Customer, CustomerCoverage, coverage_of, grant_records, scope_records
+from .visible import html_text, printable
 from .workloads import DPOR, PRODUCTS
 
 ReportInputError = AttributionFormatError
@@ -253,9 +253,11 @@ def csv_cell(value: object) -> object:
 
 def md_cell(value: object) -> str:
     """Text for a markdown table cell or list item: backslashes and ``|`` escaped, ``<``/``>`` as entities
-    (no raw HTML), line breaks as ``<br>``, so a crafted name can't end the cell, the row or the table."""
-    text = str(value).translate(_MARKDOWN_ESCAPES)
-    return "<br>".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    (no raw HTML), line breaks as ``<br>``, so a crafted name can't end the cell, the row or the table; control and
+    direction-changing characters shown as escapes (:func:`~partner_attribution.visible.printable`): the markdown
+    report is printed to the terminal."""
+    lines = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return "<br>".join(printable(lines).translate(_MARKDOWN_ESCAPES).split("\n"))
 
 
 def _md_row(*cells: str) -> str:
@@ -401,7 +403,7 @@ def to_html(report: AttributionReport) -> str:
 
 def detail_html(report: AttributionReport) -> str:
     """The detail tables, per principal, then gaps, workloads, claims, Lighthouse and CUA, as an HTML fragment."""
-    e = html.escape
+    e = html_text
     s = report.summary
     rows = "".join(
         "<tr>"

@@ -7,13 +7,13 @@ its colour (and a symbol), so the page reads in grey, printed, and to a screen r
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from .coverage import CustomerCoverage, Grant, Portfolio, ScopeNode, Standing
+from .visible import html_text
 
-e = html.escape
+e = html_text
 
 SYMBOLS = {Standing.EARNS: "✓", Standing.NO_PEC_ROLE: "◐", Standing.OTHER_PARTNER: "⚠", Standing.NOT_LINKED: "✗"}
 """A symbol per standing, beside its words."""

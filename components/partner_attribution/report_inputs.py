@@ -11,15 +11,15 @@ right to decrypt the stack's secrets.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .attribution import AttributionDocument, AttributionFormatError
+from .attribution import MAX_DOCUMENT_BYTES, AttributionDocument, AttributionFormatError
 from .changes import grants_from_records
 from .coverage import Customer, Grant, coverage_of, grants_of
+from .json_files import JsonFileError, parse_json, read_json_file
 
 
 class ReportSourceError(ValueError):
@@ -36,11 +36,9 @@ class SourcedDocument:
 
 def _load_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ReportSourceError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportSourceError(f"{path}: not JSON ({exc})") from None
+        return read_json_file(path, MAX_DOCUMENT_BYTES)
+    except JsonFileError as exc:
+        raise ReportSourceError(str(exc)) from None
 
 
 def _document(value: Any, where: str) -> AttributionDocument:
@@ -62,6 +60,8 @@ def document_files(paths: Sequence[Path]) -> list[Path]:
             files.extend(found)
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise ReportSourceError(f"{path} is not a regular file; give saved 'pulumi stack output --json' files or a folder")
         else:
             raise ReportSourceError(f"{path} not found")
     return files
@@ -94,7 +94,10 @@ def read_backend_stacks(pulumi_root: str | None = None, cwd: str = ".", env: dic
             result = command.run(args, cwd, environment)
         except CommandError as exc:
             raise ReportSourceError(f"pulumi {' '.join(args)} failed: {str(exc).strip()[:500]}") from None
-        return json.loads(result.stdout or "null")
+        try:
+            return parse_json((result.stdout or "null").encode("utf-8"), f"pulumi {' '.join(args)}")
+        except JsonFileError as exc:
+            raise ReportSourceError(str(exc)) from None
 
     stacks = run(["stack", "ls", "--json", "--all"])
     if not isinstance(stacks, list):

@@ -37,6 +37,7 @@ from .validators import (
     check_object_id,
     check_partner_id,
     check_principal_name,
+    check_role_key,
     check_rotation_date,
     check_subject,
     parse_date,
@@ -193,6 +194,7 @@ def _resolve_roles(name: str, assignments: list[RoleAssignmentArgs], path: Path)
     specs: list[RoleSpec] = []
     seen: dict[tuple[str, str], int] = {}
     keys: dict[str, int] = {}
+    adoptions: dict[str, int] = {}
     catalog = builtin_roles()
     for index, assignment in enumerate(assignments):
         here = (*path, index)
@@ -223,25 +225,46 @@ def _resolve_roles(name: str, assignments: list[RoleAssignmentArgs], path: Path)
             problems.append(Problem((*here, "condition_version"), "set only together with «condition»"))
         if assignment.condition_version not in (None, CONDITION_VERSION):
             problems.append(Problem((*here, "condition_version"), f"Azure RBAC conditions use version '{CONDITION_VERSION}'"))
+        duplicate = False
         if role is not None and scope_text is not None:
             pair = (role.guid, scope_text.lower())
             if pair in seen:
+                duplicate = True
                 problems.append(
                     Problem(here, f"duplicates «role_assignments»[{seen[pair]}] ({role.name} at {scope_text}); remove one")
                 )
             else:
                 seen[pair] = index
         if assignment.key is not None:
-            if assignment.key in keys:
-                problems.append(
-                    Problem((*here, "key"), f"key {assignment.key!r} is used by «role_assignments»[{keys[assignment.key]}]")
-                )
-            keys[assignment.key] = index
+            problems += _check((*here, "key"), check_role_key(assignment.key))
         adopted, problem = _existing_assignment(assignment.existing_assignment, scope_text)
         problems += [Problem((*here, "existing_assignment"), problem)] if problem else []
+        if adopted is not None:
+            # One assignment has one role, scope and principal: adopting it twice means one import can never match.
+            if adopted.lower() in adoptions:
+                problems.append(
+                    Problem(
+                        (*here, "existing_assignment"),
+                        f"{adopted} is adopted by «role_assignments»[{adoptions[adopted.lower()]}] already; one role "
+                        "assignment holds one role at one scope: give each role the assignment that holds it",
+                    )
+                )
+            adoptions.setdefault(adopted.lower(), index)
         if role is None or not (scope_ok or (scope_text is None and assignment.key is not None)):
             continue
         key = assignment.key if assignment.key is not None else naming.role_assignment_key(cast(str, scope_text), role.guid)
+        # Explicit and derived keys share one namespace (the resource name): a key copied from another role's
+        # derived one would register two resources under one URN.
+        if key in keys:
+            if not duplicate:  # a duplicate role and scope has the same derived key: said once, above
+                problems.append(
+                    Problem(
+                        (*here, "key") if assignment.key is not None else here,
+                        f"key {key!r} is the resource name of «role_assignments»[{keys[key]}] too; give this role another key",
+                    )
+                )
+            continue
+        keys[key] = index
         specs.append(
             RoleSpec(
                 key=key,

@@ -14,6 +14,11 @@ from .azure_ids import GUID_PATTERN
 
 PARTNER_ID_PATTERN = re.compile(r"^[0-9]{4,10}\Z")  # \Z: "$" would let "1234567\n" through
 PRINCIPAL_NAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?\Z")
+ROLE_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,79}\Z")
+"""A role assignment's key, part of its resource name and so of its URN: 1 to 80 letters, digits, '.', '_', '-' and
+'/', starting with a letter or digit. ``pulumi state rename`` accepts names of letters, digits, '_', '-', '.' and '/'
+only (pulumi/pulumi#18937), '::' is the URN's own delimiter, and control characters make a URN no command can name
+(pulumi/pulumi#3219)."""
 FEDERATED_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,119}\Z")
 """Entra: 3 to 120 characters, alphanumeric, '-' and '_', first character alphanumeric
 (``reference/federation/FACTS.md`` §2)."""
@@ -29,7 +34,7 @@ principal's display name, which this project sets from the application's."""
 MAX_FEDERATED_FIELD = 600
 """Issuer, subject and audience of a federated credential: at most 600 characters each (FACTS.md §2)."""
 LINK_CREDENTIALS = ("password", "federated")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 """Control characters, and the invisible and direction-changing ones (zero-width, line/paragraph separators,
 bidirectional overrides) that make a name read differently from what it is."""
 
@@ -89,7 +94,7 @@ def check_display_name(value: object) -> str | None:
         return "give a display name (1 to 256 characters)"
     if len(value) > MAX_DISPLAY_NAME:
         return f"{len(value)} characters is too long; Entra allows at most {MAX_DISPLAY_NAME} for an application's display name"
-    if _CONTROL.search(value):
+    if CONTROL_CHARACTERS.search(value):
         return (
             "contains a control or invisible character (a line break, tab, zero-width or direction override); "
             "use printable characters only"
@@ -107,6 +112,15 @@ def check_credential_lifetime(value: object) -> str | None:
     return f"{value} is out of range; use 1 to {MAX_LIFETIME_DAYS} days"
 
 
+def check_role_key(value: object) -> str | None:
+    if isinstance(value, str) and ROLE_KEY_PATTERN.match(value):
+        return None
+    return (
+        f"{value!r}: use 1 to 80 letters, digits, '.', '_', '-' or '/', starting with a letter or digit "
+        "(it becomes part of the role assignment's Pulumi name)"
+    )
+
+
 def check_federated_credential_name(value: object) -> str | None:
     if isinstance(value, str) and FEDERATED_NAME_PATTERN.match(value):
         return None
@@ -118,7 +132,7 @@ def _federated_field(value: str, what: str) -> str | None:
         return f"the {what} has leading or trailing spaces, which Entra matches literally (the exchange fails); remove them"
     if len(value) > MAX_FEDERATED_FIELD:
         return f"the {what} is {len(value)} characters; Entra allows at most {MAX_FEDERATED_FIELD}"
-    if _CONTROL.search(value):
+    if CONTROL_CHARACTERS.search(value):
         return f"the {what} contains a control character"
     return None
 

@@ -4,6 +4,7 @@ invisible spaces) is written as an escape, and values are quoted so surrounding 
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -23,6 +24,12 @@ def printable(text: str, *, newlines: bool = True) -> str:
 
     text = _TERMINAL_CONTROL.sub(shown, text)
     return text if newlines else text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def html_text(value: object, quote: bool = True) -> str:
+    """``value`` as HTML text: :func:`printable` (a page printed to a terminal, or read in a browser, shows a control
+    or direction-changing character as its escape), then HTML-escaped."""
+    return html.escape(printable(str(value)), quote)
 
 
 def visible(text: str) -> str:

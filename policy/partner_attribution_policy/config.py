@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from partner_attribution.validators import check_cua_partner_id
 
 GUID_REGEX = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 PARTNER_ID_REGEX = "^[0-9]{4,10}$"
@@ -134,6 +136,12 @@ def _to_the_end(pattern: str) -> str:
     return pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith(r"\$") else pattern
 
 
+VALUE_CHECKS: dict[tuple[str, str], Callable[[object], str | None]] = {
+    ("cua-partner-id", "cuaPartnerId"): check_cua_partner_id,
+}
+"""Rules a schema can't say, for values that pass it: the same rule the stack's own setting has (a CUA GUID that
+is the nil GUID, Pulumi's or Terraform's own ID would have the pack require crediting them)."""
+
 LEVEL_KEY = "enforcementLevel"
 """Set next to a policy's properties in a config file; not a property of its own."""
 
@@ -146,7 +154,11 @@ def validate(policy: str, config: Mapping[str, Any] | None) -> list[str]:
     for key, value in (config or {}).items():
         schema = known.get(key)
         if schema is not None:
+            before = len(problems)
             _check(key, value, schema, problems)
+            rule = VALUE_CHECKS.get((policy, key))
+            if rule is not None and len(problems) == before and (message := rule(value)) is not None:
+                problems.append(f"{key}: {message}")
         elif key != LEVEL_KEY:
             close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6) or difflib.get_close_matches(
                 key.lower(), [k.lower() for k in known], n=1, cutoff=0.6

@@ -130,7 +130,9 @@ def plan(
 
     if managing_stack_output is not None:
         if not managing_stack_output.is_file():
-            raise typer.BadParameter(f"{managing_stack_output} not found", param_hint="--managing-stack-output")
+            # Read twice (checked here, then by each plan): a pipe would be empty the second time.
+            problem = "is not a regular file; save the output to a file" if managing_stack_output.exists() else "not found"
+            raise typer.BadParameter(f"{managing_stack_output} {problem}", param_hint="--managing-stack-output")
         try:
             read_stack_outputs(managing_stack_output)
         except ManagingStackOutputError as exc:

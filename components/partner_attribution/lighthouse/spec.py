@@ -22,7 +22,7 @@ import pulumi
 from ..azure_ids import GUID_PATTERN, InvalidScopeError, parse_scope
 from ..problems import Path, Problem
 from ..roles import Role, UnknownRoleError, builtin_roles
-from ..validators import check_cloud, check_principal_name
+from ..validators import CONTROL_CHARACTERS, check_cloud, check_principal_name
 from . import naming
 from .args import (
     LighthouseApproverArgs,
@@ -49,7 +49,6 @@ DELEGABLE_SCOPES = ("subscription", "resource group")
 """ARCH, ONB: an assignment delegates a subscription or a resource group."""
 _DURATION = re.compile(r"\APT(?:(?P<h>[0-9]+)H)?(?:(?P<m>[0-9]+)M)?(?:(?P<s>[0-9]+)S)?\Z")
 """ASCII digits only (``\\d`` would take Arabic-Indic ones), to the end of the string (``$`` would take ``PT4H\\n``)."""
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -179,8 +178,11 @@ def _text_problem(value: object, what: str, *, required: bool = True) -> str | N
         return f"give the {what} as text"
     if value != value.strip():
         return f"the {what} has leading or trailing spaces; remove them"
-    if _CONTROL.search(value):
-        return f"the {what} contains a control character (a line break, tab or similar); use printable characters only"
+    if CONTROL_CHARACTERS.search(value):
+        return (
+            f"the {what} contains a control or invisible character (a line break, tab, zero-width or direction "
+            "override); use printable characters only"
+        )
     return None
 
 

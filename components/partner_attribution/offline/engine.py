@@ -297,8 +297,10 @@ def evaluate(
     stack: str = "dev",
     preview: bool = True,
     mocks_: pulumi.runtime.Mocks | None = None,
+    secret_keys: Sequence[str] = (),
 ) -> Evaluation:
-    """Run ``program`` under the mock engine with ``config`` (Pulumi's ``namespace:key`` → string form).
+    """Run ``program`` under the mock engine with ``config`` (Pulumi's ``namespace:key`` → string form); ``secret_keys``
+    are the keys the engine would report as secrets (``pulumi.runtime.is_config_secret``), those stored ``secure:``.
 
     Raises whatever the program raises (a :class:`pulumi.RunError` for configuration errors),
     after the runtime has settled.
@@ -315,7 +317,7 @@ def evaluate(
     settings.SETTINGS.outputs.clear()
     settings.ROOT.set(None)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, logger=_ENGINE_LOG, monitor=monitor)
-    pulumi.runtime.set_all_config(dict(config or {}), [])
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
     try:
         _sync_await(run_pulumi_func(program))
         root = settings.get_root_resource()

@@ -5,7 +5,6 @@ Data only (no printing): :func:`plan_stack` returns a :class:`StackPlan`; :mod:`
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,13 +21,14 @@ from ..attribution import (
     LighthouseEntry,
     check_bounds,
 )
+from ..json_files import JsonFileError, read_json_file
 from ..lighthouse.naming import COMPONENT_TYPE as LIGHTHOUSE_TYPE
 from ..lighthouse.naming import DEFINITION_REPLACED_WHEN
 from ..naming import COMPONENT_TYPE, PAL_LINK_TYPE
 from ..naming import LINK_FEDERATED_CREDENTIAL_DISPLAY_NAME as LINK_FIC
 from ..workloads import PRODUCTS
 from .engine import SECRET_DISPLAY, Evaluation, PlaceholderMocks, RegisteredResource, evaluate, run_program_file
-from .stack_file import StackFileError, read_stack_config
+from .stack_file import StackFileError, read_stack_config, secure_keys
 
 APPLICATION_TYPE = "azuread:index/application:Application"
 SERVICE_PRINCIPAL_TYPE = "azuread:index/servicePrincipal:ServicePrincipal"
@@ -335,13 +335,9 @@ def _managing_stack(config: dict[str, str], outputs: Path | None) -> dict[str, A
 def read_stack_outputs(path: Path) -> dict[str, Any]:
     """``pulumi stack output --json`` of a managing stack, read from ``path``; its ``attribution`` must parse."""
     try:
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise ManagingStackOutputError(f"{path}: larger than {MAX_DOCUMENT_BYTES} bytes; not a stack's output")
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ManagingStackOutputError(f"{path}: not readable as JSON ({exc})") from None
-    except RecursionError:
-        raise ManagingStackOutputError(f"{path}: nested too deeply to be a stack's output") from None
+        document = read_json_file(path, MAX_DOCUMENT_BYTES)
+    except JsonFileError as exc:
+        raise ManagingStackOutputError(str(exc)) from None
     if not isinstance(document, dict) or "attribution" not in document:
         raise ManagingStackOutputError(
             f"{path}: expected the output of 'pulumi stack output --json' of the managing stack, with an 'attribution' value"
@@ -468,6 +464,7 @@ def plan_stack(config_path: Path, program_path: Path, managing_stack_output: Pat
             project=project_name(program),
             stack=stack_name(config_path),
             mocks_=mocks,
+            secret_keys=secure_keys(config),
         )
     except ConfigurationError as exc:
         plan.errors.extend(exc.problems)

@@ -66,7 +66,7 @@ def print_tree(out: Console, plan: StackPlan) -> None:
         if names["password"]:
             branch.add(f"link credential: password {escape(names['password'])}, valid until {p['credentialEndDate'][:10]}")
         elif p["linkCredential"] == "password":
-            branch.add("link credential: password from linkSecrets (a Pulumi secret)")
+            branch.add("link credential: password from linkSecrets")
         federation = p["linkFederation"]
         if federation:
             where = (

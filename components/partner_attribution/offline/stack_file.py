@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,12 @@ class _ComposeLoader(_BaseLoader):
         if kind is yaml.ScalarNode:
             return _PLAIN_TAG if implicit[0] else _STR_TAG
         return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
+
+
+def secure_keys(config: Mapping[str, str]) -> list[str]:
+    """The keys of ``config`` (as :func:`read_stack_config` returns it) that hold a ``secure:`` value, whole or nested:
+    the keys the engine tells the program are secrets (``pulumi.runtime.is_config_secret``)."""
+    return [key for key, value in config.items() if value == SECRET_PLACEHOLDER or json.dumps(SECRET_PLACEHOLDER) in value]
 
 
 def read_stack_config(path: Path) -> dict[str, str]:

@@ -15,9 +15,7 @@ included; no secret, assertion or token appears in a message.
 from __future__ import annotations
 
 import logging
-import queue
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,7 +41,7 @@ from .errors import (
 )
 from .identity import CONNECTION_TIMEOUT, READ_TIMEOUT, CheckedCredential, CloudEndpoints, CredentialSource
 from .progress import PROGRESS_INTERVAL_SECONDS, WaitReport
-from .retry import Backoff, Budget
+from .retry import Backoff, Budget, run_within
 
 if TYPE_CHECKING:
     from azure.mgmt.managementpartner import ACEProvisioningManagementPartnerAPI
@@ -106,27 +104,12 @@ ProgressCallback = Callable[[str], None]
 
 
 def _within(seconds: float, call: Callable[[], T]) -> T:
-    """Run ``call`` and wait at most ``seconds`` for it: a server that keeps a connection alive by sending a
-    byte at a time defeats per-read socket timeouts, not this. A call that overruns is abandoned on a daemon
-    thread (its connection belongs to a client that is discarded)."""
-    answers: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
-
-    def run() -> None:
-        try:
-            answers.put((True, call()))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread as is
-            answers.put((False, exc))
-
-    threading.Thread(target=run, name="pal-call", daemon=True).start()
-    try:
-        ok, value = answers.get(timeout=max(0.001, seconds))
-    except queue.Empty:
-        raise TransientError(
-            BudgetSpent(f"timed out: no complete answer within {seconds:.1f}s, what was left of the budget")
-        ) from None
-    if ok:
-        return value  # type: ignore[no-any-return]
-    raise value
+    """Run ``call`` and wait at most ``seconds`` for it (:func:`.retry.run_within`); an overrun spent the budget."""
+    return run_within(
+        seconds,
+        call,
+        lambda: TransientError(BudgetSpent(f"timed out: no complete answer within {seconds:.1f}s, what was left of the budget")),
+    )
 
 
 class PartnerLinkClient:

@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .retry import run_within
+
 EXCHANGE_AUDIENCES = {
     "public": "api://AzureADTokenExchange",
     "usgovernment": "api://AzureADTokenExchangeUSGov",
@@ -118,7 +120,7 @@ class TokenClaims:
         payload = parts[1] + "=" * (-len(parts[1]) % 4)
         try:
             claims: Any = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
-        except (binascii.Error, ValueError, UnicodeError) as exc:
+        except (binascii.Error, ValueError, UnicodeError, RecursionError) as exc:
             raise ValueError("not a JWT (its payload is not base64url JSON)") from exc
         if not isinstance(claims, dict):
             raise ValueError("not a JWT (its payload is not a JSON object)")
@@ -250,9 +252,18 @@ def _status_problem(status: int) -> str:
 
 
 def _http_json(method: str, url: str, bearer: str, timeout: float, headers: Mapping[str, str] | None = None) -> Any:
-    """The JSON answer of a token endpoint, read at most :data:`MAX_TOKEN_BYTES` and about ``timeout`` seconds in all:
-    an endpoint that streams forever or trickles fails fast instead of growing the process or holding the budget.
-    What a retry cannot change (a 4xx other than 408 and 429, a body too large or not JSON) is permanent."""
+    """The JSON answer of a token endpoint, read at most :data:`MAX_TOKEN_BYTES` and ``timeout`` seconds in all,
+    headers included: an endpoint that streams forever or trickles (its body or its headers) fails fast instead of
+    growing the process or holding the budget. What a retry cannot change (a 4xx other than 408 and 429, a body too
+    large, not JSON or nested too deeply) is permanent."""
+    return run_within(
+        timeout,
+        lambda: _read_json_answer(method, url, bearer, timeout, headers),
+        lambda: TokenSourceError(f"the token endpoint did not finish its answer within {timeout:.1f}s"),
+    )
+
+
+def _read_json_answer(method: str, url: str, bearer: str, timeout: float, headers: Mapping[str, str] | None) -> Any:
     import requests
     import urllib3
 
@@ -294,6 +305,8 @@ def _http_json(method: str, url: str, bearer: str, timeout: float, headers: Mapp
         return json.loads(bytes(body).decode("utf-8-sig"))
     except ValueError:
         raise TokenSourceError("the token endpoint answered something that is not JSON", permanent=True) from None
+    except RecursionError:
+        raise TokenSourceError("the token endpoint's answer is nested too deeply to hold a token", permanent=True) from None
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 import math
+import queue
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def run_within(seconds: float, call: Callable[[], T], timed_out: Callable[[], BaseException]) -> T:
+    """Run ``call`` and wait at most ``seconds`` for it; raise ``timed_out()`` when it overruns. A server that keeps a
+    connection alive by sending a byte at a time (in its headers or its body) defeats per-read socket timeouts, not
+    this. A call that overruns is abandoned on a daemon thread (its connection is discarded with it)."""
+    answers: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+
+    def run() -> None:
+        try:
+            answers.put((True, call()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread as is
+            answers.put((False, exc))
+
+    threading.Thread(target=run, name="bounded-call", daemon=True).start()
+    try:
+        ok, value = answers.get(timeout=max(0.001, seconds))
+    except queue.Empty:
+        raise timed_out() from None
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
 
 
 @dataclass
