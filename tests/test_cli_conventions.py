@@ -270,3 +270,11 @@ def test_every_help_example_uses_options_the_command_has() -> None:
                 assert used in options, f"{words}: example {example!r} uses {used}, which the command does not have"
                 checked += 1
     assert checked >= 10
+
+
+def test_the_package_says_the_version_pyproject_declares() -> None:
+    """``partner_attribution.__version__`` (what the plugin serves with its schema) is the released version."""
+    import partner_attribution
+
+    found = re.search(r'^version = "([^"]+)"$', (PROJECT_ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    assert found is not None and partner_attribution.__version__ == found.group(1)
