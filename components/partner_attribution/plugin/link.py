@@ -32,8 +32,6 @@ from pulumi.provider.experimental.provider import (
     DeleteRequest,
     DiffRequest,
     DiffResponse,
-    PropertyDiff,
-    PropertyDiffKind,
     ReadRequest,
     ReadResponse,
     UpdateRequest,
@@ -41,7 +39,7 @@ from pulumi.provider.experimental.provider import (
 )
 
 from ..partner_link import CLIENT_SECRET, REPLACE_KEYS, UPDATE_KEYS, PartnerAdminLinkArgs, PartnerAdminLinkProvider
-from .values import UNKNOWN, camel, plain_map, snake, wire_map
+from .values import UNKNOWN, camel, plain_map, property_diffs, snake, wire_map
 
 LINK_TYPE = "partner-attribution:index:PartnerAdminLink"
 """The custom resource's type token (the schema's ``resources`` key)."""
@@ -95,17 +93,7 @@ class PartnerAdminLinkHandler:
             return DiffResponse(changes=False)
         replaces = set(result.replaces or [])
         changed = [k for k in (*REPLACE_KEYS, *UPDATE_KEYS) if k in olds or k in news if olds.get(k) != news.get(k)]
-        detailed = {
-            camel(k): PropertyDiff(
-                (PropertyDiffKind.UPDATE_REPLACE if k in replaces else PropertyDiffKind.UPDATE)
-                if k in olds and k in news
-                else (PropertyDiffKind.ADD_REPLACE if k in replaces else PropertyDiffKind.ADD)
-                if k in news
-                else (PropertyDiffKind.DELETE_REPLACE if k in replaces else PropertyDiffKind.DELETE),
-                True,
-            )
-            for k in changed
-        }
+        detailed = property_diffs(changed, olds, news, replaces, name=camel)
         return DiffResponse(
             changes=True,
             replaces=[camel(k) for k in result.replaces or []],

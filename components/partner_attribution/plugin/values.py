@@ -10,10 +10,11 @@ with the marker string, which the engine reads as unknown.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.provider.experimental.provider import PropertyDiff, PropertyDiffKind
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's marker for an unknown value (the same string the dynamic provider sees)."""
@@ -74,3 +75,25 @@ def camel(name: str) -> str:
 def snake(name: str) -> str:
     """``partnerId`` → ``partner_id`` (the Python code's spelling); a snake_case name is returned as it is."""
     return _SNAKE.sub(lambda m: "_" + m.group(1).lower(), name)
+
+
+def property_diffs(
+    changed: Iterable[str],
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    replaces: Iterable[str],
+    name: Callable[[str], str] = str,
+) -> dict[str, PropertyDiff]:
+    """Each changed property as the engine displays it: added, deleted or updated, each with or without a
+    replacement; keyed by ``name(key)`` (the schema's name for it)."""
+    replacing = set(replaces)
+
+    def kind(key: str) -> PropertyDiffKind:
+        replace = key in replacing
+        if key in olds and key in news:
+            return PropertyDiffKind.UPDATE_REPLACE if replace else PropertyDiffKind.UPDATE
+        if key in news:
+            return PropertyDiffKind.ADD_REPLACE if replace else PropertyDiffKind.ADD
+        return PropertyDiffKind.DELETE_REPLACE if replace else PropertyDiffKind.DELETE
+
+    return {name(key): PropertyDiff(kind(key), True) for key in changed}

@@ -32,14 +32,14 @@ from pulumi.provider.experimental.provider import (
     GetSchemaResponse,
     InvokeRequest,
     InvokeResponse,
-    PropertyDiff,
-    PropertyDiffKind,
     Provider,
     ReadRequest,
     ReadResponse,
     UpdateRequest,
     UpdateResponse,
 )
+
+from ...plugin.values import property_diffs
 
 FAKE_URL_VARIABLE = "PARTNER_ATTRIBUTION_FAKE_AZURE_URL"
 """The fake Azure's base URL (``FakeAzure.base_url``), given to the plugins by whoever started the engine."""
@@ -249,17 +249,7 @@ class FakeAzureProvider(Provider):
         keys = (set(olds) | set(news)) - behaviour.computed - ignored
         changed = sorted(k for k in keys if news.get(k) is UNKNOWN or has_unknown(news.get(k)) or olds.get(k) != news.get(k))
         replaces = [k for k in changed if behaviour.replace_all or k in behaviour.replaces]
-        detailed = {
-            k: PropertyDiff(
-                (PropertyDiffKind.UPDATE_REPLACE if k in replaces else PropertyDiffKind.UPDATE)
-                if k in olds and k in news
-                else (PropertyDiffKind.ADD_REPLACE if k in replaces else PropertyDiffKind.ADD)
-                if k in news
-                else (PropertyDiffKind.DELETE_REPLACE if k in replaces else PropertyDiffKind.DELETE),
-                True,
-            )
-            for k in changed
-        }
+        detailed = property_diffs(changed, olds, news, replaces)
         return DiffResponse(changes=bool(changed), replaces=replaces, diffs=changed, detailed_diff=detailed)
 
     async def create(self, request: CreateRequest) -> CreateResponse:
