@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from generated_file import write_or_check
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = PROJECT_ROOT / "components" / "partner_attribution"
 DEFAULT_OUTPUT = PROJECT_ROOT / "docs" / "component-reference.md"
@@ -354,15 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     except UndocumentedError as exc:
         print(exc, file=sys.stderr)
         return 1
-    if options.check:
-        current = options.output.read_text(encoding="utf-8") if options.output.exists() else ""
-        if current != text:
-            print(f"{options.output} is out of date: run python scripts/generate_component_reference.py", file=sys.stderr)
-            return 1
-        return 0
-    options.output.write_text(text, encoding="utf-8")
-    print(f"wrote {options.output}")
-    return 0
+    return write_or_check(
+        options.output, text, check=options.check, command="python scripts/generate_component_reference.py"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import importlib.util
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -27,13 +28,19 @@ PAGE = PROJECT_ROOT / "docs" / "component-reference.md"
 
 
 @pytest.fixture(scope="module")
-def generator() -> ModuleType:
+def generator() -> Iterator[ModuleType]:
+    """The generator loaded as ``python scripts/generate_component_reference.py`` runs it: its folder on sys.path
+    (it imports the scripts' shared ``generated_file``)."""
+    sys.path.insert(0, str(SCRIPT.parent))
     spec = importlib.util.spec_from_file_location("generate_component_reference", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
 
 
 def test_the_page_is_up_to_date() -> None:
