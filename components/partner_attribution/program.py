@@ -277,11 +277,11 @@ def run() -> None:
     Under Pulumi's Python language host the runner prints a ``pulumi.RunError`` and exits 1, and the language host
     then adds "an unhandled error occurred: program exited with non-zero exit code: 1": two errors for one problem.
     Here the problem is logged once (``pulumi.log.error``) and the program exits with the runner's "message shown"
-    code, after which nothing is added. Any other host (the mock engine, the offline plan, an Automation API inline
-    program) gets the :class:`~partner_attribution.config.ConfigurationError` itself. What an inline program prints is
-    up to the SDK's Automation API server: it logs a ``RunError`` *and* returns it as the run's error
-    (``pulumi/automation/_server.py``, SDK 3.272.0), and the engine prints that again after "an unhandled error
-    occurred" (``pkg/resource/deploy/program_source.go``); a program cannot change that.
+    code, after which nothing is added. The engine kit's inline programs (the engine tests, ``partner-attribution
+    rehearse``) declare the same code (:mod:`partner_attribution.testing.inline_program`) and are answered the same
+    way. Any other host (the mock engine, the offline plan, an Automation API program of your own) gets the
+    :class:`~partner_attribution.config.ConfigurationError` itself; the SDK's own Automation API server both logs it
+    and returns it as the run's error (``pulumi/automation/_server.py``, SDK 3.272.0), so the engine prints it twice.
     """
     try:
         main()

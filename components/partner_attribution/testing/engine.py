@@ -170,8 +170,13 @@ class FakeDeployment:
         }
 
     def stack(self, work_dir: Path, stack_name: str, program: Callable[[], None]) -> Any:
-        """The stack ``stack_name`` of the project in ``work_dir`` (created when new), its program inline."""
+        """The stack ``stack_name`` of the project in ``work_dir`` (created when new), its program inline (a problem
+        it shows is printed once: :mod:`partner_attribution.testing.inline_program`)."""
         from pulumi import automation as auto
+
+        from .inline_program import serve_inline_programs_with_problems_shown_once
+
+        serve_inline_programs_with_problems_shown_once()
 
         command = auto.PulumiCommand(root=str(self.pulumi_bin.parent), skip_version_check=True)
         options = auto.LocalWorkspaceOptions(
@@ -189,17 +194,18 @@ class FakeDeployment:
 
     def up_with_preview(self, work_dir: Path, stack_name: str, program: Callable[[], None]) -> subprocess.CompletedProcess[str]:
         """``pulumi up --yes`` with its own preview first, as a partner runs it (the Automation API's ``up`` passes
-        ``--skip-preview``): the program is served inline by the Automation API's language server (a private
-        class of the SDK, ``pulumi.automation._server.LanguageServer``, the one ``Stack.up`` starts), and the CLI
-        is run with ``--client`` pointing at it. The stack must exist (:meth:`stack`)."""
+        ``--skip-preview``): the program is served inline by the Automation API's language server (a subclass of the
+        SDK's private ``pulumi.automation._server.LanguageServer``, the one ``Stack.up`` starts, that shows a problem
+        once), and the CLI is run with ``--client`` pointing at it. The stack must exist (:meth:`stack`)."""
         from concurrent import futures
 
         import grpc
-        from pulumi.automation._server import LanguageServer
         from pulumi.runtime.proto import language_pb2_grpc
 
+        from .inline_program import ProblemShownOnceLanguageServer
+
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        language_pb2_grpc.add_LanguageRuntimeServicer_to_server(LanguageServer(program), server)
+        language_pb2_grpc.add_LanguageRuntimeServicer_to_server(ProblemShownOnceLanguageServer(program), server)
         port = server.add_insecure_port("127.0.0.1:0")
         server.start()
         try:
