@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .client import AnswerNotConfirmedError, LinkState, PartnerLinkClient, overrun
 from .errors import Transient, TransientError, UnconfirmedAnswer
-from .identity import CheckedCredential, CloudEndpoints, CredentialSource, ResponseHook
+from .identity import CheckedCredential, ClientSecretSource, CloudEndpoints, CredentialSource, ResponseHook
 from .retry import Budget
 
 if TYPE_CHECKING:
@@ -110,7 +110,8 @@ class AsyncLinkReader(PartnerLinkClient):
         from azure.core.exceptions import ResourceNotFoundError
 
         async def attempt(fresh: bool, seconds: float) -> LinkState | None:
-            if fresh:  # fetching the pipeline's token is part of the attempt, and of its bound
+            if fresh and not isinstance(self.source, ClientSecretSource):  # a secret has nothing to fetch
+                # Fetching the pipeline's token (blocking I/O, on a thread) is part of the attempt, and of its bound.
                 await asyncio.to_thread(self.source.prepare, max(1.0, min(self.read_timeout, seconds)))
             try:
                 link = LinkState.from_response(await self._async_client().partners.get(**self._timeouts(budget)))
