@@ -25,7 +25,8 @@ def ca_bundle() -> str:
 
 def tls_context() -> ssl.SSLContext:
     """One TLS context for the whole run (certificate and host name verified, against :func:`ca_bundle`). azure-core
-    would otherwise build one, reading the bundle anew, for every request that names a bundle."""
+    would otherwise build one, reading the bundle anew, for every request that names a bundle
+    (``reference/azure-sdk/ASYNC-VERIFY.md``)."""
     return ssl.create_default_context(cafile=ca_bundle())
 
 

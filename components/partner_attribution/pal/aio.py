@@ -1,4 +1,5 @@
-"""The PAL link read, asynchronously: many identities' links read on one event loop (``verify``).
+"""The PAL link read, asynchronously: many identities' links read on one event loop (``verify``;
+``reference/azure-sdk/ASYNC-VERIFY.md``).
 
 :class:`AsyncLinkReader` is a :class:`~.client.PartnerLinkClient` whose read runs on asyncio: the same rules
 apply, from the same code. The access token is used only when its tenant and application are the identity's
