@@ -10,7 +10,7 @@ import requests
 from partner_attribution.pal import CloudEndpoints
 from partner_attribution.testing import FakeAzure
 from partner_attribution.verify import VerifyTarget, tenants_in_turn, verify_links
-from partner_attribution.verify_transport import ca_bundle
+from partner_attribution.verify_transport import ca_bundle, environment_proxy
 
 PARTNER = "1234567"
 
@@ -87,3 +87,23 @@ def test_the_pool_goes_through_the_environments_proxy(fake_azure: FakeAzure, mon
     results = verify_links(targets, CloudEndpoints.for_cloud("public"), timeout=20)
     assert [r.status for r in results] == ["ok", "ok"], [r.detail for r in results]
     assert sorted(r.target for r in fake_azure.requests) == ["arm", "arm", "token", "token"]
+
+
+def test_the_proxy_is_the_environments_for_each_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("https_proxy", "http_proxy", "no_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,.internal.example")
+    assert environment_proxy("https://management.azure.com") == "http://proxy.example:3128"
+    assert environment_proxy("https://127.0.0.1:8443") is None
+    assert environment_proxy("https://arm.internal.example") is None
+    assert environment_proxy("http://management.azure.com") is None  # no HTTP_PROXY: HTTPS_PROXY is for https only
+
+
+def test_hosts_no_proxy_names_are_reached_directly(fake_azure: FakeAzure, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy that does not exist, for every host but the fake's (NO_PROXY): verify never tries it."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.2:9")
+    monkeypatch.setenv("https_proxy", "http://127.0.0.2:9")
+    targets = _targets(fake_azure, fake_azure.add_tenant(), 2, "p")
+    results = verify_links(targets, _endpoints(fake_azure), timeout=5)
+    assert [r.status for r in results] == ["ok", "ok"], [r.detail for r in results]
