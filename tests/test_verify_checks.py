@@ -71,6 +71,14 @@ def test_a_link_is_read_as_the_identity_that_signed_in(fake_azure: FakeAzure, ap
     assert [(r.target, r.client_id) for r in fake_azure.requests] == [("token", app.client_id), ("arm", app.client_id)]
 
 
+def test_a_reader_only_reads_and_only_asynchronously(fake_azure: FakeAzure, app: FakeApp, secret: str) -> None:
+    reader = AsyncLinkReader(ClientSecretSource(app.tenant_id, app.client_id, secret), _endpoints(fake_azure))
+    for call in (reader.get, lambda: reader.link(PARTNER), lambda: reader.unlink(PARTNER)):
+        with pytest.raises(TypeError, match="AsyncLinkReader"):
+            call()
+    assert fake_azure.requests == [] and fake_azure.link_of(app) is None
+
+
 def test_no_link_and_a_deleted_link_read_as_none(fake_azure: FakeAzure, app: FakeApp, secret: str) -> None:
     assert read(fake_azure, app, secret) is None
     deleted = {**body(app, PARTNER), "properties": {**body(app, PARTNER)["properties"], "state": "Deleted"}}

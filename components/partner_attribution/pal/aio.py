@@ -88,6 +88,18 @@ class AsyncLinkReader(PartnerLinkClient):
         super()._forget_credential()
         self._async_api = None
 
+    def get(self) -> LinkState | None:
+        """Not on a reader: ``await`` :meth:`read`."""
+        raise TypeError("an AsyncLinkReader reads on the event loop: await read()")
+
+    def link(self, partner_id: str, *, overwrite: bool = False, expected_current: str | None = None) -> LinkState:
+        """Not on a reader: linking is the blocking :class:`~.client.PartnerLinkClient`'s."""
+        raise TypeError("an AsyncLinkReader only reads: link with PartnerLinkClient")
+
+    def unlink(self, partner_id: str) -> bool:
+        """Not on a reader: unlinking is the blocking :class:`~.client.PartnerLinkClient`'s."""
+        raise TypeError("an AsyncLinkReader only reads: unlink with PartnerLinkClient")
+
     def _async_client(self) -> AsyncPartnerAPI:
         if self._async_api is None:
             from azure.mgmt.managementpartner.aio import ACEProvisioningManagementPartnerAPI
