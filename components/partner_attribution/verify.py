@@ -1,19 +1,21 @@
 """Live verification: sign in as each principal and check its PAL link names the expected partner ID.
 
-Uses the same client as the PAL provider (:mod:`partner_attribution.pal`), concurrently with a bound.
+Uses the same client as the PAL provider (:mod:`partner_attribution.pal`), its read run asynchronously
+(:mod:`partner_attribution.pal.aio`), concurrently with a bound.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from .attribution import AttributionDocument, AttributionFormatError
 from .azure_ids import GUID_PATTERN
-from .pal import ClientSecretSource, CloudEndpoints, CredentialSource, PartnerLinkClient, PartnerLinkError
+from .pal import ClientSecretSource, CloudEndpoints, PartnerLinkError
+from .pal.aio import AsyncCredentialSource, AsyncLinkReader
 from .pal.federation import EXCHANGE_AUDIENCES, find_token_source
 from .pal.identity import ClientAssertionSource
 from .validators import check_audience
@@ -113,15 +115,15 @@ def targets_from_stack_output(document: Any, partner_id: str | None = None) -> l
     return targets
 
 
-def _source(target: VerifyTarget, audience: str) -> CredentialSource:
+def _source(target: VerifyTarget, audience: str) -> AsyncCredentialSource:
     if target.client_secret is not None:
         return ClientSecretSource(target.tenant_id, target.client_id, target.client_secret)
     return ClientAssertionSource(target.tenant_id, target.client_id, find_token_source(), audience=audience)
 
 
-def _check(target: VerifyTarget, endpoints: CloudEndpoints, timeout: float, audience: str, transport: Any) -> VerifyResult:
+async def _check(target: VerifyTarget, endpoints: CloudEndpoints, timeout: float, audience: str, transport: Any) -> VerifyResult:
     started = time.monotonic()
-    client = PartnerLinkClient(
+    reader = AsyncLinkReader(
         _source(target, audience),
         endpoints,
         timeout_seconds=timeout,
@@ -130,7 +132,7 @@ def _check(target: VerifyTarget, endpoints: CloudEndpoints, timeout: float, audi
         transport=transport,
     )
     try:
-        link = client.get()
+        link = await reader.read()
     except PartnerLinkError as exc:
         return VerifyResult(
             target.name, target.client_id, target.expected_partner_id, None, "error", str(exc), time.monotonic() - started
@@ -156,30 +158,45 @@ def verify_links(
     token_audience: str = EXCHANGE_AUDIENCES["public"],
 ) -> list[VerifyResult]:
     """Check every target, at most ``concurrency`` at a time; results in input order. Federated targets sign in
-    with the pipeline's token for ``token_audience``."""
-    targets = list(targets)
-    from .verify_transport import shared_transport
+    with the pipeline's token for ``token_audience``. ``on_result`` hears of each result as it comes.
 
-    transport = shared_transport(concurrency)
+    The checks run on an event loop of their own (:mod:`.pal.aio`: azure-identity's asynchronous credentials, one
+    shared aiohttp connection pool), so call this from code that is not itself running on an event loop."""
+    return asyncio.run(_verify_all(list(targets), endpoints, concurrency, timeout, on_result, token_audience))
 
-    def run(target: VerifyTarget) -> VerifyResult:
-        result = _check(target, endpoints, timeout, target.token_audience or token_audience, transport)
-        if on_result is not None:
-            on_result(result)
-        return result
 
-    order = tenants_in_turn(targets)
+async def _verify_all(
+    targets: list[VerifyTarget],
+    endpoints: CloudEndpoints,
+    concurrency: int,
+    timeout: float,
+    on_result: Callable[[VerifyResult], None] | None,
+    token_audience: str,
+) -> list[VerifyResult]:
+    from .verify_transport import shared_async_transport
+
+    transport = shared_async_transport(concurrency)
+    queue = iter(tenants_in_turn(targets))
+    checked: dict[int, VerifyResult] = {}
+
+    async def worker() -> None:
+        for index in queue:  # the workers share one iterator: each takes the next target when it is free
+            target = targets[index]
+            result = await _check(target, endpoints, timeout, target.token_audience or token_audience, transport)
+            checked[index] = result
+            if on_result is not None:
+                on_result(result)
+
     try:
-        with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="verify") as pool:
-            checked = dict(zip(order, pool.map(run, [targets[index] for index in order]), strict=True))
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(targets))))))
     finally:
-        transport.session.close()
+        await transport.session.close()
     return [checked[index] for index in range(len(targets))]
 
 
 def tenants_in_turn(targets: list[VerifyTarget]) -> list[int]:
     """The order to check ``targets`` in (their indexes): one principal of each tenant in turn, so that a tenant's
-    principals do not all start at once and wait on its one OpenID discovery; the later ones find it fetched."""
+    principals are spread over the run instead of signing in at once."""
     by_tenant: dict[str, list[int]] = {}
     for index, target in enumerate(targets):
         by_tenant.setdefault(target.tenant_id.lower(), []).append(index)

@@ -1,67 +1,79 @@
-"""The connections ``verify`` shares between the principals it checks: one pool, and one OpenID discovery per tenant.
+"""The connections ``verify`` shares between the principals it checks: one asynchronous connection pool.
 
-Each principal still signs in with its own credential and gets its own token; only sockets and the tenant's public
-metadata are shared, for one run.
+Each principal still signs in with its own credential and gets its own token; only sockets are shared, for one run.
+The pool trusts what the blocking client (``requests``) trusts, so ``verify`` and ``link`` agree on which servers are
+genuine: the CA bundle in ``REQUESTS_CA_BUNDLE`` (or ``CURL_CA_BUNDLE``), otherwise ``requests``' own (certifi).
+Proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``), as for ``requests``; ``.netrc`` is not read (Entra
+and ARM are sent no password but the principal's own).
 """
 
 from __future__ import annotations
 
-import threading
+import os
+import ssl
 from typing import Any
+from urllib.parse import urlsplit
 
-import requests
-from azure.core.pipeline.transport import RequestsTransport
-
-DISCOVERY_SUFFIX = "/v2.0/.well-known/openid-configuration"
-"""How the URL of an Entra tenant's OpenID discovery ends (MSAL's tenant discovery)."""
+import aiohttp
+from azure.core.pipeline.transport import AioHttpTransport
 
 
-class DiscoveryOnceSession(requests.Session):
-    """A ``requests`` session that answers a repeated OpenID discovery (``GET <authority>/<tenant>/v2.0/.well-known/
-    openid-configuration``) from the first successful answer for that exact URL, for as long as the session lives
-    (one ``verify`` run). MSAL discovers the tenant's token endpoint anew for every client application, that is for
-    every principal; principals of one tenant then share one discovery instead of one round trip each. Only 2xx
-    answers are kept (an unknown tenant is asked again), and only discovery: tokens and ARM calls always go out."""
+def ca_bundle() -> str:
+    """The CA bundle ``requests`` verifies servers with: ``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``, else its own."""
+    from requests.certs import where
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._discovered: dict[str, requests.Response] = {}
-        self._discovering: dict[str, threading.Lock] = {}
-        self._lock = threading.Lock()
-
-    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        """As :meth:`requests.Session.request`; a repeated discovery is answered before the request is even prepared
-        (preparing it, with the session's and the environment's settings, is about a third of a request's CPU)."""
-        key = url.decode() if isinstance(url, bytes) else url
-        if method != "GET" or not key.endswith(DISCOVERY_SUFFIX) or args or kwargs.get("params") or kwargs.get("stream"):
-            return super().request(method, url, *args, **kwargs)
-        with self._lock:
-            one_at_a_time = self._discovering.setdefault(key, threading.Lock())
-        with one_at_a_time:  # principals of one tenant start together: the first asks, the others wait for its answer
-            known = self._discovered.get(key)
-            if known is not None:
-                return _copy(known)
-            response = super().request(method, url, **kwargs)
-            if 200 <= response.status_code < 300:
-                self._discovered[key] = _copy(response)
-            return response
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or where()
 
 
-def _copy(response: requests.Response) -> requests.Response:
-    """A response of its own for each caller, sharing the body already read (immutable bytes). ``copy.copy`` would go
-    through ``Response.__getstate__``, which drops ``raw`` (azure-core sets a flag on it)."""
-    duplicate = requests.Response()
-    duplicate.__dict__.update(response.__dict__)
-    duplicate.headers = requests.structures.CaseInsensitiveDict(response.headers)
-    return duplicate
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for the whole run (certificate and host name verified, against :func:`ca_bundle`). azure-core
+    would otherwise build one, reading the bundle anew, for every request that names a bundle
+    (``reference/azure-sdk/ASYNC-VERIFY.md``)."""
+    return ssl.create_default_context(cafile=ca_bundle())
 
 
-def shared_transport(concurrency: int) -> RequestsTransport:
-    """One azure-core transport for every principal's sign-in and ARM call: its connection pool keeps up to
-    ``concurrency`` TLS connections per host open, so checking many principals does not open two new TLS connections
-    (Entra, ARM) for each one, and each tenant's OpenID metadata is fetched once (:class:`DiscoveryOnceSession`)."""
-    session = DiscoveryOnceSession()
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(1, concurrency))
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return RequestsTransport(session=session, session_owner=False)
+def environment_proxy(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (``HTTPS_PROXY``/``HTTP_PROXY`` by scheme, None when ``NO_PROXY``
+    covers its host): the lookup aiohttp makes when it trusts the environment (``urllib.request``'s)."""
+    from urllib.parse import urlsplit
+    from urllib.request import getproxies, proxy_bypass
+
+    parts = urlsplit(url)
+    if not parts.hostname or proxy_bypass(parts.hostname):
+        return None
+    return getproxies().get(parts.scheme)
+
+
+class EnvironmentProxyTransport(AioHttpTransport):
+    """azure-core's aiohttp transport, sending each request through :func:`environment_proxy` of its origin, looked up
+    once per origin. aiohttp's own ``trust_env`` looks the proxy (and ``.netrc``) up again for every request, each on a
+    worker thread: a tenth of ``verify``'s CPU."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        super().__init__(session=session, session_owner=False)
+        self.proxies: dict[str, str | None] = {}
+        """The proxy of each origin asked so far (None: none)."""
+
+    async def send(self, request: Any, **config: Any) -> Any:
+        """As :meth:`AioHttpTransport.send`, through the origin's proxy unless the caller named one."""
+        if "proxy" not in config and not config.get("proxies"):
+            parts = urlsplit(request.url)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if origin not in self.proxies:
+                self.proxies[origin] = environment_proxy(origin)
+            config["proxy"] = self.proxies[origin]
+        return await super().send(request, **config)
+
+
+def shared_async_transport(concurrency: int) -> EnvironmentProxyTransport:
+    """One azure-core asynchronous transport (aiohttp) for every principal's sign-in and ARM call: up to
+    ``concurrency`` connections per host, kept open, so checking many principals does not open two new TLS
+    connections (Entra, ARM) for each one. Call it on the event loop that will use it; close its ``session``
+    when the run is over."""
+    connector = aiohttp.TCPConnector(ssl=tls_context(), limit=0, limit_per_host=max(1, concurrency))
+    session = aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),  # no cookies carried from one principal's answer to another's request
+        auto_decompress=False,  # as azure-core's own sessions: the pipeline decompresses
+    )
+    return EnvironmentProxyTransport(session)

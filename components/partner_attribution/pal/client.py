@@ -103,13 +103,14 @@ class LinkState:
 ProgressCallback = Callable[[str], None]
 
 
+def overrun(seconds: float) -> TransientError:
+    """An attempt that had no complete answer within ``seconds``, what was left of the budget."""
+    return TransientError(BudgetSpent(f"timed out: no complete answer within {seconds:.1f}s, what was left of the budget"))
+
+
 def _within(seconds: float, call: Callable[[], T]) -> T:
     """Run ``call`` and wait at most ``seconds`` for it (:func:`.retry.run_within`); an overrun spent the budget."""
-    return run_within(
-        seconds,
-        call,
-        lambda: TransientError(BudgetSpent(f"timed out: no complete answer within {seconds:.1f}s, what was left of the budget")),
-    )
+    return run_within(seconds, call, lambda: overrun(seconds))
 
 
 class PartnerLinkClient:
@@ -187,6 +188,10 @@ class PartnerLinkClient:
             )
         return self._api
 
+    def _forget_credential(self) -> None:
+        """The next attempt signs in with a new credential (and ARM client), with a freshly fetched assertion."""
+        self._api = None
+
     def _record_arm_response(self, pipeline_response: Any) -> None:
         response = pipeline_response.http_response
         self._arm_response = (response.status_code, retry_after_seconds(response.headers.get("Retry-After")))
@@ -246,36 +251,44 @@ class PartnerLinkClient:
             try:
                 return self._attempt(call, budget)
             except Exception as exc:  # noqa: BLE001 - classified below, re-raised as our own error
-                from_arm = self._from_arm(exc) or self._arm_response is not None
-                # The status of the last answer, for exceptions that lost it (azure-identity; a body that is not UTF-8).
-                verdict = classify(exc, self.who, self._arm_response if from_arm else self._token_response)
-                if not from_arm:
-                    # MSAL caches HTTP 400 token answers for 60 s per client application
-                    # (msal/throttled_http_client.py), so a retry with the same credential would
-                    # replay AADSTS700016 long after Entra caught up: start from a fresh one.
-                    self._api = None
-            if isinstance(verdict, PermanentLinkError):
-                raise scrubbed(verdict, self._secrets()) from None
-            verdict = _scrub_outcome(verdict, self._secrets())
-            if isinstance(verdict, AssertionExpired) and isinstance(previous, AssertionExpired):
-                raise expired_again(self.who, verdict) from None  # a fresh token did not help: permanent
-            if isinstance(verdict, BudgetSpent) and previous is not None:
-                # An attempt cut short by the end of the budget learned nothing; what the earlier ones learned
-                # (the principal not replicated yet, a secret refused) is what the caller needs to decide on.
-                verdict = previous
-            previous = verdict
-            limit = budget.seconds
-            if verdict.propagation and self.propagation_timeout_seconds is not None:
-                limit = min(limit, self.propagation_timeout_seconds)
-            delay = max(self.backoff.delay(attempt), verdict.retry_after or 0.0)
-            if budget.elapsed + delay + MIN_ATTEMPT_SECONDS > limit:  # no attempt starts with no time to finish
-                raise RetryBudgetExhaustedError(operation, self.who, attempt, budget.elapsed, verdict) from None
-            self.on_retry(
-                f"{operation} for {self.who}: {verdict.cause}; retrying in {delay:.1f}s "
-                f"(attempt {attempt}, {budget.elapsed:.0f}s of {limit:.0f}s)"
-            )
-            self._report.retrying(operation, verdict.cause, limit)
+                delay, previous = self._after_failure(operation, exc, attempt, previous, budget)
             budget.sleep(delay)
+
+    def _after_failure(
+        self, operation: str, exc: Exception, attempt: int, previous: Transient | None, budget: Budget
+    ) -> tuple[float, Transient]:
+        """What a failed attempt means: raises our own error when it is permanent or the budget is spent; otherwise
+        reports the retry and returns how long to wait before the next attempt, and what this one learned. One home
+        for the retry rules of the blocking operations and the asynchronous read (:mod:`.aio`)."""
+        from_arm = self._from_arm(exc) or self._arm_response is not None
+        # The status of the last answer, for exceptions that lost it (azure-identity; a body that is not UTF-8).
+        verdict = classify(exc, self.who, self._arm_response if from_arm else self._token_response)
+        if not from_arm:
+            # MSAL caches HTTP 400 token answers for 60 s per client application
+            # (msal/throttled_http_client.py), so a retry with the same credential would
+            # replay AADSTS700016 long after Entra caught up: start from a fresh one.
+            self._forget_credential()
+        if isinstance(verdict, PermanentLinkError):
+            raise scrubbed(verdict, self._secrets()) from None
+        verdict = _scrub_outcome(verdict, self._secrets())
+        if isinstance(verdict, AssertionExpired) and isinstance(previous, AssertionExpired):
+            raise expired_again(self.who, verdict) from None  # a fresh token did not help: permanent
+        if isinstance(verdict, BudgetSpent) and previous is not None:
+            # An attempt cut short by the end of the budget learned nothing; what the earlier ones learned
+            # (the principal not replicated yet, a secret refused) is what the caller needs to decide on.
+            verdict = previous
+        limit = budget.seconds
+        if verdict.propagation and self.propagation_timeout_seconds is not None:
+            limit = min(limit, self.propagation_timeout_seconds)
+        delay = max(self.backoff.delay(attempt), verdict.retry_after or 0.0)
+        if budget.elapsed + delay + MIN_ATTEMPT_SECONDS > limit:  # no attempt starts with no time to finish
+            raise RetryBudgetExhaustedError(operation, self.who, attempt, budget.elapsed, verdict) from None
+        self.on_retry(
+            f"{operation} for {self.who}: {verdict.cause}; retrying in {delay:.1f}s "
+            f"(attempt {attempt}, {budget.elapsed:.0f}s of {limit:.0f}s)"
+        )
+        self._report.retrying(operation, verdict.cause, limit)
+        return delay, verdict
 
     def _confirm(self, link: LinkState, partner_id: str | None) -> LinkState:
         """The answer names the partner ID asked for and the caller (the access token's tenant and object)."""

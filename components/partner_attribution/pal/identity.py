@@ -25,6 +25,7 @@ from .federation import (
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
+    from azure.core.credentials_async import AsyncTokenCredential
 
 ResponseHook = Callable[[Any], None]
 CONNECTION_TIMEOUT = 10.0
@@ -158,6 +159,20 @@ class ClientSecretSource:
             **pipeline_options(endpoints, response_hook, read_timeout, transport),
         )
 
+    def async_credential(
+        self, endpoints: CloudEndpoints, response_hook: ResponseHook | None, read_timeout: float, transport: Any
+    ) -> AsyncTokenCredential:
+        """The asynchronous credential (:mod:`.aio`): azure-identity's own token request to the tenant's token
+        endpoint, without MSAL and its OpenID discovery; ``transport`` is an azure-core asynchronous transport."""
+        from azure.identity.aio import ClientSecretCredential
+
+        return ClientSecretCredential(
+            self.tenant_id,
+            self.client_id,
+            self.client_secret,
+            **pipeline_options(endpoints, response_hook, read_timeout, transport),
+        )
+
 
 class ClientAssertionSource:
     """A service principal signing in with the pipeline's OIDC token (workload identity federation).
@@ -252,6 +267,19 @@ class ClientAssertionSource:
         transport: Any = None,
     ) -> TokenCredential:
         from azure.identity import ClientAssertionCredential
+
+        return ClientAssertionCredential(
+            cast(str, self.tenant_id),
+            cast(str, self.client_id),
+            self._current,
+            **pipeline_options(endpoints, response_hook, read_timeout, transport),
+        )
+
+    def async_credential(
+        self, endpoints: CloudEndpoints, response_hook: ResponseHook | None, read_timeout: float, transport: Any
+    ) -> AsyncTokenCredential:
+        """The asynchronous credential (:mod:`.aio`), signing in with the assertion :meth:`prepare` fetched."""
+        from azure.identity.aio import ClientAssertionCredential
 
         return ClientAssertionCredential(
             cast(str, self.tenant_id),

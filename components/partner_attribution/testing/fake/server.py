@@ -557,6 +557,9 @@ class FakeAzure:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
+    """Connections waiting to be accepted (socketserver's default is 5): more clients opening connections at once
+    (``verify``'s 16) had their connection attempts dropped and retried a second later."""
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (timeout, injected drop) is part of the scenarios, not an error.
@@ -568,6 +571,10 @@ class RequestContext(BaseHTTPRequestHandler):
 
     azure: FakeAzure
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    """An answer's headers and body go out as two writes; with Nagle's algorithm the body waited for the client's
+    delayed acknowledgement of the headers, about 40 ms on Linux, so every answer took that much longer than
+    ``latency`` says."""
 
     def setup(self) -> None:
         super().setup()
