@@ -92,7 +92,7 @@ def _principals(evaluation: Evaluation, document: AttributionDocument) -> list[d
             return next((r.name for r in own if r.type == type_), None)
 
         link = next((r for r in own if r.type == PAL_LINK_TYPE), None)
-        federated = link is not None and link.plain_input("credential_type") == "federated"
+        federated = link is not None and link.plain_input("credentialType") == "federated"
         link_fic = next(
             (r for r in own if r.type == FEDERATED_CREDENTIAL_TYPE and r.plain_input("displayName") == LINK_FIC), None
         )

@@ -149,7 +149,11 @@ class FakeDeployment:
     def environment(self) -> dict[str, str]:
         """What the CLI (and the plugins it starts) run with."""
         assert self.deployer is not None, "start() first"
-        path = os.pathsep.join([str(self.root / "plugins"), str(self.pulumi_bin), os.environ.get("PATH", "")])
+        # Never this interpreter's bin folder (a virtualenv's, where the plugin's console script is): a partner's
+        # `pulumi up` does not have it on PATH either, so the project's Pulumi.yaml must say where the plugin is.
+        interpreter_bin = str(Path(sys.executable).parent)
+        inherited = [entry for entry in os.environ.get("PATH", "").split(os.pathsep) if entry and entry != interpreter_bin]
+        path = os.pathsep.join([str(self.root / "plugins"), str(self.pulumi_bin), *inherited])
         return {
             **dict.fromkeys(PIPELINE_TOKEN_VARIABLES, ""),
             **self.fake.environment(proxy=True),

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from ..plugin.locate import copied_project
 from .engine import FakeDeployment
 
 ACTIONS = ("up", "preview", "refresh", "destroy")
@@ -103,9 +104,11 @@ class Rehearsal:
                 + " ".join(f"--stand-in '{key}=<stand-in>'" for key in missing)
             )
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        for name in ("Pulumi.yaml", "Main.yaml"):
-            if (self.project_dir / name).exists():
-                shutil.copy(self.project_dir / name, self.work_dir / name)
+        # The project file with the plugin's folder made absolute: a relative one names the project's virtualenv.
+        project = copied_project(self.project_dir, self.project())
+        (self.work_dir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+        if (self.project_dir / "Main.yaml").exists():
+            shutil.copy(self.project_dir / "Main.yaml", self.work_dir / "Main.yaml")
         document = yaml.safe_load(stack_file.read_text()) or {}
         for key in _PROVIDER_KEYS:
             document.pop(key, None)
