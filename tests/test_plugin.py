@@ -191,6 +191,17 @@ def test_a_dynamic_providers_state_diffs_as_no_change(fake_azure: FakeAzure) -> 
     assert diff.changes is False
 
 
+def test_a_change_of_provider_never_replaces_a_link() -> None:
+    """The engine asks the new provider's DiffConfig when a link moves from the dynamic provider (pulumi-python's
+    default provider, whose inputs hold its version) to this plugin; a replacement there would replace every link
+    (tests/engine/test_upgrade.py sees the engine's steps)."""
+    provider = PartnerAttributionProvider()
+    urn = "urn:pulumi:dev::project::pulumi:providers:partner-attribution::default"
+    olds = wire_map({"version": "3.272.0"})
+    diff = run(provider.diff_config(DiffRequest(urn, "", olds, {}, [])))
+    assert diff.changes is False and not diff.replaces
+
+
 def test_an_unknown_type_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="no custom resource 'partner-attribution:index:Other'"):
         run(PartnerAttributionProvider().check(CheckRequest("urn:pulumi:s::p::partner-attribution:index:Other::x", {}, {}, b"")))

@@ -23,14 +23,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pulumi.errors import RunError
+
 PLUGIN_NAME = "partner-attribution"
 """The plugin's name, as ``Pulumi.yaml``'s ``plugins: providers:`` names it."""
 PLUGIN_EXECUTABLE = f"pulumi-resource-{PLUGIN_NAME}"
 """The console script the engine starts."""
 
 
-class PluginNotFoundError(RuntimeError):
-    """The Pulumi engine would not find the plugin: the message says where it looked and what to add."""
+class PluginNotFoundError(RunError):
+    """The Pulumi engine would not find the plugin: the message says where it looked and what to add (a
+    :class:`pulumi.RunError`: the program stops with the message alone, no stack)."""
 
 
 def installed_folder() -> Path:
