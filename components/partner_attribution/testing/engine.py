@@ -21,6 +21,7 @@ The variables, with where Pulumi defines them (pulumi/pulumi @ v3.276.0): ``PULU
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -28,7 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,6 +225,22 @@ class FakeDeployment:
             timeout=600,
             check=False,
         )
+
+
+@contextlib.contextmanager
+def dynamic_links() -> Iterator[None]:
+    """While this lasts, :class:`~partner_attribution.component.DeliveryPrincipal` declares its link as releases 0.1
+    and 0.2 did, through the Python dynamic provider (:class:`partner_attribution.partner_link.PartnerAdminLink`),
+    not the plugin: for the benchmark and the recordings that compare with, or record, the dynamic provider."""
+    from ..component import DeliveryPrincipal
+    from ..partner_link import PartnerAdminLink
+
+    declared = DeliveryPrincipal.link_resource
+    DeliveryPrincipal.link_resource = PartnerAdminLink
+    try:
+        yield
+    finally:
+        DeliveryPrincipal.link_resource = declared
 
 
 def new_root(prefix: str = "partner-attribution-engine-") -> Path:
