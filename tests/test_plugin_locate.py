@@ -84,6 +84,7 @@ def test_a_program_stops_before_its_first_link_when_the_engine_would_not_find_th
 ) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: landing-zone\nruntime: python\n")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(program_link, "_under_mocks", lambda: False)  # as under the engine (other tests set mocks)
     venv_bin = str(Path(sys.executable).parent)
     monkeypatch.setenv("VIRTUAL_ENV", str(Path(venv_bin).parent))
     monkeypatch.setenv("PATH", os.pathsep.join([venv_bin, str(tmp_path / "empty")]))

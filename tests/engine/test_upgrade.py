@@ -148,6 +148,12 @@ def test_a_0_1_stack_previews_and_updates_with_todays_code_without_replacing_any
     moved = [r for r in _resources(deployment, work_dir) if r["type"] == PAL_LINK_TYPE]
     assert sorted(r["id"] for r in moved) == sorted(r["id"] for r in links_before) and len(moved) == 3
 
+    # Destroy right after the move: the plugin's Delete gets the state the dynamic provider wrote.
+    destroy_started = deployment.fake.link_events[-1].at
+    stack.destroy()
+    removed = {(e.tenant_id, e.object_id) for e in _removed(deployment, destroy_started)}
+    assert removed == {key for key, _, _ in before["links"]} and not deployment.fake.links
+
 
 def test_a_0_2_stack_moves_its_links_to_the_plugin_without_a_moment_unlinked(deployment: FakeDeployment, tmp_path: Path) -> None:
     fake = deployment.fake
