@@ -83,7 +83,7 @@ def test_a_program_stops_before_its_first_link_when_the_engine_would_not_find_th
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: landing-zone\nruntime: python\n")
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(program_link.settings, "get_root_directory", lambda: str(tmp_path))  # as the host gives it
     monkeypatch.setattr(program_link, "_under_mocks", lambda: False)  # as under the engine (other tests set mocks)
     venv_bin = str(Path(sys.executable).parent)
     monkeypatch.setenv("VIRTUAL_ENV", str(Path(venv_bin).parent))
@@ -96,13 +96,24 @@ def test_a_program_stops_before_its_first_link_when_the_engine_would_not_find_th
     program_link.require_plugin()
 
 
+def test_an_inline_program_without_a_project_root_is_not_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Automation API's inline server gives no project root: the program can't tell which Pulumi.yaml applies."""
+    monkeypatch.setattr(program_link.settings, "get_root_directory", lambda: None)
+    monkeypatch.setattr(program_link, "_under_mocks", lambda: False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Pulumi.yaml").write_text("name: other\nruntime: python\n")  # not necessarily the program's
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert program_link.project_folder() is None
+    program_link.require_plugin()
+
+
 def test_under_mocks_no_plugin_is_needed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``partner-attribution plan`` and the mock-engine tests run where no plugin is installed."""
     from partner_attribution.offline.engine import evaluate, run_program_file
     from partner_attribution.offline.stack_file import read_stack_config
 
     (tmp_path / "Pulumi.yaml").write_text("name: partner-attribution\nruntime: python\n")
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(program_link.settings, "get_root_directory", lambda: str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "home"))
     evaluation = evaluate(run_program_file(PROJECT_ROOT / "__main__.py"), read_stack_config(PROJECT_ROOT / "Pulumi.dev.yaml"))

@@ -3,14 +3,12 @@ not on the CLI's PATH (as when a partner runs ``pulumi up`` without activating i
 ``plugins: providers:`` entry leads the engine there (the example stack and the upgrade tests deploy that way).
 
 The Python language host cannot be built here (reference/pulumi-engine/FACTS.md): programs run inline through the
-Automation API, which reads the project's Pulumi.yaml settings too; the program runs in its project folder, as the
-language host runs it."""
+Automation API, which reads the project's Pulumi.yaml settings too; for the program's own check it runs as the
+language host runs it (from the project folder, the project root given: ``as_the_language_host_runs``)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ import yaml
 from pulumi import automation as auto
 
 from partner_attribution.plugin.locate import PLUGIN_EXECUTABLE
-from partner_attribution.testing.engine import FakeDeployment
+from partner_attribution.testing.engine import FakeDeployment, as_the_language_host_runs
 
 from .conftest import PROJECT_ROOT, bundled_program, copy_project
 from .plugin_stack import prepare_fake
@@ -32,26 +30,12 @@ def _undeclared_project(work_dir: Path) -> Path:
     return work_dir
 
 
-def _run_in(folder: Path) -> Callable[[], None]:
-    def program() -> None:
-        here = Path.cwd()
-        os.chdir(folder)
-        try:
-            bundled_program()
-        finally:
-            os.chdir(here)
-
-    return program
-
-
 def test_without_the_declaration_the_engine_does_not_find_the_plugin(deployment: FakeDeployment, tmp_path: Path) -> None:
     prepare_fake(deployment)  # the example's existing principal, so that only the plugin is missing
     cli_path = deployment.environment()["PATH"]
     assert shutil.which(PLUGIN_EXECUTABLE, path=cli_path) is None, "the virtualenv's bin must not be on the CLI's PATH"
     work_dir = _undeclared_project(tmp_path / "project")
-    elsewhere = tmp_path / "elsewhere"  # no Pulumi.yaml: the program can't check, the engine's own error shows
-    elsewhere.mkdir()
-    stack = deployment.stack(work_dir, "dev", _run_in(elsewhere))
+    stack = deployment.stack(work_dir, "dev", bundled_program)  # inline, no project root: the engine's own error
     with pytest.raises(auto.CommandError) as error:
         stack.preview()
     assert f"no resource plugin '{PLUGIN_EXECUTABLE}' found" in str(error.value)
@@ -63,7 +47,7 @@ def test_a_program_in_a_project_without_the_declaration_says_what_to_add(
     prepare_fake(deployment)
     monkeypatch.setenv("PATH", deployment.environment()["PATH"])  # the program sees the CLI's PATH, as under the host
     work_dir = _undeclared_project(tmp_path / "project")
-    stack = deployment.stack(work_dir, "dev", _run_in(work_dir))
+    stack = deployment.stack(work_dir, "dev", as_the_language_host_runs(bundled_program, work_dir))
     with pytest.raises(auto.CommandError) as error:
         stack.preview()
     message = str(error.value)

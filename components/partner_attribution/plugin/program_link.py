@@ -41,12 +41,12 @@ def _under_mocks() -> bool:
 
 
 def project_folder() -> Path | None:
-    """The folder of the running program's ``Pulumi.yaml``: the project root the engine gave, else the working
-    folder (the Python language host runs the program there); None when neither has one (an inline Automation API
-    program run from elsewhere: then the engine's own error applies)."""
-    for folder in (settings.get_root_directory(), os.getcwd()):
-        if folder and any((Path(folder) / name).is_file() for name in PROJECT_FILES):
-            return Path(folder)
+    """The folder of the running program's ``Pulumi.yaml``, as the Python language host gives it (``--root_directory``,
+    ``pulumi.get_root_directory()``); None when no host gave one (an inline Automation API program: its project
+    file may be anywhere, and the engine's own error applies)."""
+    folder = settings.get_root_directory()
+    if folder and any((Path(folder) / name).is_file() for name in PROJECT_FILES):
+        return Path(folder)
     return None
 
 

@@ -227,6 +227,25 @@ class FakeDeployment:
         )
 
 
+def as_the_language_host_runs(program: Callable[[], None], project_dir: Path) -> Callable[[], None]:
+    """``program`` run inline as the Python language host runs a project's program: from the project's folder, with
+    the project's root given to the SDK (the host passes ``--root_directory``; ``pulumi.get_root_directory()``). The
+    Automation API's inline server gives no root, and the program's check of where the engine finds the plugin
+    (:mod:`partner_attribution.plugin.program_link`) reads the project's ``Pulumi.yaml`` from there."""
+    from pulumi.runtime import settings
+
+    def run() -> None:
+        here = Path.cwd()
+        os.chdir(project_dir)
+        settings.SETTINGS.root_directory = str(project_dir)
+        try:
+            program()
+        finally:
+            os.chdir(here)
+
+    return run
+
+
 @contextlib.contextmanager
 def dynamic_links() -> Iterator[None]:
     """While this lasts, :class:`~partner_attribution.component.DeliveryPrincipal` declares its link as releases 0.1

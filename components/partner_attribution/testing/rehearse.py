@@ -13,7 +13,6 @@ The rehearsal folder keeps the file backend (``backend/``), the fake's directory
 from __future__ import annotations
 
 import json
-import os
 import runpy
 import shutil
 import sys
@@ -25,7 +24,7 @@ from typing import Any
 import yaml
 
 from ..plugin.locate import copied_project
-from .engine import FakeDeployment
+from .engine import FakeDeployment, as_the_language_host_runs
 
 ACTIONS = ("up", "preview", "refresh", "destroy")
 DEFAULT_FOLDER = ".partner-attribution-rehearsal"
@@ -121,7 +120,8 @@ class Rehearsal:
         copied.write_text(yaml.safe_dump(document, sort_keys=False))
 
     def program(self) -> Callable[[], None]:
-        """The project's Python program, run as ``python <main>`` would run it, from the project folder."""
+        """The project's Python program, run as ``python <main>`` would run it, as the language host does (from the
+        project folder, its root given to the SDK)."""
         main = self.project().get("main")
         entry = self.project_dir / (main or "")
         if entry.is_dir() or not main:
@@ -131,14 +131,9 @@ class Rehearsal:
 
         def run() -> None:
             sys.path.insert(0, str(entry.parent))
-            here = Path.cwd()
-            os.chdir(self.project_dir)
-            try:
-                runpy.run_path(str(entry), run_name="__main__")
-            finally:
-                os.chdir(here)
+            runpy.run_path(str(entry), run_name="__main__")
 
-        return run
+        return as_the_language_host_runs(run, self.project_dir)
 
     def run(
         self,
