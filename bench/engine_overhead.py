@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from partner_attribution.plugin.locate import copied_project
 from partner_attribution.testing.engine import FakeDeployment, find_pulumi
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +67,8 @@ def floor_program(count: int) -> Callable[[], None]:
 def project_dir(base: Path, name: str, count: int) -> Path:
     work = base / name
     work.mkdir(parents=True)
-    (work / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    settings = copied_project(ROOT, yaml.safe_load((ROOT / "Pulumi.yaml").read_text()))  # the plugin's folder, absolute
+    (work / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
     config = {"partner-attribution:partnerId": "1234567", "partner-attribution:principals": principals(count)}
     (work / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": config}))
     return work

@@ -12,3 +12,4 @@ echo "## verify at scale";   $py bench/verify_scale.py --principals 10 100 500 -
 echo "## policy pack";       $py bench/policy_pack.py --principals 10 100 500 --repeat 5
 echo "## real engine";       $py bench/engine_overhead.py --principals 10 50   # needs the CLI: bash scripts/pulumi-toolchain.sh
 echo "## plugin start";      $py bench/plugin_start.py --repeat 9 --preview
+echo "## plugin vs dynamic link"; $py bench/link_cost.py --engine 10 50   # needs the CLI

@@ -33,8 +33,10 @@ import sys
 import uuid
 from pathlib import Path
 
+import yaml
 from pulumi import automation as auto
 
+from partner_attribution.plugin.locate import copied_project
 from partner_attribution.testing.engine import FakeDeployment, find_pulumi, new_root
 from partner_attribution.testing.fake.oidc import GITHUB_ISSUER
 from partner_attribution.testing.recorder import (
@@ -66,10 +68,14 @@ class StepFailedError(Exception):
 
 
 def bundled_program() -> None:
-    """The project's program, served inline (the language host can't be built here: reference/pulumi-engine)."""
+    """The project's program, served inline (the language host can't be built here: reference/pulumi-engine), its
+    links the dynamic provider's as in releases 0.1 and 0.2: what is recorded is the dynamic provider host's traffic
+    (since 0.3 a Python program's links are the plugin's, tests/engine/test_upgrade.py)."""
     from partner_attribution.program import main
+    from partner_attribution.testing.engine import dynamic_links
 
-    main()
+    with dynamic_links():
+        main()
 
 
 def one_link_program() -> None:
@@ -105,7 +111,8 @@ def record(out: Path, pulumi_bin: Path, program: str) -> list[str]:
                 existing.display_name = "Contoso automation"
                 fake.add_federated_credential(existing, GITHUB_ISSUER, GITHUB_SUBJECT)
                 deployment.extra_env.update(fake.github_actions_environment(GITHUB_SUBJECT))
-                shutil.copy(PROJECT_ROOT / "Pulumi.yaml", work_dir / "Pulumi.yaml")
+                project = copied_project(PROJECT_ROOT, yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text()))
+                (work_dir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
                 shutil.copy(PROJECT_ROOT / "Pulumi.dev.yaml", work_dir / "Pulumi.dev.yaml")
                 run = bundled_program
             else:

@@ -569,7 +569,7 @@ def test_azure_preview_refuses_an_old_cli_as_a_failure(tmp_path: Path) -> None:
 
 
 def test_docs_name_the_engine_type_of_the_link() -> None:
-    assert PAL_LINK_TYPE == "pulumi-python:dynamic/partner-attribution:PartnerAdminLink"
+    assert PAL_LINK_TYPE == "partner-attribution:index:PartnerAdminLink"  # the plugin's link, Python programs' too
     assert f"+ {PAL_LINK_TYPE} <name>-pal create" in DOCS
     assert "partner-attribution:...:PartnerAdminLink" not in DOCS
 

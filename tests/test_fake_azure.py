@@ -65,6 +65,12 @@ def test_link_shapes_follow_recorded_traffic(fake_azure: FakeAzure) -> None:
     assert deleted.status_code == 200 and deleted.content == b""  # recorded: 200 with an empty body
     assert call("GET").status_code == 404
     assert call("DELETE", "5127254").status_code == 404
+    # Every change is in the link history, in order, with its time; a DELETE of nothing is none.
+    history = [(e.tenant_id, e.object_id, e.partner_id) for e in fake_azure.link_events]
+    key = (app.tenant_id, app.object_id)
+    assert history == [(*key, "5127255"), (*key, "5127254"), (*key, None)]
+    times = [e.at for e in fake_azure.link_events]
+    assert times == sorted(times)
 
 
 def test_one_link_per_principal_and_tenant(fake_azure: FakeAzure) -> None:

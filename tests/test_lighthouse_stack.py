@@ -458,7 +458,7 @@ def test_plan_json_shows_inputs_with_secrets_masked() -> None:
     result = invoke("plan", "--stack", "dev", "--format", "json")
     document = json.loads(result.stdout)
     link = next(r for r in document["resources"] if r["name"] == "reporting-pal")
-    assert link["inputs"]["client_secret"] == "[secret]"
+    assert link["inputs"]["clientSecret"] == "[secret]"  # the plugin's link: the schema's camelCase
     assert "__provider" not in link["inputs"], "the dynamic provider's pickled code is not an input a reviewer reads"
     assert "offline-placeholder" not in result.stdout
     role = next(r for r in document["resources"] if r["type"] == "azure-native:authorization:RoleAssignment")

@@ -7,8 +7,12 @@ from partner_attribution.partner_link import PartnerAdminLink
 
 
 def test_type_tokens_are_frozen() -> None:
+    """The link's type changed once, in 0.3: from the Python dynamic resource to the plugin's custom resource, with
+    an alias from the old type (same name and parent), so the engine moves each link instead of replacing it
+    (tests/test_component.py, tests/engine/test_upgrade.py). The old type stays frozen: the alias names it."""
     assert naming.COMPONENT_TYPE == "partner-attribution:index:DeliveryPrincipal"
-    assert naming.PAL_LINK_TYPE == "pulumi-python:dynamic/partner-attribution:PartnerAdminLink"
+    assert naming.PAL_LINK_TYPE == "partner-attribution:index:PartnerAdminLink"
+    assert naming.DYNAMIC_PAL_LINK_TYPE == "pulumi-python:dynamic/partner-attribution:PartnerAdminLink"
 
 
 def test_child_names_are_frozen() -> None:
@@ -33,4 +37,4 @@ def test_role_assignment_key_is_independent_of_case_and_frozen() -> None:
 def test_the_link_class_registers_under_the_frozen_type() -> None:
     """The engine's type for a Python dynamic resource is built from the class's module and name."""
     registered = PartnerAdminLink._resource_type_name  # type: ignore[attr-defined]
-    assert f"pulumi-python:{registered}" == naming.PAL_LINK_TYPE
+    assert f"pulumi-python:{registered}" == naming.DYNAMIC_PAL_LINK_TYPE

@@ -191,6 +191,40 @@ def test_a_dynamic_providers_state_diffs_as_no_change(fake_azure: FakeAzure) -> 
     assert diff.changes is False
 
 
+def test_a_dynamic_providers_state_is_read_updated_and_deleted_as_it_is(fake_azure: FakeAzure) -> None:
+    """After a move by alias the state stays the dynamic provider's until the plugin writes it: refresh, a new
+    partner ID and destroy each get it (snake_case, ``__provider``) and act on the right link."""
+    provider = PartnerAttributionProvider()
+    app = fake_azure.add_app()
+    secret = fake_azure.add_secret(app)
+    checked = run(provider.check(CheckRequest(URN, {}, link_inputs(fake_azure, app, secret), b"")))
+    created = run(provider.create(CreateRequest(URN, checked.inputs, 60, False)))
+    dynamic_state = {snake(k): v for k, v in created.properties.items()} | {"__provider": PropertyValue("gASV...")}
+
+    read = run(provider.read(ReadRequest(URN, created.resource_id, dynamic_state, {})))
+    assert read.resource_id == created.resource_id and plain_map(read.properties)["partnerId"] == PARTNER
+
+    repointed = link_inputs(fake_azure, app, secret, partnerId="7654321")
+    news = run(provider.check(CheckRequest(URN, dynamic_state, repointed, b""))).inputs
+    updated = run(provider.update(UpdateRequest(URN, created.resource_id, dynamic_state, news, 60, [], False)))
+    assert plain_map(updated.properties)["linkedPartnerId"] == "7654321" == fake_azure.link_of(app)["partnerId"]
+
+    moved_state = {snake(k): v for k, v in updated.properties.items()} | {"__provider": PropertyValue("gASV...")}
+    run(provider.delete(DeleteRequest(URN, created.resource_id, moved_state, 60)))
+    assert fake_azure.link_of(app) is None
+
+
+def test_a_change_of_provider_never_replaces_a_link() -> None:
+    """The engine asks the new provider's DiffConfig when a link moves from the dynamic provider (pulumi-python's
+    default provider, whose inputs hold its version) to this plugin; a replacement there would replace every link
+    (tests/engine/test_upgrade.py sees the engine's steps)."""
+    provider = PartnerAttributionProvider()
+    urn = "urn:pulumi:dev::project::pulumi:providers:partner-attribution::default"
+    olds = wire_map({"version": "3.272.0"})
+    diff = run(provider.diff_config(DiffRequest(urn, "", olds, {}, [])))
+    assert diff.changes is False and not diff.replaces
+
+
 def test_an_unknown_type_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="no custom resource 'partner-attribution:index:Other'"):
         run(PartnerAttributionProvider().check(CheckRequest("urn:pulumi:s::p::partner-attribution:index:Other::x", {}, {}, b"")))

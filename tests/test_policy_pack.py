@@ -115,8 +115,8 @@ class Stack:
         return self.add(
             PAL_LINK_TYPE,
             name,
-            {"partner_id": partner_id, "client_id": Unknown(), "tenant_id": Unknown(), **extra},
-            client_id=[app],
+            {"partnerId": partner_id, "clientId": Unknown(), "tenantId": Unknown(), **extra},
+            clientId=[app],
         )
 
     def password(self, name: str, app: ResourceSpec, **inputs: Any) -> ResourceSpec:
@@ -205,9 +205,9 @@ def test_example_stack_breaks_no_mandatory_policy_and_reports_the_reporting_prin
 
 
 def test_example_stack_relations_come_from_property_dependencies(example_stack: list[ResourceSpec]) -> None:
-    """The component's link depends on its principal through tenant_id and on its application through client_id."""
+    """The component's link depends on its principal through tenantId and on its application through clientId."""
     link = next(r for r in example_stack if r.name == "platform-delivery-pal")
-    assert link.property_dependencies["client_id"] == [next(r.urn for r in example_stack if r.name == "platform-delivery-app")]
+    assert link.property_dependencies["clientId"] == [next(r.urn for r in example_stack if r.name == "platform-delivery-app")]
     graph = pack_graph.StackGraph(
         pack_graph.StackResource(
             r.urn,
@@ -272,7 +272,7 @@ def test_link_signing_in_as_the_principal_itself_counts(analyzer: Any) -> None:
     stack = Stack()
     _, sp = stack.principal("ops")
     stack.role("ops-role", sp)
-    stack.add(PAL_LINK_TYPE, "ops-pal", {"partner_id": PARTNER_ID, "client_id": Unknown()}, client_id=[sp])
+    stack.add(PAL_LINK_TYPE, "ops-pal", {"partnerId": PARTNER_ID, "clientId": Unknown()}, clientId=[sp])
     assert summary(analyze(analyzer, stack.resources)) == []
 
 
@@ -285,9 +285,9 @@ def test_only_a_links_client_id_makes_a_principal_linked(analyzer: Any) -> None:
     stack.add(
         PAL_LINK_TYPE,
         "ops-pal-2",
-        {"partner_id": PARTNER_ID, "client_id": Unknown(), "tenant_id": Unknown()},
-        client_id=[ops_app],
-        tenant_id=[other],
+        {"partnerId": PARTNER_ID, "clientId": Unknown(), "tenantId": Unknown()},
+        clientId=[ops_app],
+        tenantId=[other],
         depends_on=[other],
     )
     assert summary(analyze(analyzer, stack.resources)) == [("pal-link-required", "mandatory", "other-sp")]
@@ -423,7 +423,7 @@ def test_forbid_passwords_reports_passwords_and_secret_links(analyzer: Any) -> N
     stack.password("ops-password", app, endDate="2026-12-01T00:00:00Z")
     fed_app, fed_sp = stack.principal("fed")
     stack.role("fed-role", fed_sp)
-    stack.link("fed-pal", fed_app, credential_type="federated")
+    stack.link("fed-pal", fed_app, credentialType="federated")
 
     response = analyze(analyzer, stack.resources, {"link-password-lifetime": {"forbidPasswords": True}})
 
@@ -652,7 +652,7 @@ def test_graph_falls_back_to_dependencies_and_known_ids() -> None:
         dependencies=("u:sp",),
         property_dependencies={"scope": ("u:sp",)},
     )
-    link = pack_graph.StackResource("u:pal", PAL_LINK_TYPE, "l", {"client_id": "c1"})
+    link = pack_graph.StackResource("u:pal", PAL_LINK_TYPE, "l", {"clientId": "c1"})
     (principal,) = pack_graph.StackGraph([app, sp, by_dependency, by_value, other, link]).principals
     assert principal.application is app
     assert [a.name for a in principal.assignments] == ["r1", "r2"]

@@ -9,18 +9,22 @@ deliberately with ``UPDATE_SNAPSHOT=1 python -m pytest tests/test_upgrade.py``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.provider.experimental.provider import CheckRequest, DiffRequest
 
 from conftest import PROJECT_ROOT
-from partner_attribution.naming import PAL_LINK_TYPE
-from partner_attribution.offline.engine import Evaluation, evaluate, run_program_file
+from partner_attribution.naming import DYNAMIC_PAL_LINK_TYPE, PAL_LINK_TYPE
+from partner_attribution.offline.engine import Evaluation, RegisteredResource, evaluate, run_program_file
 from partner_attribution.offline.stack_file import read_stack_config
 from partner_attribution.partner_link import REPLACE_KEYS
+from partner_attribution.plugin.provider import PartnerAttributionProvider
+from partner_attribution.plugin.values import camel, snake, wire_map
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 RELEASE_0_1_STACK = Path(__file__).parent / "stacks" / "Pulumi.password-0.1.yaml"
@@ -41,9 +45,14 @@ REPLACING_INPUTS: dict[str, tuple[str, ...]] = {
         "principalType",
         "roleAssignmentName",
     ),
-    # The PAL link's own Diff (partner_link.REPLACE_KEYS).
-    PAL_LINK_TYPE: REPLACE_KEYS,
+    # The PAL link's own Diff (partner_link.REPLACE_KEYS), as the snapshots recorded it: 0.1 and 0.2 declared the
+    # dynamic resource, with snake_case inputs.
+    DYNAMIC_PAL_LINK_TYPE: REPLACE_KEYS,
 }
+MOVED_TYPES = {PAL_LINK_TYPE: DYNAMIC_PAL_LINK_TYPE}
+"""Since 0.3 a Python program's link is the plugin's resource, aliased from the dynamic one (same name and parent),
+its inputs in the schema's camelCase: it is compared with the snapshots under the type and spelling it moves from
+(its replace-forcing inputs are the same three; ``tests/engine/test_upgrade.py`` moves real stacks)."""
 LINK_INPUTS_0_1 = {"__provider", "client_id", "client_secret", "cloud", "overwrite_existing", "partner_id", "tenant_id",
                    "timeout_seconds"}  # fmt: skip
 """The inputs release 0.1.0 registered for a PAL link (read off 0.1.0 under the mock engine; None values are not
@@ -54,13 +63,22 @@ def _short(urn: str) -> str:
     return urn.split("::")[-1] if urn else ""
 
 
+def _recorded_as(resource: RegisteredResource) -> tuple[str, Any]:
+    """The type a resource had in the snapshots, and how to spell its input keys now."""
+    old = MOVED_TYPES.get(resource.type)
+    if old is not None and {"type": old} in resource.aliases:
+        return old, camel
+    return resource.type, str
+
+
 def replacing_inputs(evaluation: Evaluation) -> dict[str, dict[str, Any]]:
     """``type::parent::name`` → the inputs whose change replaces that resource."""
-    return {
-        f"{r.type}::{_short(r.parent)}::{r.name}": {key: r.plain_input(key) for key in REPLACING_INPUTS[r.type]}
-        for r in evaluation.resources
-        if r.type in REPLACING_INPUTS
-    }
+    found = {}
+    for r in evaluation.resources:
+        type_, spelled = _recorded_as(r)
+        if type_ in REPLACING_INPUTS:
+            found[f"{type_}::{_short(r.parent)}::{r.name}"] = {k: r.plain_input(spelled(k)) for k in REPLACING_INPUTS[type_]}
+    return found
 
 
 def _evaluate(stack: Path) -> Evaluation:
@@ -88,10 +106,29 @@ def test_a_0_1_stack_upgrades_with_no_replacement(release_0_1: Evaluation) -> No
 
 
 def test_a_0_1_password_link_registers_the_same_inputs(release_0_1: Evaluation) -> None:
-    """No new input key on a password link (no credential_type): an existing link sees no change at all."""
+    """No new input key on a password link (no credential_type), now in the plugin's camelCase; and the plugin's
+    Check and Diff, handed a 0.1 link's state (its inputs and outputs, snake_case, ``__provider``) as the engine
+    hands it over on the alias move, find no change: the link moves without a call to Microsoft."""
     links = release_0_1.of_type(PAL_LINK_TYPE)
-    assert len(links) == 3 and all(set(link.inputs) == LINK_INPUTS_0_1 for link in links)
-    assert all(link.input_is_secret("client_secret") for link in links)
+    assert len(links) == 3 and all({snake(key) for key in link.inputs} == LINK_INPUTS_0_1 - {"__provider"} for link in links)
+    assert all(link.input_is_secret("clientSecret") for link in links)
+    provider = PartnerAttributionProvider()
+    for link in links:
+        registered = {key: link.plain_input(key) for key in link.inputs}
+        dynamic_inputs = {snake(key): value for key, value in registered.items()} | {"__provider": "gASV..."}
+        dynamic_outputs = dynamic_inputs | {"object_id": "oid", "partner_name": "Contoso", "state": "Active"}
+        urn = link.urn
+        checked = asyncio.run(
+            provider.check(
+                CheckRequest(urn, wire_map(dynamic_inputs, ["client_secret"]), wire_map(registered, ["clientSecret"]), b"")
+            )
+        )
+        assert checked.failures == []
+        old_state = wire_map(dynamic_outputs, ["client_secret"])
+        diff = asyncio.run(provider.diff(DiffRequest(urn, f"{registered['tenantId']}/oid", old_state, checked.inputs, [])))
+        assert diff.changes is False, link.name
+        changed = wire_map({**dynamic_outputs, "partner_id": "7654321"}, ["client_secret"])
+        assert asyncio.run(provider.diff(DiffRequest(urn, "id", changed, checked.inputs, []))).changes is True
 
 
 def test_the_example_stack_is_frozen_for_the_next_release() -> None:

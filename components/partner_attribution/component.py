@@ -7,7 +7,7 @@ For a component named ``platform`` it declares, each with ``parent=self``:
 * ``platform-password``: ``azuread.ApplicationPassword``, the credential the PAL link signs in with
 * ``platform-fic-<name>``: ``azuread.ApplicationFederatedIdentityCredential`` per federated credential
 * ``platform-role-<key>``: ``azure_native.authorization.RoleAssignment`` per role and scope
-* ``platform-pal``: :class:`~partner_attribution.partner_link.PartnerAdminLink`
+* ``platform-pal``: the plugin's ``partner-attribution:index:PartnerAdminLink`` (:mod:`.plugin.program_link`)
 
 Child names are part of every resource's URN: renaming one replaces the resource in the
 customer's tenant. They are made in :mod:`.naming`; ``tests/test_naming.py`` and ``tests/snapshots/`` freeze them.
@@ -28,7 +28,8 @@ from .args import DeliveryPrincipalArgs
 from .azure_ids import role_assignment_name
 from .naming import COMPONENT_TYPE, LINK_FEDERATED_CREDENTIAL_DISPLAY_NAME
 from .pal.federation import find_token_source, no_token_source_message
-from .partner_link import CLIENT_SECRET, FEDERATED, PartnerAdminLink, PartnerAdminLinkArgs
+from .partner_link import CLIENT_SECRET, FEDERATED, PartnerAdminLinkArgs
+from .plugin.program_link import ProgramPartnerAdminLink
 from .problems import InvalidArgumentsError, resolved
 from .spec import LinkTrust, PrincipalSpec, RoleSpec, resolve_principal
 
@@ -76,9 +77,10 @@ class DeliveryPrincipal(pulumi.ComponentResource):
     spec: PrincipalSpec
     """The resolved arguments: roles, keys, definition IDs, child names, credential dates."""
 
-    link_resource: ClassVar[Any] = PartnerAdminLink
-    """What declares the PAL link, called as ``(name, PartnerAdminLinkArgs, opts)``: the dynamic provider's resource.
-    The Pulumi plugin's DeliveryPrincipal (``partner_attribution.plugin``) declares its own custom resource instead."""
+    link_resource: ClassVar[Any] = ProgramPartnerAdminLink
+    """What declares the PAL link, called as ``(name, PartnerAdminLinkArgs, opts)``: the plugin's custom resource,
+    moved by alias from the dynamic resource of releases 0.1 and 0.2 (:mod:`partner_attribution.plugin.program_link`).
+    The plugin's own DeliveryPrincipal (a component it constructs) declares the same resource without the alias."""
 
     def __init__(
         self, name: str, args: DeliveryPrincipalArgs | PrincipalSpec, opts: pulumi.ResourceOptions | None = None

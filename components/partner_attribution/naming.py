@@ -14,9 +14,14 @@ COMPONENT_TYPE = "partner-attribution:index:DeliveryPrincipal"
 
 PAL_LINK_MODULE = "partner-attribution"
 PAL_LINK_NAME = "PartnerAdminLink"
-PAL_LINK_TYPE = f"pulumi-python:dynamic/{PAL_LINK_MODULE}:{PAL_LINK_NAME}"
-"""The type the engine records for a :class:`~partner_attribution.partner_link.PartnerAdminLink`:
-Python dynamic resources are ``pulumi-python:dynamic/<module>:<name>``."""
+PAL_LINK_TYPE = f"partner-attribution:index:{PAL_LINK_NAME}"
+"""The type the engine records for the PAL link of every program, Python included: the plugin's custom resource
+(:mod:`partner_attribution.plugin`)."""
+DYNAMIC_PAL_LINK_TYPE = f"pulumi-python:dynamic/{PAL_LINK_MODULE}:{PAL_LINK_NAME}"
+"""The type releases 0.1 and 0.2 recorded for a Python program's link, a
+:class:`~partner_attribution.partner_link.PartnerAdminLink` (Python dynamic resources are
+``pulumi-python:dynamic/<module>:<name>``). A link moves from it to :data:`PAL_LINK_TYPE` by alias, so it stays
+frozen for as long as such stacks exist."""
 
 
 def application(principal: str) -> str:

@@ -7,12 +7,12 @@ object ID is still unknown, and for principals declared with plain ``azuread`` r
 * a role assignment belongs to the service principal its ``principalId`` depends on (the property's
   dependencies; the resource's dependencies when the engine recorded no property dependencies at all);
 * a service principal belongs to the application its ``clientId`` depends on;
-* a PAL link covers a service principal when its ``client_id`` comes from it or its application (that property's
+* a PAL link covers a service principal when its ``clientId`` comes from it or its application (that property's
   dependencies: a link's ``depends_on`` on another resource links no one), or names its client ID;
 * a password belongs to the application its ``applicationId`` depends on.
 
 When both sides are known, equal IDs relate resources too (``principalId`` = the principal's ``objectId``,
-a link's ``client_id`` = the application's ``clientId``), for resources whose outputs the engine passes.
+a link's ``clientId`` = the application's ``clientId``), for resources whose outputs the engine passes.
 
 Nothing here imports ``pulumi_policy``: resources are :class:`StackResource` values, built by the adapter
 (:mod:`.pack`) or by tests.
@@ -35,7 +35,7 @@ ROLE_ASSIGNMENT_TYPES = frozenset(
         "azure:authorization/assignment:Assignment",  # the classic azure provider
     }
 )
-PAL_LINK_TYPE = "pulumi-python:dynamic/partner-attribution:PartnerAdminLink"
+PAL_LINK_TYPE = "partner-attribution:index:PartnerAdminLink"
 """``partner_attribution.naming.PAL_LINK_TYPE``; repeated so the graph needs no Pulumi import (a test keeps them equal)."""
 PROVIDER_TYPES = frozenset({"pulumi:providers:azure-native", "pulumi:providers:azuread"})
 REGISTRATION_DEFINITION_TYPE = "azure-native:managedservices:RegistrationDefinition"
@@ -192,17 +192,17 @@ class StackGraph:
 
     @cached_property
     def _link_index(self) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
-        """Positions of PAL links by each URN they depend on, and by their known ``client_id`` (lower case)."""
+        """Positions of PAL links by each URN they depend on, and by their known ``clientId`` (lower case)."""
         by_urn: dict[str, set[int]] = {}
         by_client_id: dict[str, set[int]] = {}
         for position, link in enumerate(self._by_type.get(PAL_LINK_TYPE, ())):
             # Only what its client_id comes from: a link that merely waits for another resource (depends_on) does
             # not sign in as it, so it links no one else.
             # (With no property dependencies recorded at all, every dependency counts, as for the other relations.)
-            sources = link.property_dependencies.get("client_id", ()) if link.property_dependencies else link.all_references()
+            sources = link.property_dependencies.get("clientId", ()) if link.property_dependencies else link.all_references()
             for urn in sources:
                 by_urn.setdefault(urn, set()).add(position)
-            client_id = known_str(link.props.get("client_id"))
+            client_id = known_str(link.props.get("clientId"))
             if client_id:
                 by_client_id.setdefault(client_id.lower(), set()).add(position)
         return by_urn, by_client_id

@@ -112,13 +112,13 @@ def check_link_required(graph: StackGraph, config: Mapping[str, Any], today: dt.
 
 
 def check_link_partner_id(graph: StackGraph, config: Mapping[str, Any], today: dt.date) -> list[Violation]:
-    """Every PAL link's ``partner_id`` is the configured partner ID."""
+    """Every PAL link's ``partnerId`` is the configured partner ID."""
     expected = config["partnerId"]
     if expected is None:
         raise NotApplicable("partnerId is not set in the pack's configuration")
     violations = []
     for link in graph.of_type(PAL_LINK_TYPE):
-        raw = link.props.get("partner_id")
+        raw = link.props.get("partnerId")
         if is_unknown(raw):
             continue
         actual = known_str(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
@@ -259,14 +259,14 @@ def check_password_lifetime(graph: StackGraph, config: Mapping[str, Any], today:
             )
     if forbid:
         for link in graph.of_type(PAL_LINK_TYPE):
-            kind = link.props.get("credential_type")
+            kind = link.props.get("credentialType")
             if is_unknown(kind):
                 continue
             if (known_str(kind) or "client_secret") == "client_secret":
                 violations.append(
                     Violation(
                         f"PAL link {link.name!r} signs in with a client secret; passwords are forbidden "
-                        "(forbidPasswords): set credential_type to federated",
+                        "(forbidPasswords): set linkCredential to federated",
                         link.urn,
                     )
                 )

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from partner_attribution.plugin.locate import copied_project
 from partner_attribution.testing.engine import MINIMUM_VERSION, FakeDeployment, find_pulumi
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -39,10 +40,19 @@ def pulumi_bin() -> Path:
     return found
 
 
+def write_project_file(work_dir: Path, source: Path = PROJECT_ROOT / "Pulumi.yaml") -> Path:
+    """``source`` (a ``Pulumi.yaml``) in ``work_dir``, the plugin's folder it declares made absolute: the same
+    plugin as the source project's (the bundled project's ``.venv/bin``), which is not on the CLI's PATH."""
+    project = yaml.safe_load(source.read_text()) or {}
+    target = work_dir / "Pulumi.yaml"
+    target.write_text(yaml.safe_dump(copied_project(source.parent, project), sort_keys=False))
+    return target
+
+
 def copy_project(work_dir: Path, stack_file: Path, stack_name: str, edit: Callable[[str], str] | None = None) -> Path:
     """The bundled project (Pulumi.yaml) with ``stack_file`` as ``Pulumi.<stack_name>.yaml`` in ``work_dir``."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", work_dir / "Pulumi.yaml")
+    write_project_file(work_dir)
     text = stack_file.read_text()
     (work_dir / f"Pulumi.{stack_name}.yaml").write_text(edit(text) if edit else text)
     return work_dir

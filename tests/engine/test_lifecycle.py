@@ -14,7 +14,7 @@ from pulumi import automation as auto
 
 from partner_attribution.testing.engine import FakeDeployment
 
-from .conftest import GITHUB_SUBJECT, bundled_program, exit_code, outputs_of
+from .conftest import GITHUB_SUBJECT, bundled_program, exit_code, outputs_of, write_project_file
 
 CUA_ID = "6c8ae0f6-4a4e-4b2a-9d39-0c4c7e1c2f11"
 
@@ -27,7 +27,7 @@ def _stack_file(work_dir: Path, name: str, principal: dict[str, Any], **top: Any
     }
     config.update({f"partner-attribution:{k}": v for k, v in top.items()})
     work_dir.mkdir(parents=True, exist_ok=True)
-    (work_dir / "Pulumi.yaml").write_text((Path(__file__).resolve().parents[2] / "Pulumi.yaml").read_text())
+    write_project_file(work_dir)
     path = work_dir / f"Pulumi.{name}.yaml"
     path.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     return path

@@ -60,7 +60,9 @@ def _rehearse(consumer: Path, pulumi_bin: Path, *args: str) -> subprocess.Comple
 def test_rehearse_runs_a_consumer_program_up_preview_and_destroy(pulumi_bin: Path, tmp_path: Path) -> None:
     consumer = tmp_path / "landing-zone"
     consumer.mkdir()
-    (consumer / "Pulumi.yaml").write_text("name: landing-zone\nruntime: python\n")
+    # The partner's project declares the plugin's folder: its virtualenv's bin, here this interpreter's.
+    plugins = {"providers": [{"name": "partner-attribution", "path": str(Path(sys.executable).parent)}]}
+    (consumer / "Pulumi.yaml").write_text(yaml.safe_dump({"name": "landing-zone", "runtime": "python", "plugins": plugins}))
     (consumer / "__main__.py").write_text(textwrap.dedent(PROGRAM))
     (consumer / "Pulumi.dev.yaml").write_text(
         yaml.safe_dump(

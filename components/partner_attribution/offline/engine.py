@@ -190,10 +190,10 @@ class PlaceholderMocks(pulumi.runtime.Mocks):
             group = inputs.get("resourceGroupName") or name
             return f"/subscriptions/{PLACEHOLDER_SUBSCRIPTION}/resourceGroups/{group}", {**inputs, "name": group}
         if args.typ == PAL_LINK_TYPE:
-            return f"{inputs.get('tenant_id')}/{self._placeholder('link', name)}", {
+            return f"{inputs.get('tenantId')}/{self._placeholder('link', name)}", {
                 **inputs,
-                "object_id": self._principal_by_client.get(str(inputs.get("client_id")), self._placeholder("principal", name)),
-                "partner_name": None,
+                "objectId": self._principal_by_client.get(str(inputs.get("clientId")), self._placeholder("principal", name)),
+                "partnerName": None,
                 "state": PLANNED_LINK_STATE,
             }
         return f"{name}-id", inputs

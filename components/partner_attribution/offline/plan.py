@@ -92,7 +92,7 @@ def _principals(evaluation: Evaluation, document: AttributionDocument) -> list[d
             return next((r.name for r in own if r.type == type_), None)
 
         link = next((r for r in own if r.type == PAL_LINK_TYPE), None)
-        federated = link is not None and link.plain_input("credential_type") == "federated"
+        federated = link is not None and link.plain_input("credentialType") == "federated"
         link_fic = next(
             (r for r in own if r.type == FEDERATED_CREDENTIAL_TYPE and r.plain_input("displayName") == LINK_FIC), None
         )
@@ -113,9 +113,9 @@ def _principals(evaluation: Evaluation, document: AttributionDocument) -> list[d
                 "linkCredential": entry.link_credential,
                 "linkFederation": (
                     {
-                        "issuer": link.plain_input("trusted_issuer"),
-                        "subject": link.plain_input("trusted_subject"),
-                        "audience": link.plain_input("token_audience"),
+                        "issuer": link.plain_input("trustedIssuer"),
+                        "subject": link.plain_input("trustedSubject"),
+                        "audience": link.plain_input("tokenAudience"),
                         "federatedCredential": link_fic.name if link_fic is not None else None,
                     }
                     if federated and link is not None
@@ -165,7 +165,7 @@ def _adoption(
     )
     if declared is not None and declared.import_id:
         return {"adopts": declared.import_id}
-    client_id = str(link.plain_input("client_id")) if link is not None else "<client ID>"
+    client_id = str(link.plain_input("clientId")) if link is not None else "<client ID>"
     return {"ifItExists": adopt_instruction(client_id, role_definition_id, scope)}
 
 

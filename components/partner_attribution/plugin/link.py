@@ -38,10 +38,11 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
+from ..naming import PAL_LINK_TYPE
 from ..partner_link import CLIENT_SECRET, REPLACE_KEYS, UPDATE_KEYS, PartnerAdminLinkArgs, PartnerAdminLinkProvider
 from .values import UNKNOWN, camel, plain_map, property_diffs, snake, wire_map
 
-LINK_TYPE = "partner-attribution:index:PartnerAdminLink"
+LINK_TYPE = PAL_LINK_TYPE
 """The custom resource's type token (the schema's ``resources`` key)."""
 SECRET_KEYS = ("client_secret",)
 """Properties that are always secret, as inputs and as outputs."""
@@ -173,10 +174,14 @@ class PartnerAdminLink(pulumi.CustomResource):
 
     def __init__(self, name: str, args: PartnerAdminLinkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         props: dict[str, Any] = {key: getattr(args, key) for key in _INPUTS}
+        secret_outputs = []
         if props["client_secret"] is not None:
             props["client_secret"] = pulumi.Output.secret(props["client_secret"])
+            secret_outputs = ["clientSecret"]
+        if props["credential_type"] == CLIENT_SECRET:
+            del props["credential_type"]  # the default, left out as Check leaves it out (and as 0.1 and 0.2 did)
         props.update(dict.fromkeys(COMPUTED_KEYS))
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["clientSecret"]))
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret_outputs))
         super().__init__(LINK_TYPE, name, props, opts)
 
     def translate_output_property(self, prop: str) -> str:

@@ -62,6 +62,16 @@ class PartnerAttributionProvider(Provider):
     async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
         return GetSchemaResponse(schema=json.dumps(schema()))
 
+    async def diff_config(self, request: DiffRequest) -> DiffResponse:
+        """The plugin has no configuration: a change of provider never replaces its resources.
+
+        The engine asks the *new* provider this whenever a resource's provider changes (``providerChanged`` in
+        pulumi/pulumi v3.276.0 ``pkg/resource/deploy/step_generator.go``), as it does when a Python program's link
+        moves by alias from the dynamic provider (``pulumi:providers:pulumi-python``) to this plugin; a replacement
+        answered here would create a new link and then delete the old one through the dynamic provider, removing the
+        customer's link. The resource's own :meth:`diff` decides what changes."""
+        return DiffResponse(changes=False, replaces=[])
+
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         return ConfigureResponse(accept_secrets=True, supports_preview=True, accept_outputs=True, accept_resources=True)
 

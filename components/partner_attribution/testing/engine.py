@@ -21,6 +21,7 @@ The variables, with where Pulumi defines them (pulumi/pulumi @ v3.276.0): ``PULU
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -28,7 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,11 @@ class FakeDeployment:
     def environment(self) -> dict[str, str]:
         """What the CLI (and the plugins it starts) run with."""
         assert self.deployer is not None, "start() first"
-        path = os.pathsep.join([str(self.root / "plugins"), str(self.pulumi_bin), os.environ.get("PATH", "")])
+        # Never this interpreter's bin folder (a virtualenv's, where the plugin's console script is): a partner's
+        # `pulumi up` does not have it on PATH either, so the project's Pulumi.yaml must say where the plugin is.
+        interpreter_bin = str(Path(sys.executable).parent)
+        inherited = [entry for entry in os.environ.get("PATH", "").split(os.pathsep) if entry and entry != interpreter_bin]
+        path = os.pathsep.join([str(self.root / "plugins"), str(self.pulumi_bin), *inherited])
         return {
             **dict.fromkeys(PIPELINE_TOKEN_VARIABLES, ""),
             **self.fake.environment(proxy=True),
@@ -226,6 +231,41 @@ class FakeDeployment:
             timeout=600,
             check=False,
         )
+
+
+def as_the_language_host_runs(program: Callable[[], None], project_dir: Path) -> Callable[[], None]:
+    """``program`` run inline as the Python language host runs a project's program: from the project's folder, with
+    the project's root given to the SDK (the host passes ``--root_directory``; ``pulumi.get_root_directory()``). The
+    Automation API's inline server gives no root, and the program's check of where the engine finds the plugin
+    (:mod:`partner_attribution.plugin.program_link`) reads the project's ``Pulumi.yaml`` from there."""
+    from pulumi.runtime import settings
+
+    def run() -> None:
+        here = Path.cwd()
+        os.chdir(project_dir)
+        settings.SETTINGS.root_directory = str(project_dir)
+        try:
+            program()
+        finally:
+            os.chdir(here)
+
+    return run
+
+
+@contextlib.contextmanager
+def dynamic_links() -> Iterator[None]:
+    """While this lasts, :class:`~partner_attribution.component.DeliveryPrincipal` declares its link as releases 0.1
+    and 0.2 did, through the Python dynamic provider (:class:`partner_attribution.partner_link.PartnerAdminLink`),
+    not the plugin: for the benchmark and the recordings that compare with, or record, the dynamic provider."""
+    from ..component import DeliveryPrincipal
+    from ..partner_link import PartnerAdminLink
+
+    declared = DeliveryPrincipal.link_resource
+    DeliveryPrincipal.link_resource = PartnerAdminLink
+    try:
+        yield
+    finally:
+        DeliveryPrincipal.link_resource = declared
 
 
 def new_root(prefix: str = "partner-attribution-engine-") -> Path:

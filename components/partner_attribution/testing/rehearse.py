@@ -13,7 +13,6 @@ The rehearsal folder keeps the file backend (``backend/``), the fake's directory
 from __future__ import annotations
 
 import json
-import os
 import runpy
 import shutil
 import sys
@@ -24,7 +23,8 @@ from typing import Any
 
 import yaml
 
-from .engine import FakeDeployment
+from ..plugin.locate import copied_project
+from .engine import FakeDeployment, as_the_language_host_runs
 
 ACTIONS = ("up", "preview", "refresh", "destroy")
 DEFAULT_FOLDER = ".partner-attribution-rehearsal"
@@ -103,9 +103,11 @@ class Rehearsal:
                 + " ".join(f"--stand-in '{key}=<stand-in>'" for key in missing)
             )
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        for name in ("Pulumi.yaml", "Main.yaml"):
-            if (self.project_dir / name).exists():
-                shutil.copy(self.project_dir / name, self.work_dir / name)
+        # The project file with the plugin's folder made absolute: a relative one names the project's virtualenv.
+        project = copied_project(self.project_dir, self.project())
+        (self.work_dir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+        if (self.project_dir / "Main.yaml").exists():
+            shutil.copy(self.project_dir / "Main.yaml", self.work_dir / "Main.yaml")
         document = yaml.safe_load(stack_file.read_text()) or {}
         for key in _PROVIDER_KEYS:
             document.pop(key, None)
@@ -118,7 +120,8 @@ class Rehearsal:
         copied.write_text(yaml.safe_dump(document, sort_keys=False))
 
     def program(self) -> Callable[[], None]:
-        """The project's Python program, run as ``python <main>`` would run it, from the project folder."""
+        """The project's Python program, run as ``python <main>`` would run it, as the language host does (from the
+        project folder, its root given to the SDK)."""
         main = self.project().get("main")
         entry = self.project_dir / (main or "")
         if entry.is_dir() or not main:
@@ -128,14 +131,9 @@ class Rehearsal:
 
         def run() -> None:
             sys.path.insert(0, str(entry.parent))
-            here = Path.cwd()
-            os.chdir(self.project_dir)
-            try:
-                runpy.run_path(str(entry), run_name="__main__")
-            finally:
-                os.chdir(here)
+            runpy.run_path(str(entry), run_name="__main__")
 
-        return run
+        return as_the_language_host_runs(run, self.project_dir)
 
     def run(
         self,

@@ -110,5 +110,19 @@ class RecordedRequest:
     """The tenant asked about, when known."""
 
 
+@dataclass(frozen=True)
+class LinkEvent:
+    """One change of a PAL link the fake stores: linked or re-pointed (PUT, PATCH, or out of band), or unlinked
+    (DELETE, or out of band). Its list (``FakeAzure.link_events``) shows whether a link was ever absent."""
+
+    at: float
+    """When (``time.monotonic()``)."""
+    tenant_id: str
+    object_id: str
+    """The linked service principal."""
+    partner_id: str | None
+    """The partner ID linked; None when the link was removed."""
+
+
 def now_text() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")

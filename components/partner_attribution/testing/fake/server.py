@@ -51,7 +51,7 @@ from urllib.parse import parse_qs, urlsplit
 from .arm import arm_error, serve_arm
 from .entra import serve_discovery, serve_token
 from .graph import serve_graph
-from .model import FakeApp, FakeFederatedCredential, FakeSecret, Fault, RecordedRequest, Target, now_text
+from .model import FakeApp, FakeFederatedCredential, FakeSecret, Fault, LinkEvent, RecordedRequest, Target, now_text
 from .oidc import EXCHANGE_AUDIENCE, GITHUB_ISSUER, serve_pipeline_token
 from .resources import serve_resources
 
@@ -103,6 +103,8 @@ class FakeAzure:
         self.tenants: set[str] = set()
         self.apps: dict[str, FakeApp] = {}  # by client ID
         self.links: dict[tuple[str, str], dict[str, Any]] = {}  # (tenant, object ID) -> properties
+        self.link_events: list[LinkEvent] = []
+        """Every change of a link, oldest first (not kept by :meth:`save`)."""
         self.tokens: dict[str, tuple[str, str]] = {}  # access token -> (tenant, client ID)
         self.federation_disabled = False
         """Answer every client assertion with AADSTS700223 (a tenant that disables federation)."""
@@ -531,6 +533,7 @@ class FakeAzure:
             "state": "Active",
         }
         self.links[(tenant, object_id)] = link
+        self.link_events.append(LinkEvent(time.monotonic(), tenant, object_id, partner_id))
         return link
 
     def delete_link(self, tenant: str, object_id: str) -> None:
@@ -543,6 +546,7 @@ class FakeAzure:
             link.update(state="Deleted", version=link["version"] + 1, updatedTime=now_text())
         else:
             del self.links[(tenant, object_id)]
+        self.link_events.append(LinkEvent(time.monotonic(), tenant, object_id, None))
 
     def take_fault(self, target: Target, method: str) -> Fault | None:
         """The first injected fault that matches a request, counted down; used by the handlers."""
