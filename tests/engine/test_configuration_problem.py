@@ -17,7 +17,7 @@ from pulumi import automation as auto
 
 from partner_attribution.testing.engine import FakeDeployment
 
-from .conftest import PROJECT_ROOT, bundled_program, copy_project, exit_code
+from .conftest import PROJECT_ROOT, bundled_program, copy_project, exit_code, write_project_file
 
 PROBLEM = "partnerId: '12x' is not a Microsoft partner ID"
 
@@ -67,7 +67,7 @@ def test_a_bad_value_in_a_deployed_stack_fails_the_up_and_deletes_nothing(deploy
     delete the stack's resources. The run must fail, and Azure and the state stay as they were."""
     work_dir = tmp_path / "project"
     work_dir.mkdir()
-    (work_dir / "Pulumi.yaml").write_text((PROJECT_ROOT / "Pulumi.yaml").read_text())
+    write_project_file(work_dir)
     stack_file = work_dir / "Pulumi.dev.yaml"
     stack_file.write_text(yaml.safe_dump(ONE_PRINCIPAL, sort_keys=False))
     stack = deployment.stack(work_dir, "dev", bundled_program)
