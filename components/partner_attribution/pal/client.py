@@ -192,7 +192,12 @@ class PartnerLinkClient:
         self._arm_response = (response.status_code, retry_after_seconds(response.headers.get("Retry-After")))
 
     def _record_token_response(self, pipeline_response: Any) -> None:
+        """The status and ``Retry-After`` of the credential's last token request. Only the token request's: after a
+        refused one MSAL asks Entra's instance discovery for the authority's aliases (a GET answered 200), which must
+        not hide a 429's ``Retry-After`` from the retry."""
         response = pipeline_response.http_response
+        if getattr(pipeline_response.http_request, "method", "POST").upper() != "POST":
+            return
         self._token_response = (response.status_code, retry_after_seconds(response.headers.get("Retry-After")))
 
     def _from_arm(self, exc: BaseException) -> bool:
