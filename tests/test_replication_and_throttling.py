@@ -237,3 +237,12 @@ def test_links_side_by_side_never_send_before_their_retry_after(monkeypatch: pyt
         assert not [r for r in azure.requests if r.before_retry_after]
     finally:
         azure.stop()
+
+
+def test_a_retry_after_is_waited_in_full_and_spread_a_little() -> None:
+    backoff = Backoff(rng=random.Random(3))
+    waits = [backoff.after_retry_after(1, 5) for _ in range(200)]
+    assert min(waits) >= 5
+    assert max(waits) <= 5.5
+    assert len({round(w, 3) for w in waits}) > 100  # spread: not all back at the same instant
+    assert backoff.after_retry_after(9, 0) >= 1.25  # a Retry-After of 0 still backs off

@@ -272,7 +272,11 @@ class PartnerLinkClient:
             limit = budget.seconds
             if verdict.propagation and self.propagation_timeout_seconds is not None:
                 limit = min(limit, self.propagation_timeout_seconds)
-            delay = max(self.backoff.delay(attempt), verdict.retry_after or 0.0)
+            delay = (
+                self.backoff.delay(attempt)
+                if verdict.retry_after is None
+                else self.backoff.after_retry_after(attempt, verdict.retry_after)
+            )
             if budget.elapsed + delay + MIN_ATTEMPT_SECONDS > limit:  # no attempt starts with no time to finish
                 raise RetryBudgetExhaustedError(operation, self.who, attempt, budget.elapsed, verdict) from None
             self.on_retry(
