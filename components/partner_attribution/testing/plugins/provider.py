@@ -139,6 +139,7 @@ class FakeAzureSession:
     client_secret: str = field(repr=False)
     _token: str | None = field(default=None, repr=False)
     _http: requests.Session = field(default_factory=requests.Session, repr=False)
+    _signing_in: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _send(self, send: Callable[[], requests.Response]) -> requests.Response:
         """One request, sent again after each 429's ``Retry-After`` (as the real providers' clients do), at most
@@ -151,6 +152,10 @@ class FakeAzureSession:
         return send()
 
     def token(self) -> str:
+        with self._signing_in:  # the plugin's worker threads share one sign-in
+            return self._signed_in_token()
+
+    def _signed_in_token(self) -> str:
         if self._token is None:
             answer = self._send(
                 lambda: self._http.post(
