@@ -149,3 +149,29 @@ def test_a_replication_delay_that_is_not_seconds_is_a_usage_error_naming_the_opt
     assert result.exit_code == 2, result.output
     assert "--replication-delay" in result.output
     assert process.find(tmp_path) is None  # nothing started
+
+
+def test_rehearse_gives_its_fake_the_replication_delay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``rehearse --replication-delay 20`` runs the stack against a fake whose new principals replicate in 20 s."""
+    from partner_attribution.testing import engine, rehearse
+
+    seen: list[float] = []
+
+    class Deployment:
+        def __init__(self, pulumi_bin: Path, root: Path, fake: Any) -> None:
+            seen.append(fake.app_ready_after)
+            self.fake_state_file = root / "fake-azure.json"
+
+        def __enter__(self) -> Deployment:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    monkeypatch.setattr(engine, "find_pulumi", lambda: tmp_path)
+    monkeypatch.setattr(engine, "FakeDeployment", Deployment)
+    monkeypatch.setattr(rehearse.Rehearsal, "prepare", lambda self: None)
+    monkeypatch.setattr(rehearse.Rehearsal, "run", lambda self, *args, **kwargs: 0)
+    result = runner.invoke(app, ["rehearse", "up", "--dir", str(tmp_path), "--replication-delay", "20"])
+    assert result.exit_code == 0, result.output
+    assert seen == [20.0]
