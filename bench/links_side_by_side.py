@@ -1,11 +1,12 @@
 """New principals' PAL links under the real Pulumi engine, with Entra's replication delay, against a floor program.
 
-``python bench/links_side_by_side.py --principals 10 50 200 --delay 20``: for each size N, in one run, a new stack of the
-project's program (``partner_attribution.program.main``: N password principals, one Contributor role each) whose links
-are the plugin's ``PartnerAdminLink`` (what Python programs move to: ``DeliveryPrincipal.link_resource``), then a new
-stack of the floor program (the same program and resources, the link replaced by a stand-in that declares nothing),
-each ``up``, against the fake Azure with replication delay D (``FakeAzure(replication_delay=D)``: each new application,
-service principal and password signs in only D seconds after it was made) and the fake plugins.
+``python bench/links_side_by_side.py --principals 10 50 200 --delay 20 [--parallel P]``: for each size N, in one
+run, a new stack of the project's program (``partner_attribution.program.main``: N password principals, one
+Contributor role each) whose links are the plugin's ``PartnerAdminLink`` (what Python programs move to:
+``DeliveryPrincipal.link_resource``), then a new stack of the floor program (the same program and resources, the link
+replaced by a stand-in that declares nothing), each ``up`` (with ``--parallel P`` when given), against the fake Azure
+with replication delay D (``FakeAzure(replication_delay=D)``: each new application, service principal and password
+signs in only D seconds after it was made) and the fake plugins.
 
 Reported per size, from the fake's record (``partner_attribution.testing.fake``), not from the CLI's output:
 
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +161,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--principals", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--delay", type=float, default=20.0, help="Entra's replication delay D, in seconds")
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=None,
+        help="the engine's --parallel for both programs (default: the CLI's, 4 per CPU: 8 on 2 CPUs)",
+    )
     args = parser.parse_args()
     pulumi_bin = find_pulumi()
     if pulumi_bin is None:
@@ -178,11 +186,12 @@ def main() -> None:
                 ours = deployment.stack(project_dir(base, f"ours{count}", count), f"ours{count}", program(PartnerAdminLink))
                 floor = deployment.stack(project_dir(base, f"floor{count}", count), f"floor{count}", program(NoLink))
                 fake.clear_requests()
-                ours_up = timed(ours.up)
+                ours_up = timed(partial(ours.up, parallel=args.parallel))
                 figures = link_figures(fake, deployer, args.delay)
                 fake.clear_requests()
-                floor_up = timed(floor.up)
-            row = {"principals": count, "delay": args.delay, "up": ours_up, "floor_up": floor_up, **figures}
+                floor_up = timed(partial(floor.up, parallel=args.parallel))
+            row = {"principals": count, "delay": args.delay, "parallel": args.parallel, "up": ours_up, "floor_up": floor_up}
+            row.update(figures)
             rows.append(row)
             print(json.dumps(row), flush=True)
     print()
