@@ -16,8 +16,8 @@ Reported per size, from the fake's record (``partner_attribution.testing.fake``)
 * the ``up`` of the program and of the floor, and their difference;
 * where a link's time went: its dependencies (from its application's creation to the last of its password and its
   role assignment, made by the engine through the fake plugins), the engine starting it (from then to its first
-  sign-in attempt), and noticing readiness (from the later of its application's and its password's replication to the
-  confirmed link);
+  sign-in attempt), and the link itself (from the later of its first attempt and its application's and password's
+  replication to its confirmed link: noticing readiness, signing in, reading and writing the link);
 * the most links open at once, and requests throttled (429) or sent before their Retry-After (must be 0).
 
 Needs the CLI (``bash scripts/pulumi-toolchain.sh``) and the plugin's console script (``pip install -e .``).
@@ -136,7 +136,7 @@ def link_figures(fake: FakeAzure, deployer: str | None, delay: float) -> dict[st
         last_dependency = max([t for t in (password, assignment) if t is not None], default=app.created_at)
         dependencies.append(last_dependency - app.created_at)
         start_lag.append(first_attempt[client_id] - last_dependency)
-        notice_lag.append(done - ready)
+        notice_lag.append(done - max(ready, first_attempt[client_id]))
     spans = [(first_attempt[c], confirmed[c]) for c in confirmed]
     most_open = max((sum(1 for s, e in spans if s <= t < e) for t, _ in spans), default=0)
     return {
