@@ -165,7 +165,7 @@ def main() -> None:
         "--parallel",
         type=int,
         default=None,
-        help="the engine's --parallel for both programs (default: the CLI's, 4 per CPU: 8 on 2 CPUs)",
+        help="the engine's --parallel for both programs (default: the CLI's; 8 on a 2-CPU machine, says pulumi up --help)",
     )
     args = parser.parse_args()
     pulumi_bin = find_pulumi()

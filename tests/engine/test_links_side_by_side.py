@@ -53,7 +53,7 @@ def test_new_principals_links_wait_out_replication_side_by_side_within_throttlin
     with FakeDeployment(pulumi_bin, tmp_path / "engine", fake) as deployment:
         install_plugin(deployment)
         stack = deployment.stack(project(tmp_path / "project", PRINCIPALS), "dev", main)
-        stack.up()
+        stack.up(parallel=64)  # the CLI's default (8 on 2 CPUs) would hold links back: README, "Many new principals"
         deployer = deployment.deployer.client_id if deployment.deployer else None
         requests = list(fake.requests)
         confirmed = {
