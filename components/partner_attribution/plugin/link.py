@@ -17,6 +17,7 @@ and its answers become camelCase again.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
@@ -73,10 +74,19 @@ class PartnerAdminLinkHandler:
         self._make_transport = transport
         """Makes the transport the links share, at the first link call (azure-core loads then, not at the plugin's
         start)."""
+        self._making_transport = threading.Lock()
 
-    def _share_connections(self) -> None:
-        if self._link.transport is None and self._make_transport is not None:
-            self._link.transport = self._make_transport()
+    def _linking(self, call: Callable[..., T]) -> Callable[..., T]:
+        """``call`` on a worker thread, with the shared transport made first (once; importing azure-core and opening
+        the pool is blocking work, kept off the event loop like the link itself)."""
+
+        def run(*args: Any) -> T:
+            with self._making_transport:
+                if self._link.transport is None and self._make_transport is not None:
+                    self._link.transport = self._make_transport()
+            return call(*args)
+
+        return run
 
     async def _run(self, call: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, *args)
@@ -115,8 +125,7 @@ class PartnerAdminLinkHandler:
         props = _snake_properties(request.properties)
         if request.preview:
             return CreateResponse(resource_id="", properties=_camel_values({**props, **dict.fromkeys(COMPUTED_KEYS, UNKNOWN)}))
-        self._share_connections()
-        result = await self._run(self._link.create, props)
+        result = await self._run(self._linking(self._link.create), props)
         return CreateResponse(resource_id=result.id, properties=_camel_values(result.outs or {}))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
@@ -131,8 +140,7 @@ class PartnerAdminLinkHandler:
                 f"importing PartnerAdminLink {request.resource_id!r} needs its inputs ({', '.join(missing)} and how it signs "
                 "in): declare the resource in the program with the import resource option instead of `pulumi import`"
             )
-        self._share_connections()
-        result = await self._run(self._link.read, request.resource_id, props)
+        result = await self._run(self._linking(self._link.read), request.resource_id, props)
         if not result.id:
             return ReadResponse(resource_id=None)
         outs = result.outs or {}
@@ -156,14 +164,12 @@ class PartnerAdminLinkHandler:
             if news.get("partner_id") != olds.get("partner_id"):
                 kept = dict.fromkeys(COMPUTED_KEYS, UNKNOWN)
             return UpdateResponse(properties=_camel_values({**news, **kept}))
-        self._share_connections()
-        result = await self._run(self._link.update, request.resource_id, olds, news)
+        result = await self._run(self._linking(self._link.update), request.resource_id, olds, news)
         return UpdateResponse(properties=_camel_values(result.outs or {}))
 
     async def delete(self, request: DeleteRequest) -> None:
         """Unlink what this stack linked; a link already gone, or its principal deleted, is success."""
-        self._share_connections()
-        await self._run(self._link.delete, request.resource_id, _snake_properties(request.properties))
+        await self._run(self._linking(self._link.delete), request.resource_id, _snake_properties(request.properties))
 
 
 _INPUTS = tuple(f.name for f in fields(PartnerAdminLinkArgs))
