@@ -115,3 +115,63 @@ def test_a_fake_that_cannot_start_says_why(state_dir: Path, monkeypatch: pytest.
     result = invoke("fake-azure", "start", "--state-dir", str(state_dir))
     assert result.exit_code == 1 and result.stdout == ""
     assert "the fake exited with 1 before serving" in result.stderr and "No module named" in result.stderr
+
+
+def test_start_with_a_replication_delay_makes_its_identity_new_to_entra(state_dir: Path) -> None:
+    """``--replication-delay``: the seeded identity was just made, so Entra does not know it yet (AADSTS700016)."""
+    import requests
+
+    started = invoke("fake-azure", "start", "--state-dir", str(state_dir), "--replication-delay", "3600")
+    assert started.exit_code == 0, started.stderr
+    running = process.find(state_dir)
+    assert running is not None
+    answer = requests.post(
+        f"{running.base_url}/{running.identity.tenant_id}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": running.identity.client_id,
+            "client_secret": running.identity.client_secret,
+            "scope": "https://management.azure.com/.default",
+        },
+        verify=running.ca_bundle,
+        timeout=10,
+    )
+    assert (answer.status_code, answer.json()["error_codes"]) == (400, [700016])
+
+
+@pytest.mark.parametrize("command", [("fake-azure", "start"), ("rehearse", "up")])
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "3601", "soon"])
+def test_a_replication_delay_that_is_not_seconds_is_a_usage_error_naming_the_option(
+    command: tuple[str, ...], value: str, tmp_path: Path
+) -> None:
+    environment = {"PARTNER_ATTRIBUTION_FAKE_AZURE_DIR": str(tmp_path)}
+    result = runner.invoke(app, [*command, "--replication-delay", value], env=environment)
+    assert result.exit_code == 2, result.output
+    assert "--replication-delay" in result.output
+    assert process.find(tmp_path) is None  # nothing started
+
+
+def test_rehearse_gives_its_fake_the_replication_delay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``rehearse --replication-delay 20`` runs the stack against a fake whose new principals replicate in 20 s."""
+    from partner_attribution.testing import engine, rehearse
+
+    seen: list[float] = []
+
+    class Deployment:
+        def __init__(self, pulumi_bin: Path, root: Path, fake: Any) -> None:
+            seen.append(fake.app_ready_after)
+            self.fake_state_file = root / "fake-azure.json"
+
+        def __enter__(self) -> Deployment:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    monkeypatch.setattr(engine, "find_pulumi", lambda: tmp_path)
+    monkeypatch.setattr(engine, "FakeDeployment", Deployment)
+    monkeypatch.setattr(rehearse.Rehearsal, "prepare", lambda self: None)
+    monkeypatch.setattr(rehearse.Rehearsal, "run", lambda self, *args, **kwargs: 0)
+    result = runner.invoke(app, ["rehearse", "up", "--dir", str(tmp_path), "--replication-delay", "20"])
+    assert result.exit_code == 0, result.output
+    assert seen == [20.0]

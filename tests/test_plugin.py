@@ -301,3 +301,20 @@ def test_import_reads_the_live_link_with_the_programs_inputs(fake_azure: FakeAzu
         run(provider.read(ReadRequest(URN, f"{app.tenant_id}/{'0' * 8}-0000-4000-8000-000000000000", {}, inputs)))
     with pytest.raises(ValueError, match="needs its inputs"):
         run(provider.read(ReadRequest(URN, resource_id, {}, {})))
+
+
+def test_the_plugins_links_share_connections_and_each_signs_in_as_itself(fake_azure: FakeAzure) -> None:
+    """Four links made one after the other by one plugin: they reuse one pool of connections (each link alone opens one
+    for Entra and one for ARM), while each signs in as its own principal and calls ARM with its own token."""
+    provider = PartnerAttributionProvider()
+    apps = [fake_azure.add_app() for _ in range(4)]
+    fake_azure.connections = 0
+    for app in apps:
+        inputs = link_inputs(fake_azure, app, fake_azure.add_secret(app))
+        run(provider.create(CreateRequest(URN, inputs, 60, False)))
+        assert fake_azure.link_of(app) is not None
+    assert fake_azure.connections < len(apps)
+    for app in apps:
+        signed_in = {r.client_id for r in fake_azure.requests_to("token") if r.client_id == app.client_id}
+        assert signed_in == {app.client_id}
+        assert {r.method for r in fake_azure.requests_to("arm") if r.client_id == app.client_id} == {"GET", "PUT"}

@@ -123,13 +123,14 @@ def _endpoints(props: dict[str, Any]) -> CloudEndpoints:
     )
 
 
-def _client(props: dict[str, Any], *, for_read: bool = False) -> PartnerLinkClient:
+def _client(props: dict[str, Any], *, for_read: bool = False, transport: Any = None) -> PartnerLinkClient:
     return PartnerLinkClient(
         _source(props),
         _endpoints(props),
         timeout_seconds=float(props.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS),
         propagation_timeout_seconds=READ_PROPAGATION_SECONDS if for_read else None,
         progress=_warn,
+        transport=transport,
     )
 
 
@@ -246,6 +247,10 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
     preview's Check and Diff, secrets wrapped or not, keys left out."""
 
     serialize_as_secret_always = False  # the pickle carries no secret, so it need not be one
+    transport: Any = None
+    """An azure-core transport every link of this process sends with (the plugin's: one connection pool, one OpenID
+    discovery per tenant; each link still signs in as its own principal, with its own token); None: each link opens
+    its own connections (the dynamic provider, whose instance is pickled)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
         failures: list[dynamic.CheckFailure] = []
@@ -317,7 +322,9 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         def link() -> dynamic.CreateResult:
             _require(values, "linking")
             quiet_sdk_logging()
-            link = _client(values).link(str(values["partner_id"]), overwrite=bool(values.get("overwrite_existing")))
+            link = _client(values, transport=self.transport).link(
+                str(values["partner_id"]), overwrite=bool(values.get("overwrite_existing"))
+            )
             outs = _outputs(values, link, link.partner_id)
             return dynamic.CreateResult(_link_id(values, link), engine_values.rewrap(outs, secret))
 
@@ -336,7 +343,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
 
     def _read(self, id_: str, props: dict[str, Any], secret: frozenset[str]) -> dynamic.ReadResult:
         try:
-            link = _client(props, for_read=True).get()
+            link = _client(props, for_read=True, transport=self.transport).get()
         except CredentialRejectedError as exc:
             raise PermanentLinkError(
                 f"the PAL link of {props['client_id']} can't be verified: {exc} To rotate it, change the "
@@ -396,7 +403,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         # dependents are updated; a switch that can't sign in stops `up` here, and the old state stays usable.
         # Re-pointing needs overwrite_existing unless the live link is the one this stack itself made: a link that
         # a refresh found pointing at another partner is never taken over by `pulumi up --refresh`.
-        link = _client(news).link(
+        link = _client(news, transport=self.transport).link(
             str(news["partner_id"]),
             overwrite=bool(news.get("overwrite_existing")),
             expected_current=str(linked) if linked else None,
@@ -418,7 +425,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         # link, which is not this stack's to delete (DELETE of our own ID then answers 404: success, theirs stays).
         ours = props.get("linked_partner_id") or props.get("partner_id")
         try:
-            _client(props).unlink(str(ours))
+            _client(props, transport=self.transport).unlink(str(ours))
         except RetryBudgetExhaustedError as exc:
             if not isinstance(exc.last, PrincipalNotFound):
                 raise

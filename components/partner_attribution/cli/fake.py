@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .options import ARM_ENDPOINT_VARIABLE, AUTHORITY_HOST_VARIABLE
+from .options import ARM_ENDPOINT_VARIABLE, AUTHORITY_HOST_VARIABLE, ReplicationDelayOption
 from .output import ExitCode, console, fail, interruptible
 
 if TYPE_CHECKING:
@@ -81,11 +81,12 @@ def _exports(variables: dict[str, str]) -> str:
 
 @app.command()
 @interruptible
-def start(state_dir: StateDirOption = Path(".fake-azure")) -> None:
+def start(state_dir: StateDirOption = Path(".fake-azure"), replication_delay: ReplicationDelayOption = 0.0) -> None:
     """Start the fake in the background (127.0.0.1 only) with one service principal, and print what to export.
 
     The identity is an app with a secret in a tenant of the fake's own; the secret (fake-secret-...) works only
-    against this fake. Started already: prints the same lines again.
+    against this fake. Started already: prints the same lines again (the running fake keeps its own settings).
+    With --replication-delay, the identity itself is new to Entra: it signs in only that many seconds after start.
 
     Example: eval "$(partner-attribution fake-azure start)"
     """
@@ -93,7 +94,7 @@ def start(state_dir: StateDirOption = Path(".fake-azure")) -> None:
     from ..testing.fake import process
 
     try:
-        running, started = process.start(state_dir)
+        running, started = process.start(state_dir, replication_delay=replication_delay)
     except process.FakeAzureProcessError as exc:
         fail(str(exc))
     previous_path = Path(running.state_dir) / PREVIOUS_ENVIRONMENT

@@ -73,6 +73,33 @@ def check_timeout(value: float) -> float:
     return value
 
 
+MAX_REPLICATION_DELAY_SECONDS = 3600.0
+"""``--replication-delay`` is at most an hour: Entra replicates in seconds to minutes, and a link waits 600 s by default."""
+
+
+def check_replication_delay(value: float) -> float:
+    """``--replication-delay`` (rehearse, fake-azure start) must be a finite number of seconds from 0 to an hour."""
+    if not math.isfinite(value) or value < 0 or value > MAX_REPLICATION_DELAY_SECONDS:
+        raise typer.BadParameter(
+            f"must be the seconds Entra takes to replicate a new principal, from 0 to {MAX_REPLICATION_DELAY_SECONDS:.0f} "
+            f"(e.g. 20), not {value}",
+            param_hint="--replication-delay",
+        )
+    return value
+
+
+ReplicationDelayOption = Annotated[
+    float,
+    typer.Option(
+        "--replication-delay",
+        metavar="SECONDS",
+        callback=check_replication_delay,
+        help="Entra's replication delay to rehearse: each new application, service principal and credential can't "
+        "sign in until SECONDS after it was made (AADSTS700016/7000215/70021 until then), as in a real tenant.",
+    ),
+]
+
+
 def _live_parameters(timeout: float) -> list[inspect.Parameter]:
     keyword = inspect.Parameter.KEYWORD_ONLY
     return [

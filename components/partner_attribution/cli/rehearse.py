@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from .options import ReplicationDelayOption
 from .output import ExitCode, fail
 
 
@@ -31,6 +32,7 @@ def rehearse(
         str | None,
         typer.Option(help="Federated links: the subject of the stand-in GitHub Actions token they sign in with."),
     ] = None,
+    replication_delay: ReplicationDelayOption = 0.0,
 ) -> None:
     """Run your own Pulumi program, unchanged, under the real engine against a local fake of Entra ID and Azure.
 
@@ -40,9 +42,11 @@ def rehearse(
     exit codes (7 with --expect-no-changes when something would change).
 
     Example: partner-attribution rehearse up --stack dev, then
-    partner-attribution rehearse preview --stack dev --refresh --expect-no-changes
+    partner-attribution rehearse preview --stack dev --refresh --expect-no-changes.
+    With --replication-delay 20, every new principal's link waits about 20 s for Entra, side by side, as in a tenant.
     """
     from ..testing.engine import FakeDeployment, find_pulumi
+    from ..testing.fake import FakeAzure
     from ..testing.rehearse import ACTIONS, Rehearsal, RehearsalError
 
     if action not in ACTIONS:
@@ -73,7 +77,7 @@ def rehearse(
         sys.stdout.write(line if line.endswith("\n") else line + "\n")
         sys.stdout.flush()
 
-    with FakeDeployment(pulumi_bin, rehearsal.root) as deployment:
+    with FakeDeployment(pulumi_bin, rehearsal.root, FakeAzure(replication_delay=replication_delay)) as deployment:
         if pipeline_subject:
             deployment.extra_env.update(deployment.fake.github_actions_environment(pipeline_subject))
         try:

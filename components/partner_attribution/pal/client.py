@@ -197,7 +197,12 @@ class PartnerLinkClient:
         self._arm_response = (response.status_code, retry_after_seconds(response.headers.get("Retry-After")))
 
     def _record_token_response(self, pipeline_response: Any) -> None:
+        """The status and ``Retry-After`` of the credential's last token request. Only the token request's: after a
+        refused one MSAL asks Entra's instance discovery for the authority's aliases (a GET answered 200), which must
+        not hide a 429's ``Retry-After`` from the retry."""
         response = pipeline_response.http_response
+        if getattr(pipeline_response.http_request, "method", "POST").upper() != "POST":
+            return
         self._token_response = (response.status_code, retry_after_seconds(response.headers.get("Retry-After")))
 
     def _from_arm(self, exc: BaseException) -> bool:
@@ -280,7 +285,11 @@ class PartnerLinkClient:
         limit = budget.seconds
         if verdict.propagation and self.propagation_timeout_seconds is not None:
             limit = min(limit, self.propagation_timeout_seconds)
-        delay = max(self.backoff.delay(attempt), verdict.retry_after or 0.0)
+        delay = (
+            self.backoff.delay(attempt)
+            if verdict.retry_after is None
+            else self.backoff.after_retry_after(attempt, verdict.retry_after)
+        )
         if budget.elapsed + delay + MIN_ATTEMPT_SECONDS > limit:  # no attempt starts with no time to finish
             raise RetryBudgetExhaustedError(operation, self.who, attempt, budget.elapsed, verdict) from None
         self.on_retry(

@@ -53,6 +53,12 @@ class Backoff:
         ceiling = min(self.cap, self.base * self.factor ** max(0, attempt - 1))
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
+    def after_retry_after(self, attempt: int, retry_after: float) -> float:
+        """The wait a server asked for (``Retry-After``), never less, plus up to a tenth of it more (at most a second):
+        links told to wait at the same moment (one tenant's sign-ins, throttled together) do not all come back in the
+        same instant; and never less than :meth:`delay` either."""
+        return max(self.delay(attempt), retry_after + self.rng.uniform(0, min(1.0, retry_after / 10)))
+
 
 @dataclass
 class Budget:

@@ -7,7 +7,8 @@ re-point another partner's link without ``overwriteExisting``, confirm every ans
 and its answers become camelCase again.
 
 * The blocking link calls run on worker threads, never on the plugin's event loop, so the links of one deployment
-  run side by side (the dynamic provider host serves four at a time).
+  run side by side (the dynamic provider host serves four at a time). They share one connection pool (each still
+  signs in as its own principal, and a token is used only for the principal that asked).
 * A state written by the Python dynamic provider (snake_case keys, ``__provider``) is read as well: a stack can move
   its links to this resource with an alias (``reference/pulumi-engine/FACTS.md``).
 * :class:`PartnerAdminLink` is the program side: what the plugin's ``DeliveryPrincipal`` declares for its link.
@@ -16,6 +17,7 @@ and its answers become camelCase again.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
@@ -67,9 +69,25 @@ def _camel_values(props: Mapping[str, Any]) -> dict[str, PropertyValue]:
 class PartnerAdminLinkHandler:
     """The custom resource's lifecycle, for :class:`~partner_attribution.plugin.provider.PartnerAttributionProvider`."""
 
-    def __init__(self, executor: ThreadPoolExecutor) -> None:
+    def __init__(self, executor: ThreadPoolExecutor, transport: Callable[[], Any] | None = None) -> None:
         self._link = PartnerAdminLinkProvider()
         self._executor = executor
+        self._make_transport = transport
+        """Makes the transport the links share, at the first link call (azure-core loads then, not at the plugin's
+        start)."""
+        self._making_transport = threading.Lock()
+
+    def _linking(self, call: Callable[..., T]) -> Callable[..., T]:
+        """``call`` on a worker thread, with the shared transport made first (once; importing azure-core and opening
+        the pool is blocking work, kept off the event loop like the link itself)."""
+
+        def run(*args: Any) -> T:
+            with self._making_transport:
+                if self._link.transport is None and self._make_transport is not None:
+                    self._link.transport = self._make_transport()
+            return call(*args)
+
+        return run
 
     async def _run(self, call: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, *args)
@@ -108,7 +126,7 @@ class PartnerAdminLinkHandler:
         props = _snake_properties(request.properties)
         if request.preview:
             return CreateResponse(resource_id="", properties=_camel_values({**props, **dict.fromkeys(COMPUTED_KEYS, UNKNOWN)}))
-        result = await self._run(self._link.create, props)
+        result = await self._run(self._linking(self._link.create), props)
         return CreateResponse(resource_id=result.id, properties=_camel_values(result.outs or {}))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
@@ -123,7 +141,7 @@ class PartnerAdminLinkHandler:
                 f"importing PartnerAdminLink {request.resource_id!r} needs its inputs ({', '.join(missing)} and how it signs "
                 "in): declare the resource in the program with the import resource option instead of `pulumi import`"
             )
-        result = await self._run(self._link.read, request.resource_id, props)
+        result = await self._run(self._linking(self._link.read), request.resource_id, props)
         if not result.id:
             return ReadResponse(resource_id=None)
         outs = result.outs or {}
@@ -147,12 +165,12 @@ class PartnerAdminLinkHandler:
             if news.get("partner_id") != olds.get("partner_id"):
                 kept = dict.fromkeys(COMPUTED_KEYS, UNKNOWN)
             return UpdateResponse(properties=_camel_values({**news, **kept}))
-        result = await self._run(self._link.update, request.resource_id, olds, news)
+        result = await self._run(self._linking(self._link.update), request.resource_id, olds, news)
         return UpdateResponse(properties=_camel_values(result.outs or {}))
 
     async def delete(self, request: DeleteRequest) -> None:
         """Unlink what this stack linked; a link already gone, or its principal deleted, is success."""
-        await self._run(self._link.delete, request.resource_id, _snake_properties(request.properties))
+        await self._run(self._linking(self._link.delete), request.resource_id, _snake_properties(request.properties))
 
 
 _INPUTS = tuple(f.name for f in fields(PartnerAdminLinkArgs))

@@ -36,8 +36,11 @@ PACKAGE = "partner-attribution"
 """The plugin's name: the engine starts ``pulumi-resource-partner-attribution``."""
 MAX_CONCURRENT_LINKS = 256
 """Worker threads for blocking link calls: each waits out Entra's replication of its own principal, so a
-deployment's links run side by side (threads start only when needed; Entra and ARM throttling is answered by the
-link client's retry, :mod:`partner_attribution.pal.retry`)."""
+deployment's links run side by side. Not a limit chosen for Entra or ARM: each link calls ARM as its own principal,
+with buckets of its own (250 reads, 200 writes: ``reference/throttling/FACTS.md``), and Entra's answer to too many
+sign-ins is a 429 with ``Retry-After``, which the link client waits out (:mod:`partner_attribution.pal.client`). 256 is
+above what a deployment runs at once (the engine's default parallelism is unbounded, and a landing zone has tens to
+hundreds of principals); threads start only when needed."""
 
 
 @cache
@@ -46,6 +49,14 @@ def schema() -> dict[str, Any]:
     document: dict[str, Any] = json.loads(resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8"))
     document["version"] = __version__
     return document
+
+
+def _shared_transport() -> Any:
+    """The connections the plugin's links share: one pool of :data:`MAX_CONCURRENT_LINKS` per host, one OpenID
+    discovery per tenant (:func:`partner_attribution.verify_transport.shared_transport`)."""
+    from ..verify_transport import shared_transport
+
+    return shared_transport(MAX_CONCURRENT_LINKS)
 
 
 class UnknownTypeError(ValueError):
@@ -57,7 +68,9 @@ class PartnerAttributionProvider(Provider):
     ``LighthouseDelegation`` (components)."""
 
     def __init__(self) -> None:
-        self.link = PartnerAdminLinkHandler(ThreadPoolExecutor(MAX_CONCURRENT_LINKS, thread_name_prefix="pal-link"))
+        self.link = PartnerAdminLinkHandler(
+            ThreadPoolExecutor(MAX_CONCURRENT_LINKS, thread_name_prefix="pal-link"), _shared_transport
+        )
 
     async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
         return GetSchemaResponse(schema=json.dumps(schema()))

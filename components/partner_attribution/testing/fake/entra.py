@@ -55,6 +55,39 @@ def serve_discovery(h: RequestContext, parts: list[str], path: str) -> None:
     h.send("discovery", path, 404, {"error": "not_found"})
 
 
+INSTANCE_DISCOVERY_METADATA = [
+    {"preferred_network": network, "preferred_cache": cache, "aliases": aliases}
+    for network, cache, aliases in (
+        ("login.microsoftonline.com", "login.windows.net",
+         ["login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"]),
+        ("login.partner.microsoftonline.cn", "login.partner.microsoftonline.cn",
+         ["login.partner.microsoftonline.cn", "login.chinacloudapi.cn"]),
+        ("login.microsoftonline.de", "login.microsoftonline.de", ["login.microsoftonline.de"]),
+        ("login.microsoftonline.us", "login.microsoftonline.us", ["login.microsoftonline.us", "login.usgovcloudapi.net"]),
+        ("login-us.microsoftonline.com", "login-us.microsoftonline.com", ["login-us.microsoftonline.com"]),
+    )
+]  # fmt: skip
+"""The authority aliases Entra's instance discovery lists (``reference/observed/entra_instance_discovery.json``)."""
+
+
+def serve_instance_discovery(h: RequestContext, path: str, query: dict[str, list[str]]) -> None:
+    """``GET /common/discovery/instance``: the authority's aliases, as Entra answers it. MSAL asks it after a failed
+    token request of a well-known authority (``msal/application.py``, ``_get_authority_aliases``: "try other aliases of
+    this authority"), so without it every sign-in refused while Entra replicates turned into "HTTP Error: 404"."""
+    endpoint = (query.get("authorization_endpoint") or [""])[0]
+    tenant = endpoint.split("/")[3] if endpoint.count("/") >= 4 else "common"
+    h.send(
+        "discovery",
+        path,
+        200,
+        {
+            "tenant_discovery_endpoint": f"{h.public_base()}/{tenant}/v2.0/.well-known/openid-configuration",
+            "api-version": (query.get("api-version") or ["1.1"])[0],
+            "metadata": INSTANCE_DISCOVERY_METADATA,
+        },
+    )
+
+
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 

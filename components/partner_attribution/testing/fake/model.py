@@ -22,6 +22,8 @@ class FakeApp:
     """Object ID of its service principal (what a link is stored under)."""
     ready_at: float = 0.0
     """Token requests fail with AADSTS700016 until then (replication delay)."""
+    created_at: float = 0.0
+    """When it was made (``time.monotonic()``): its application, through Graph or :meth:`FakeAzure.add_app`."""
     arm_ready_at: float = 0.0
     """ARM answers 401 until then."""
     deleted: bool = False
@@ -108,6 +110,10 @@ class RecordedRequest:
     """The client that asked, when known."""
     tenant_id: str | None = None
     """The tenant asked about, when known."""
+    throttled: bool = False
+    """Answered 429 by the fake's throttling (:mod:`.throttle`)."""
+    before_retry_after: bool = False
+    """Sent by a client that a ``Retry-After`` had told to wait, before that wait was over (:mod:`.throttle`)."""
 
 
 @dataclass(frozen=True)

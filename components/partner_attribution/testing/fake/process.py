@@ -123,12 +123,13 @@ def find(state_dir: Path) -> RunningFakeAzure | None:
     return None
 
 
-def start(state_dir: Path, *, timeout: float = 60.0) -> tuple[RunningFakeAzure, bool]:
+def start(state_dir: Path, *, timeout: float = 60.0, replication_delay: float = 0.0) -> tuple[RunningFakeAzure, bool]:
     """Start a fake for ``state_dir`` in the background, or find the one already running there.
 
-    Returns it and whether it was started now. Waits until it serves (its state file appears), at most ``timeout``
-    seconds; a process that exits first, or is not serving by then, is a :class:`FakeAzureProcessError` quoting its
-    log."""
+    ``replication_delay``: Entra's replication delay of the fake (:class:`~.server.FakeAzure`), its seeded identity
+    included (it signs in that many seconds after the start). Returns it and whether it was started now. Waits until
+    it serves (its state file appears), at most ``timeout`` seconds; a process that exits first, or is not serving by
+    then, is a :class:`FakeAzureProcessError` quoting its log."""
     state_dir = state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     running = find(state_dir)
@@ -137,7 +138,7 @@ def start(state_dir: Path, *, timeout: float = 60.0) -> tuple[RunningFakeAzure, 
     log_path = state_dir / LOG_FILE
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", MODULE, "--state-dir", str(state_dir)],
+            [sys.executable, "-m", MODULE, "--state-dir", str(state_dir), "--replication-delay", repr(float(replication_delay))],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -213,7 +214,7 @@ def _write_private(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
-def serve(state_dir: Path) -> None:
+def serve(state_dir: Path, replication_delay: float = 0.0) -> None:
     """Run a fake until SIGTERM or SIGINT: seed a tenant with one app and a secret, write the CA bundle and then the
     state file, serve, and remove the state file on the way out."""
     from .server import FakeAzure
@@ -223,9 +224,9 @@ def serve(state_dir: Path) -> None:
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     bundle = state_dir / CA_BUNDLE
     path = _state_path(state_dir)
-    with FakeAzure() as azure:
-        app = azure.add_app()
-        secret = azure.add_secret(app)
+    with FakeAzure(replication_delay=replication_delay) as azure:
+        app = azure.add_app(ready_after=azure.app_ready_after)
+        secret = azure.add_secret(app, ready_after=azure.secret_ready_after)
         _write_private(bundle, _trusted_bundle().rstrip(b"\n") + b"\n" + Path(azure.ca_bundle).read_bytes())
         running = RunningFakeAzure(
             pid=os.getpid(),
@@ -248,7 +249,9 @@ def main(argv: list[str] | None = None) -> None:
     """``python -m partner_attribution.testing.fake.process --state-dir DIR``: what :func:`start` runs."""
     parser = argparse.ArgumentParser(prog=f"python -m {MODULE}", description="Serve a fake of Entra and ARM until SIGTERM.")
     parser.add_argument("--state-dir", type=Path, required=True)
-    serve(parser.parse_args(argv).state_dir.resolve())
+    parser.add_argument("--replication-delay", type=float, default=0.0, metavar="SECONDS")
+    arguments = parser.parse_args(argv)
+    serve(arguments.state_dir.resolve(), arguments.replication_delay)
 
 
 if __name__ == "__main__":

@@ -43,17 +43,27 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from .arm import arm_error, serve_arm
-from .entra import serve_discovery, serve_token
+from .entra import serve_discovery, serve_instance_discovery, serve_token
 from .graph import serve_graph
 from .model import FakeApp, FakeFederatedCredential, FakeSecret, Fault, LinkEvent, RecordedRequest, Target, now_text
 from .oidc import EXCHANGE_AUDIENCE, GITHUB_ISSUER, serve_pipeline_token
 from .resources import serve_resources
+from .throttle import (
+    ARM_DOCUMENTED_LIMITS,
+    BucketLimit,
+    Operation,
+    Throttle,
+    Verdict,
+    arm_request_refused,
+    token_request_refused,
+)
 
 PUBLIC_HOSTS = (
     "login.microsoftonline.com",
@@ -79,6 +89,13 @@ class FakeAzure:
             document it): ``conflict`` (409) or ``repoint``.
         deleted_links: what a deleted link looks like: ``404`` (gone) or ``state`` (kept with ``state: Deleted``).
         latency: seconds added to every answer.
+        replication_delay: Entra's replication delay D, in seconds: an application made through Graph, its service
+            principal, and a password or federated credential added to it are refused at sign-in (AADSTS700016,
+            7000215, 70021) until D seconds after each was made.
+        token_throttle: the token endpoint's limit (no documented rate: ``reference/throttling/FACTS.md`` §2), per
+            client application in its tenant or per tenant (``token_throttle_per``); None: never throttled.
+        arm_throttle: ARM's token buckets per scope, principal and operation type (default: the documented ones,
+            :data:`~.throttle.ARM_DOCUMENTED_LIMITS`); None: never throttled.
     """
 
     def __init__(
@@ -89,6 +106,10 @@ class FakeAzure:
         put_when_linked_elsewhere: Literal["conflict", "repoint"] = "conflict",
         deleted_links: Literal["404", "state"] = "404",
         latency: float = 0.0,
+        replication_delay: float = 0.0,
+        token_throttle: BucketLimit | None = None,
+        token_throttle_per: Literal["client", "tenant"] = "client",
+        arm_throttle: Mapping[Operation, BucketLimit] | Literal["documented"] | None = "documented",
     ) -> None:
         self.partners = dict(partners or {})
         self.accept_any_partner = accept_any_partner
@@ -110,12 +131,20 @@ class FakeAzure:
         """Answer every client assertion with AADSTS700223 (a tenant that disables federation)."""
         self.pipeline_tokens: dict[str, dict[str, Any]] = {}  # request token -> claims of the OIDC token it gets
         self.arm_resources: dict[str, dict[str, Any]] = {}  # lower-case resource ID -> resource (resources.py)
-        self.app_ready_after = 0.0
-        """Replication delay of an application made through Graph (AADSTS700016 until then)."""
-        self.secret_ready_after = 0.0
+        self.app_ready_after = replication_delay_seconds(replication_delay)
+        """Replication delay of an application (and of its service principal) made through Graph (AADSTS700016 until
+        then)."""
+        self.secret_ready_after = self.app_ready_after
         """Replication delay of a password added through Graph (AADSTS7000215 until then)."""
-        self.federated_ready_after = 0.0
+        self.federated_ready_after = self.app_ready_after
         """Replication delay of a federated credential added through Graph (AADSTS70021 until then)."""
+        self.token_throttle = Throttle({"write": token_throttle}) if token_throttle is not None else None
+        """Throttling of the token endpoint (:mod:`.throttle`), or None."""
+        self.token_throttle_per = token_throttle_per
+        if arm_throttle == "documented":
+            arm_throttle = {op: BucketLimit(*limit) for op, limit in ARM_DOCUMENTED_LIMITS.items()}
+        self.arm_throttle = Throttle(dict(arm_throttle)) if arm_throttle is not None else None
+        """Throttling of ARM (:mod:`.throttle`), or None."""
         self.provider_configurations: list[dict[str, Any]] = []
         """What each fake provider plugin was configured with (``partner_attribution.testing.plugins``), in order."""
         from cryptography.hazmat.primitives.asymmetric import rsa
@@ -124,6 +153,8 @@ class FakeAzure:
         self.signing_public_key = self.signing_key.public_key()
         self.lock = threading.RLock()
         self._in_flight = 0
+        self.most_in_flight = 0
+        """The most requests served at the same time so far (how far clients' requests overlapped)."""
         self._idle = threading.Condition(self.lock)
         """Signalled when a request finishes; see :meth:`wait_idle`."""
         self._server: ThreadingHTTPServer | None = None
@@ -329,6 +360,7 @@ class FakeAzure:
             object_id=object_id or str(uuid.uuid4()),
             ready_at=now + ready_after,
             arm_ready_at=now + arm_ready_after,
+            created_at=now,
         )
         with self.lock:
             self.apps[app.client_id] = app
@@ -485,6 +517,7 @@ class FakeAzure:
         """Count a request in flight while it is served (for :meth:`wait_idle`)."""
         with self.lock:
             self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
         try:
             yield
         finally:
@@ -557,6 +590,13 @@ class FakeAzure:
                         fault.times -= 1
                     return fault
         return None
+
+
+def replication_delay_seconds(value: object) -> float:
+    """A replication delay as seconds: a finite number, 0 or more (:class:`ValueError` naming it otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
+        raise ValueError(f"replication_delay must be a number of seconds, 0 or more, not {value!r}")
+    return float(value)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -643,6 +683,7 @@ class RequestContext(BaseHTTPRequestHandler):
             time.sleep(fake.latency)
         fault = fake.take_fault(target, self.command)
         self.meta: dict[str, str | None] = {"client_id": None, "tenant_id": None}
+        self.throttle_verdict: Verdict | None = None
         if fault is not None:
             if fault.kind == "slow":
                 time.sleep(fault.delay)
@@ -670,6 +711,10 @@ class RequestContext(BaseHTTPRequestHandler):
                     }
                 self.send(target, url.path, fault.status, payload, headers)
                 return
+        if target == "token" and token_request_refused(self, url.path, parts, body):
+            return
+        if target == "arm" and arm_request_refused(self, url.path):
+            return
         if target == "oidc":
             serve_pipeline_token(self, parts, url.path, parse_qs(url.query))
         elif target == "control":
@@ -678,6 +723,8 @@ class RequestContext(BaseHTTPRequestHandler):
             serve_graph(self, parts, url.path, body)
         elif target == "arm" and not lowered.startswith("/providers/microsoft.managementpartner"):
             serve_resources(self, url.path, body)
+        elif target == "discovery" and [p.lower() for p in parts] == ["common", "discovery", "instance"]:
+            serve_instance_discovery(self, url.path, parse_qs(url.query))
         elif target == "discovery":
             serve_discovery(self, parts, url.path)
         elif target == "token":
@@ -745,6 +792,7 @@ class RequestContext(BaseHTTPRequestHandler):
                 time.sleep(fault.delay)
 
     def record(self, target: Target, path: str, status: int | None) -> None:
+        verdict = getattr(self, "throttle_verdict", None)
         with self.azure.lock:
             self.azure.requests.append(
                 RecordedRequest(
@@ -755,6 +803,8 @@ class RequestContext(BaseHTTPRequestHandler):
                     status,
                     self.meta["client_id"],
                     self.meta["tenant_id"],
+                    throttled=verdict is not None and verdict.retry_after is not None,
+                    before_retry_after=verdict is not None and verdict.before_retry_after,
                 )
             )
 

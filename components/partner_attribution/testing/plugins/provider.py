@@ -9,12 +9,16 @@ through ``REQUESTS_CA_BUNDLE``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import threading
+import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
@@ -41,6 +45,7 @@ from pulumi.provider.experimental.provider import (
 
 from ...plugin.values import property_diffs
 
+T = TypeVar("T")
 FAKE_URL_VARIABLE = "PARTNER_ATTRIBUTION_FAKE_AZURE_URL"
 """The fake Azure's base URL (``FakeAzure.base_url``), given to the plugins by whoever started the engine."""
 
@@ -117,6 +122,13 @@ class TypeBehaviour:
     """Outputs the provider marks secret."""
 
 
+THROTTLED_ATTEMPTS = 20
+"""How often a fake plugin's request is sent when the fake keeps answering 429."""
+CONCURRENT_CALLS = 64
+"""Worker threads of a fake plugin: its blocking HTTPS calls run there, never on the provider's event loop, so the
+engine's concurrent resource operations are served side by side (the fakes are not the deployment's bottleneck)."""
+
+
 @dataclass
 class FakeAzureSession:
     """The deploying identity signed in at the fake Azure (client credentials), for Graph and ARM calls."""
@@ -127,18 +139,35 @@ class FakeAzureSession:
     client_secret: str = field(repr=False)
     _token: str | None = field(default=None, repr=False)
     _http: requests.Session = field(default_factory=requests.Session, repr=False)
+    _signing_in: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _send(self, send: Callable[[], requests.Response]) -> requests.Response:
+        """One request, sent again after each 429's ``Retry-After`` (as the real providers' clients do), at most
+        :data:`THROTTLED_ATTEMPTS` times."""
+        for _ in range(THROTTLED_ATTEMPTS - 1):
+            answer = send()
+            if answer.status_code != 429:
+                return answer
+            time.sleep(float(answer.headers.get("Retry-After") or 1))
+        return send()
 
     def token(self) -> str:
+        with self._signing_in:  # the plugin's worker threads share one sign-in
+            return self._signed_in_token()
+
+    def _signed_in_token(self) -> str:
         if self._token is None:
-            answer = self._http.post(
-                f"{self.base_url}/{self.tenant_id}/oauth2/v2.0/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": self.client_id,
-                    "client_secret": self.client_secret,
-                    "scope": "https://management.azure.com/.default",
-                },
-                timeout=30,
+            answer = self._send(
+                lambda: self._http.post(
+                    f"{self.base_url}/{self.tenant_id}/oauth2/v2.0/token",
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": self.client_id,
+                        "client_secret": self.client_secret,
+                        "scope": "https://management.azure.com/.default",
+                    },
+                    timeout=30,
+                )
             )
             if answer.status_code != 200:
                 raise FakeAzureError(
@@ -150,12 +179,14 @@ class FakeAzureSession:
 
     def call(self, method: str, path: str, body: Any = None, *, missing_ok: bool = False) -> dict[str, Any] | None:
         """One request; None for a 404 when ``missing_ok``; :class:`FakeAzureError` for any other failure."""
-        answer = self._http.request(
-            method,
-            f"{self.base_url}{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {self.token()}"},
-            timeout=30,
+        answer = self._send(
+            lambda: self._http.request(
+                method,
+                f"{self.base_url}{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {self.token()}"},
+                timeout=30,
+            )
         )
         if answer.status_code == 404 and missing_ok:
             return None
@@ -185,6 +216,12 @@ class FakeAzureProvider(Provider):
     def __init__(self) -> None:
         self.settings: dict[str, Any] = {}
         self._session: FakeAzureSession | None = None
+        self._session_lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(CONCURRENT_CALLS, thread_name_prefix=f"fake-{self.package or 'plugin'}")
+
+    async def _blocking(self, call: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call (HTTPS to the fake) on a worker thread, so the event loop keeps serving other calls."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call, *args)
 
     # -- configuration -------------------------------------------------------------------------------
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
@@ -195,11 +232,11 @@ class FakeAzureProvider(Provider):
         self.settings = {k: v for k, v in settings.items() if v is not None and v is not UNKNOWN}
         base = os.environ.get(FAKE_URL_VARIABLE)
         if base:
-            requests.post(
-                f"{base}/_fake/providers/{self.package}/configuration",
-                data=json.dumps({"settings": self.settings, "environment": self._credential_environment()}),
-                timeout=30,
-            ).raise_for_status()
+            report = json.dumps({"settings": self.settings, "environment": self._credential_environment()})
+            answer = await self._blocking(
+                lambda: requests.post(f"{base}/_fake/providers/{self.package}/configuration", data=report, timeout=30)
+            )
+            answer.raise_for_status()
         return ConfigureResponse(accept_secrets=True, supports_preview=True, accept_outputs=True, accept_resources=True)
 
     @staticmethod
@@ -211,6 +248,10 @@ class FakeAzureProvider(Provider):
     def session(self) -> FakeAzureSession:
         """The deploying identity: the provider's clientId/clientSecret/tenantId settings, else ARM_* (as the
         real providers read them)."""
+        with self._session_lock:  # the worker threads share one sign-in
+            return self._signed_in()
+
+    def _signed_in(self) -> FakeAzureSession:
         if self._session is None:
             base = os.environ.get(FAKE_URL_VARIABLE)
             if not base:
@@ -256,7 +297,7 @@ class FakeAzureProvider(Provider):
         inputs = plain_map(request.properties)
         if request.preview:
             return CreateResponse(resource_id="", properties=wrap_map(inputs))
-        resource_id, outputs = self.create_resource(resource_type(request.urn), request.name, inputs)
+        resource_id, outputs = await self._blocking(self.create_resource, resource_type(request.urn), request.name, inputs)
         return CreateResponse(
             resource_id=resource_id, properties=wrap_map(outputs, sorted(self.behaviour(resource_type(request.urn)).secrets))
         )
@@ -267,14 +308,14 @@ class FakeAzureProvider(Provider):
         computed = {k: v for k, v in olds.items() if k in self.behaviour(resource_type(request.urn)).computed}
         if request.preview:
             return UpdateResponse(properties=wrap_map({**computed, **news}))
-        outputs = self.update_resource(resource_type(request.urn), request.resource_id, olds, news)
+        outputs = await self._blocking(self.update_resource, resource_type(request.urn), request.resource_id, olds, news)
         return UpdateResponse(
             properties=wrap_map({**computed, **outputs}, sorted(self.behaviour(resource_type(request.urn)).secrets))
         )
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         state = plain_map(request.properties)
-        live = self.read_resource(resource_type(request.urn), request.resource_id, state)
+        live = await self._blocking(self.read_resource, resource_type(request.urn), request.resource_id, state)
         if live is None:
             return ReadResponse(resource_id=None)
         return ReadResponse(
@@ -284,10 +325,11 @@ class FakeAzureProvider(Provider):
         )
 
     async def delete(self, request: DeleteRequest) -> None:
-        self.delete_resource(resource_type(request.urn), request.resource_id, plain_map(request.properties))
+        await self._blocking(self.delete_resource, resource_type(request.urn), request.resource_id, plain_map(request.properties))
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
-        return InvokeResponse(return_value=wrap_map(self.invoke_function(request.tok, plain_map(request.args))))
+        answer = await self._blocking(self.invoke_function, request.tok, plain_map(request.args))
+        return InvokeResponse(return_value=wrap_map(answer))
 
     # -- what each plugin backs ------------------------------------------------------------------------
     def create_resource(self, type_token: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
