@@ -305,15 +305,18 @@ def test_import_reads_the_live_link_with_the_programs_inputs(fake_azure: FakeAzu
 
 def test_the_plugins_links_share_connections_and_each_signs_in_as_itself(fake_azure: FakeAzure) -> None:
     """Four links made one after the other by one plugin: they reuse one pool of connections (each link alone opens one
-    for Entra and one for ARM), while each signs in as its own principal and calls ARM with its own token."""
+    for Entra and one for ARM) and one OpenID discovery of their tenant, while each signs in as its own principal and
+    calls ARM with its own token."""
     provider = PartnerAttributionProvider()
-    apps = [fake_azure.add_app() for _ in range(4)]
+    tenant = fake_azure.add_tenant()
+    apps = [fake_azure.add_app(tenant) for _ in range(4)]
     fake_azure.connections = 0
     for app in apps:
         inputs = link_inputs(fake_azure, app, fake_azure.add_secret(app))
         run(provider.create(CreateRequest(URN, inputs, 60, False)))
         assert fake_azure.link_of(app) is not None
     assert fake_azure.connections < len(apps)
+    assert [r.tenant_id for r in fake_azure.requests if r.target == "discovery"] == [tenant]
     for app in apps:
         signed_in = {r.client_id for r in fake_azure.requests_to("token") if r.client_id == app.client_id}
         assert signed_in == {app.client_id}

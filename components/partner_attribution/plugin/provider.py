@@ -53,8 +53,8 @@ def schema() -> dict[str, Any]:
 
 def _shared_transport() -> Any:
     """The connections the plugin's links share: one pool of :data:`MAX_CONCURRENT_LINKS` per host, one OpenID
-    discovery per tenant (:func:`partner_attribution.verify_transport.shared_transport`)."""
-    from ..verify_transport import shared_transport
+    discovery per tenant (:func:`partner_attribution.pal.shared_transport.shared_transport`)."""
+    from ..pal.shared_transport import shared_transport
 
     return shared_transport(MAX_CONCURRENT_LINKS)
 
