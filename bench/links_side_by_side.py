@@ -2,7 +2,7 @@
 
 ``python bench/links_side_by_side.py --principals 10 50 200 --delay 20 [--parallel P]``: for each size N, in one
 run, a new stack of the project's program (``partner_attribution.program.main``: N password principals, one
-Contributor role each) whose links are the plugin's ``PartnerAdminLink`` (what Python programs move to:
+Contributor role each) whose links are the plugin's ``PartnerAdminLink`` (what Python programs declare:
 ``DeliveryPrincipal.link_resource``), then a new stack of the floor program (the same program and resources, the link
 replaced by a stand-in that declares nothing), each ``up`` (with ``--parallel P`` when given), against the fake Azure
 with replication delay D (``FakeAzure(replication_delay=D)``: each new application, service principal and password
@@ -41,6 +41,7 @@ from typing import Any
 
 import yaml
 
+from partner_attribution.plugin.locate import copied_project
 from partner_attribution.testing.engine import FakeDeployment, find_pulumi
 from partner_attribution.testing.fake import FakeAzure
 
@@ -82,7 +83,7 @@ def program(link: Any) -> Callable[[], None]:
 def project_dir(base: Path, name: str, count: int) -> Path:
     work = base / name
     work.mkdir(parents=True)
-    (work / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (work / "Pulumi.yaml").write_text(yaml.safe_dump(copied_project(ROOT, yaml.safe_load((ROOT / "Pulumi.yaml").read_text()))))
     config = {"partner-attribution:partnerId": "1234567", "partner-attribution:principals": principals(count)}
     (work / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": config}))
     return work
@@ -173,7 +174,7 @@ def main() -> None:
         sys.exit("no pulumi: run bash scripts/pulumi-toolchain.sh")
     version = subprocess.run([str(pulumi_bin / "pulumi"), "version"], capture_output=True, text=True).stdout.strip()
     print(f"pulumi {version}; python {platform.python_version()}; {os.cpu_count()} CPUs; {platform.platform()}", flush=True)
-    from partner_attribution.plugin.link import PartnerAdminLink
+    from partner_attribution.plugin.program_link import ProgramPartnerAdminLink
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="links-bench-") as tmp:
@@ -183,7 +184,8 @@ def main() -> None:
             with FakeDeployment(pulumi_bin, base / f"engine{count}", fake) as deployment:
                 install_plugin(deployment)
                 deployer = deployment.deployer.client_id if deployment.deployer else None
-                ours = deployment.stack(project_dir(base, f"ours{count}", count), f"ours{count}", program(PartnerAdminLink))
+                ours_program = program(ProgramPartnerAdminLink)
+                ours = deployment.stack(project_dir(base, f"ours{count}", count), f"ours{count}", ours_program)
                 floor = deployment.stack(project_dir(base, f"floor{count}", count), f"floor{count}", program(NoLink))
                 fake.clear_requests()
                 ours_up = timed(partial(ours.up, parallel=args.parallel))

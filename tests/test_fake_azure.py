@@ -102,3 +102,23 @@ def test_request_log_never_holds_secrets(fake_azure: FakeAzure) -> None:
     secret = fake_azure.add_secret(app)
     _token(fake_azure, app.tenant_id, app.client_id, secret)
     assert fake_azure.requests and secret not in repr(fake_azure.requests)
+
+
+def test_a_gather_fault_holds_requests_until_enough_wait_together(fake_azure: FakeAzure) -> None:
+    """Three sign-ins held until all three wait at once, then served; the excepted client is never held; and a lone
+    request of a gather that never fills goes on after the fault's delay."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from partner_attribution.testing import Fault
+
+    apps = [fake_azure.add_app() for _ in range(4)]
+    secrets = [fake_azure.add_secret(app) for app in apps]
+    excepted = apps[3]
+    fake_azure.inject(Fault("token", "gather", count=3, delay=60, times=None, except_client_id=excepted.client_id))
+    assert _token(fake_azure, excepted.tenant_id, excepted.client_id, secrets[3]).status_code == 200  # not held
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda i: _token(fake_azure, apps[i].tenant_id, apps[i].client_id, secrets[i]), range(3)))
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    fake_azure.faults.clear()
+    fake_azure.inject(Fault("token", "gather", count=2, delay=0.2, times=None))
+    assert _token(fake_azure, apps[0].tenant_id, apps[0].client_id, secrets[0]).status_code == 200  # alone, let go

@@ -235,14 +235,15 @@ def test_pulumi_package_get_schema_prints_the_plugins_schema(deployment: FakeDep
 
 
 def test_the_plugins_links_run_side_by_side(deployment: FakeDeployment) -> None:
-    """Every sign-in takes 3 s here (the fake serves each token request late), so each link is open at least that long; the
-    plugin runs its links on worker threads, so more than the dynamic provider host's four are open at once. Judged by
-    the fake's record of each link's first sign-in and its link write, not by wall time: serial links would not
-    overlap at all."""
+    """The fake holds the links' sign-ins until all six are waiting at once (a ``gather`` fault; the deploying
+    identity's own sign-ins go straight through), which only links run side by side can do: the dynamic provider
+    host's four workers would never gather six, and the fake would let each go after two minutes. Judged by the
+    fake's record of each link's first sign-in and its link write, not by wall time."""
     from partner_attribution.testing import Fault
 
     install_plugin(deployment)
-    deployment.fake.inject(Fault("token", "slow", delay=3.0, times=None))
+    deployer = deployment.deployer.client_id if deployment.deployer else None
+    deployment.fake.inject(Fault("token", "gather", count=6, delay=120, times=None, except_client_id=deployer))
     names = [f"delivery-{i}" for i in range(6)]
     work_dir = deployment.root / "parallel"
     work_dir.mkdir()
@@ -254,7 +255,7 @@ def test_the_plugins_links_run_side_by_side(deployment: FakeDeployment) -> None:
     )
     (work_dir / "Pulumi.yaml").write_text(f"name: parallel\nruntime: yaml\nresources:\n{principals}")
     assert deployment.cli(work_dir, "stack", "init", "dev").returncode == 0
-    up = deployment.cli(work_dir, "up", "--yes", "--skip-preview")
+    up = deployment.cli(work_dir, "up", "--yes", "--skip-preview", "--parallel", "64")  # the CLI's default is per CPU
     assert up.returncode == 0, up.stdout + up.stderr
     links = [r for r in deployment.fake.requests if r.target == "arm" and r.method == "PUT" and r.status == 200]
     assert len({r.client_id for r in links}) == len(names)
@@ -264,5 +265,5 @@ def test_the_plugins_links_run_side_by_side(deployment: FakeDeployment) -> None:
         linked = max(r.at for r in links if r.client_id == client_id)
         spans.append((min(signs_in), linked))
     most_open = max(sum(1 for start, end in spans if start <= moment < end) for moment, _ in spans)
-    assert most_open > 4, f"at most {most_open} links were waiting at once: {sorted(spans)}"
+    assert most_open == len(names), f"at most {most_open} links were waiting at once: {sorted(spans)}"
     assert deployment.cli(work_dir, "destroy", "--yes").returncode == 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Target = Literal["discovery", "token", "arm", "graph", "oidc", "control", "any"]
-FaultKind = Literal["status", "drop", "slow", "body", "redirect", "echo", "trickle", "foreign_token"]
+FaultKind = Literal["status", "drop", "slow", "gather", "body", "redirect", "echo", "trickle", "foreign_token"]
 
 
 @dataclass
@@ -72,6 +72,8 @@ class Fault:
     """Which requests: ``discovery``, ``token``, ``arm``, ``oidc`` (the pipelines' token endpoints) or ``any``."""
     kind: FaultKind
     """``status``: answer ``status``; ``drop``: close the connection; ``slow``: wait ``delay`` then serve;
+    ``gather``: hold each request until ``count`` of them are held at once, then serve them all (and every later one
+    at once), or serve it after ``delay`` seconds if they never gather: proof that requests run side by side;
     ``body``: answer 200 with ``payload`` (a lie); ``redirect``: answer ``status`` (307) with ``location``;
     ``echo``: answer 400 with the request's body and Authorization header in the error (as some proxies do);
     ``trickle``: send a 200 answer one byte every ``delay`` seconds; ``foreign_token``: answer the token
@@ -90,6 +92,10 @@ class Fault:
     """The body of a ``body`` answer, or the app of a ``foreign_token`` answer."""
     location: str | None = None
     """``Location`` of a ``redirect`` answer."""
+    count: int = 0
+    """How many requests a ``gather`` fault holds together."""
+    except_client_id: str | None = None
+    """Not the token requests of this client (e.g. the deploying identity's, which must not be held)."""
 
 
 @dataclass(frozen=True)

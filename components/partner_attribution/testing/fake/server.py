@@ -121,6 +121,9 @@ class FakeAzure:
         self.connections = 0
         """TLS connections accepted so far (each request on a kept-alive connection reuses one)."""
         self.faults: list[Fault] = []
+        self._gathering = threading.Condition()
+        self._gathered: dict[int, int] = {}
+        self._gathered_all: set[int] = set()
         self.tenants: set[str] = set()
         self.apps: dict[str, FakeApp] = {}  # by client ID
         self.links: dict[tuple[str, str], dict[str, Any]] = {}  # (tenant, object ID) -> properties
@@ -581,15 +584,30 @@ class FakeAzure:
             del self.links[(tenant, object_id)]
         self.link_events.append(LinkEvent(time.monotonic(), tenant, object_id, None))
 
-    def take_fault(self, target: Target, method: str) -> Fault | None:
-        """The first injected fault that matches a request, counted down; used by the handlers."""
+    def take_fault(self, target: Target, method: str, client_id: str | None = None) -> Fault | None:
+        """The first injected fault that matches a request (``client_id``: a token request's), counted down; used by
+        the handlers."""
         with self.lock:
             for fault in self.faults:
-                if fault.target in (target, "any") and fault.method in (None, method) and fault.times != 0:
+                excepted = fault.except_client_id is not None and fault.except_client_id == client_id
+                if fault.target in (target, "any") and fault.method in (None, method) and fault.times != 0 and not excepted:
                     if fault.times is not None:
                         fault.times -= 1
                     return fault
         return None
+
+
+    def gather(self, fault: Fault) -> None:
+        """Hold a request of a ``gather`` fault until ``fault.count`` of its requests are held at once, then let them
+        all go (and every later one straight through), or let this one go after ``fault.delay`` seconds."""
+        with self._gathering:
+            held = self._gathered.get(id(fault), 0) + 1
+            self._gathered[id(fault)] = held
+            if held >= fault.count:
+                self._gathered_all.add(id(fault))
+                self._gathering.notify_all()
+            elif not self._gathering.wait_for(lambda: id(fault) in self._gathered_all, timeout=fault.delay):
+                self._gathered[id(fault)] -= 1  # it goes on alone: no longer held
 
 
 def replication_delay_seconds(value: object) -> float:
@@ -681,12 +699,15 @@ class RequestContext(BaseHTTPRequestHandler):
         fake = self.azure
         if fake.latency:
             time.sleep(fake.latency)
-        fault = fake.take_fault(target, self.command)
+        client_id = parse_qs(body.decode("utf-8", "replace")).get("client_id", [None])[0] if target == "token" else None
+        fault = fake.take_fault(target, self.command, client_id)
         self.meta: dict[str, str | None] = {"client_id": None, "tenant_id": None}
         self.throttle_verdict: Verdict | None = None
         if fault is not None:
             if fault.kind == "slow":
                 time.sleep(fault.delay)
+            elif fault.kind == "gather":
+                fake.gather(fault)
             elif fault.kind == "drop":
                 self.record(target, url.path, None)
                 self.close_connection = True
