@@ -435,6 +435,33 @@ def test_forbid_passwords_reports_passwords_and_secret_links(analyzer: Any) -> N
     assert "signs in with a client secret" in response.diagnostics[1].message
 
 
+def test_a_link_moved_from_the_dynamic_provider_is_read_in_its_old_spelling(analyzer: Any) -> None:
+    """A 0.1/0.2 link moved by alias keeps the dynamic provider's snake_case outputs (and ``__provider``) until its
+    next refresh: the pack reads them as the plugin's camelCase, so the moved links break no policy."""
+    stack = Stack()
+    app, sp = stack.principal("ops")
+    stack.role("ops-role", sp)
+    old_outputs = {"__provider": "gASV...", "partner_id": PARTNER_ID, "tenant_id": Unknown(), "linked_partner_id": PARTNER_ID}
+    stack.add(PAL_LINK_TYPE, "ops-pal", {**old_outputs, "client_id": Unknown()}, client_id=[app])
+    fed_app, fed_sp = stack.principal("fed")
+    stack.role("fed-role", fed_sp)
+    stack.add(
+        PAL_LINK_TYPE, "fed-pal", {**old_outputs, "client_id": Unknown(), "credential_type": "federated"}, clientId=[fed_app]
+    )
+    other_app, other_sp = stack.principal("other")
+    stack.role("other-role", other_sp)
+    stack.add(PAL_LINK_TYPE, "other-pal", {**old_outputs, "partner_id": "7654321"}, clientId=[other_app])
+
+    response = analyze(analyzer, stack.resources, {"link-password-lifetime": {"forbidPasswords": True}})
+
+    assert sorted(summary(response)) == [
+        ("link-password-lifetime", "mandatory", "ops-pal"),
+        ("link-password-lifetime", "mandatory", "other-pal"),
+        ("pal-link-partner-id", "mandatory", "other-pal"),
+    ]
+    assert all("names no partner ID" not in d.message for d in response.diagnostics)
+
+
 # --- 5. CUA -------------------------------------------------------------------------------------------------------
 
 

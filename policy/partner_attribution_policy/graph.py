@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -123,11 +123,36 @@ class Principal:
         return frozenset({self.resource.name} | ({self.application.name} if self.application else set()))
 
 
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def link_as_the_plugin_writes_it(link: StackResource) -> StackResource:
+    """A PAL link's properties in the plugin's camelCase. A link moved by alias from the dynamic provider of releases
+    0.1 and 0.2 keeps that provider's outputs (``partner_id``, ``client_id``, ``credential_type``, ``__provider``)
+    until its next refresh or update: the engine's ``same`` step carries the old outputs over. Each snake_case key is
+    read under its camelCase name, which wins when both are there (property dependencies too); ``__provider`` (the
+    pickled provider) is dropped."""
+    props = {key: value for key, value in link.props.items() if not key.startswith("__")}
+    for key, value in list(props.items()):
+        if "_" in key:
+            del props[key]
+            props.setdefault(_camel(key), value)
+    props.update({key: value for key, value in link.props.items() if "_" not in key})
+    dependencies = {_camel(key): urns for key, urns in link.property_dependencies.items() if "_" in key}
+    dependencies.update({key: urns for key, urns in link.property_dependencies.items() if "_" not in key})
+    return replace(link, props=props, property_dependencies=dependencies)
+
+
 class StackGraph:
-    """Index of a stack's resources and the attribution relations between them."""
+    """Index of a stack's resources and the attribution relations between them (PAL links read in the plugin's
+    camelCase: :func:`link_as_the_plugin_writes_it`)."""
 
     def __init__(self, resources: Iterable[StackResource]) -> None:
-        self.resources: list[StackResource] = list(resources)
+        self.resources: list[StackResource] = [
+            link_as_the_plugin_writes_it(r) if r.type == PAL_LINK_TYPE else r for r in resources
+        ]
         self.by_urn: dict[str, StackResource] = {r.urn: r for r in self.resources}
         self._by_type: dict[str, list[StackResource]] = {}
         for resource in self.resources:
