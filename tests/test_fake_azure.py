@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import requests
@@ -116,9 +117,13 @@ def test_a_gather_fault_holds_requests_until_enough_wait_together(fake_azure: Fa
     excepted = apps[3]
     fake_azure.inject(Fault("token", "gather", count=3, delay=60, times=None, except_client_id=excepted.client_id))
     assert _token(fake_azure, excepted.tenant_id, excepted.client_id, secrets[3]).status_code == 200  # not held
-    with ThreadPoolExecutor(3) as pool:
+    fake_azure.most_in_flight = 0
+    with ThreadPoolExecutor(3) as pool:  # each request gives up after 10 s: 60 s of holding would fail it
         answers = list(pool.map(lambda i: _token(fake_azure, apps[i].tenant_id, apps[i].client_id, secrets[i]), range(3)))
     assert [a.status_code for a in answers] == [200, 200, 200]
+    assert fake_azure.most_in_flight >= 3  # held together, not served one by one
     fake_azure.faults.clear()
-    fake_azure.inject(Fault("token", "gather", count=2, delay=0.2, times=None))
-    assert _token(fake_azure, apps[0].tenant_id, apps[0].client_id, secrets[0]).status_code == 200  # alone, let go
+    fake_azure.inject(Fault("token", "gather", count=2, delay=0.3, times=None))
+    started = time.monotonic()
+    assert _token(fake_azure, apps[0].tenant_id, apps[0].client_id, secrets[0]).status_code == 200
+    assert time.monotonic() - started >= 0.3  # held alone for the whole delay, then let go (a lower bound only)

@@ -8,6 +8,7 @@ metadata are shared, for the life of the process. (``verify`` reads links asynch
 
 from __future__ import annotations
 
+import http.cookiejar
 import threading
 from typing import Any
 
@@ -63,6 +64,8 @@ def shared_transport(concurrency: int) -> RequestsTransport:
     ``concurrency`` TLS connections per host open, so linking many principals does not open two new TLS connections
     (Entra, ARM) for each one, and each tenant's OpenID metadata is fetched once (:class:`DiscoveryOnceSession`)."""
     session = DiscoveryOnceSession()
+    # No cookies carried from one principal's answer to another's request (Entra sets some on token answers).
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(1, concurrency))
     session.mount("https://", adapter)
     session.mount("http://", adapter)

@@ -73,7 +73,8 @@ class Fault:
     kind: FaultKind
     """``status``: answer ``status``; ``drop``: close the connection; ``slow``: wait ``delay`` then serve;
     ``gather``: hold each request until ``count`` of them are held at once, then serve them all (and every later one
-    at once), or serve it after ``delay`` seconds if they never gather: proof that requests run side by side;
+    at once), or serve it after ``delay`` seconds if they never gather: proof that requests run side by side (use it
+    with ``times=None`` and a ``delay`` of a minute or two);
     ``body``: answer 200 with ``payload`` (a lie); ``redirect``: answer ``status`` (307) with ``location``;
     ``echo``: answer 400 with the request's body and Authorization header in the error (as some proxies do);
     ``trickle``: send a 200 answer one byte every ``delay`` seconds; ``foreign_token``: answer the token
@@ -96,6 +97,10 @@ class Fault:
     """How many requests a ``gather`` fault holds together."""
     except_client_id: str | None = None
     """Not the token requests of this client (e.g. the deploying identity's, which must not be held)."""
+    held: int = field(default=0, init=False, repr=False, compare=False)
+    """How many requests a ``gather`` fault holds now (the fake's own bookkeeping)."""
+    gathered: bool = field(default=False, init=False, repr=False, compare=False)
+    """Whether a ``gather`` fault's requests have gathered (from then on it holds none)."""
 
 
 @dataclass(frozen=True)

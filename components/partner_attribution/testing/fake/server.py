@@ -122,8 +122,6 @@ class FakeAzure:
         """TLS connections accepted so far (each request on a kept-alive connection reuses one)."""
         self.faults: list[Fault] = []
         self._gathering = threading.Condition()
-        self._gathered: dict[int, int] = {}
-        self._gathered_all: set[int] = set()
         self.tenants: set[str] = set()
         self.apps: dict[str, FakeApp] = {}  # by client ID
         self.links: dict[tuple[str, str], dict[str, Any]] = {}  # (tenant, object ID) -> properties
@@ -601,13 +599,12 @@ class FakeAzure:
         """Hold a request of a ``gather`` fault until ``fault.count`` of its requests are held at once, then let them
         all go (and every later one straight through), or let this one go after ``fault.delay`` seconds."""
         with self._gathering:
-            held = self._gathered.get(id(fault), 0) + 1
-            self._gathered[id(fault)] = held
-            if held >= fault.count:
-                self._gathered_all.add(id(fault))
+            fault.held += 1
+            if fault.held >= fault.count:
+                fault.gathered = True
                 self._gathering.notify_all()
-            elif not self._gathering.wait_for(lambda: id(fault) in self._gathered_all, timeout=fault.delay):
-                self._gathered[id(fault)] -= 1  # it goes on alone: no longer held
+            elif not self._gathering.wait_for(lambda: fault.gathered, timeout=fault.delay):
+                fault.held -= 1  # it goes on alone: no longer held
 
 
 def replication_delay_seconds(value: object) -> float:
