@@ -54,13 +54,23 @@ def test_undeclared_and_nowhere_the_engine_looks_says_what_to_add_to_pulumi_yaml
 
 
 def test_the_host_activated_virtualenv_is_not_the_clis_path(tmp_path: Path) -> None:
-    """The Python language host puts the virtualenv's bin in front of the CLI's PATH for the program only."""
+    """The Python language host puts the virtualenv's bin in front of the CLI's PATH for the program only, when it
+    activates one (a virtualenv option, or the uv/poetry toolchains); one the user activated is the CLI's too."""
     venv = tmp_path / "venv"
     host = {"VIRTUAL_ENV": str(venv), "PATH": os.pathsep.join([str(venv / "bin"), "/usr/bin"])}
-    assert locate.cli_path_seen_from_program(host) == "/usr/bin"
+    with_virtualenv = {"runtime": {"name": "python", "options": {"virtualenv": "venv"}}}
+    assert locate.cli_path_seen_from_program(host, with_virtualenv) == "/usr/bin"
+    for toolchain in ("uv", "poetry"):
+        assert (
+            locate.cli_path_seen_from_program(host, {"runtime": {"name": "python", "options": {"toolchain": toolchain}}})
+            == "/usr/bin"
+        )
+    for no_activation in ({"runtime": "python"}, {"runtime": {"name": "python", "options": {"toolchain": "pip"}}}):
+        assert locate.cli_path_seen_from_program(host, no_activation) == host["PATH"]  # the user's own activation
     activated_by_the_user = {"VIRTUAL_ENV": str(venv), "PATH": os.pathsep.join([str(venv / "bin"), str(venv / "bin"), "/bin"])}
-    assert locate.cli_path_seen_from_program(activated_by_the_user) == os.pathsep.join([str(venv / "bin"), "/bin"])
-    assert locate.cli_path_seen_from_program({"PATH": "/a:/b"}) == "/a:/b"
+    expected = os.pathsep.join([str(venv / "bin"), "/bin"])
+    assert locate.cli_path_seen_from_program(activated_by_the_user, with_virtualenv) == expected
+    assert locate.cli_path_seen_from_program({"PATH": "/a:/b"}, with_virtualenv) == "/a:/b"
 
 
 def test_a_copied_project_keeps_the_same_plugin_folder(tmp_path: Path) -> None:
@@ -82,7 +92,7 @@ def test_the_projects_declare_the_folder_their_virtualenv_puts_the_plugin_in() -
 def test_a_program_stops_before_its_first_link_when_the_engine_would_not_find_the_plugin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "Pulumi.yaml").write_text("name: landing-zone\nruntime: python\n")
+    (tmp_path / "Pulumi.yaml").write_text("name: landing-zone\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n")
     monkeypatch.setattr(program_link.settings, "get_root_directory", lambda: str(tmp_path))  # as the host gives it
     monkeypatch.setattr(program_link, "_under_mocks", lambda: False)  # as under the engine (other tests set mocks)
     venv_bin = str(Path(sys.executable).parent)

@@ -105,14 +105,26 @@ def problem(project_dir: Path, project: Mapping[str, Any], cli_path: str, pulumi
     )
 
 
-def cli_path_seen_from_program(environ: Mapping[str, str]) -> str:
-    """The CLI's ``PATH`` as a program run by the Python language host can tell it: the host puts the virtualenv's
-    ``bin`` in front of the CLI's ``PATH`` and sets ``VIRTUAL_ENV`` (``ActivateVirtualEnv`` in pulumi/pulumi
-    v3.276.0 ``sdk/python/toolchain/toolchain.go``), so that first entry is left out."""
+def host_activates_a_virtualenv(project: Mapping[str, Any]) -> bool:
+    """Whether Pulumi's Python language host runs this project's program in a virtualenv it activates: with the
+    ``uv`` or ``poetry`` toolchain, or with ``pip`` (the default) when ``runtime.options.virtualenv`` is set (pulumi/pulumi
+    v3.276.0 ``sdk/python/toolchain``: ``pip.go``, ``uv.go``, ``poetry.go``, each ``Command``)."""
+    runtime = project.get("runtime")
+    options = runtime.get("options") if isinstance(runtime, Mapping) else None
+    options = options if isinstance(options, Mapping) else {}
+    toolchain = str(options.get("toolchain") or "pip")
+    return toolchain in ("uv", "poetry") or bool(options.get("virtualenv"))
+
+
+def cli_path_seen_from_program(environ: Mapping[str, str], project: Mapping[str, Any]) -> str:
+    """The CLI's ``PATH`` as a program run by the Python language host can tell it: when the host activates the
+    project's virtualenv (:func:`host_activates_a_virtualenv`) it puts the virtualenv's ``bin`` in front of the CLI's
+    ``PATH`` and sets ``VIRTUAL_ENV`` (``ActivateVirtualEnv`` in ``sdk/python/toolchain/toolchain.go``), so that first
+    entry is left out; a virtualenv the user activated before running ``pulumi`` is on the CLI's ``PATH`` too."""
     entries = environ.get("PATH", "").split(os.pathsep)
     virtual_env = environ.get("VIRTUAL_ENV")
     host_added = str(Path(virtual_env) / ("Scripts" if os.name == "nt" else "bin")) if virtual_env else None
-    if entries and host_added and entries[0] == host_added:
+    if entries and host_added and entries[0] == host_added and host_activates_a_virtualenv(project):
         entries = entries[1:]
     return os.pathsep.join(entries)
 

@@ -54,7 +54,7 @@ def project_folder() -> Path | None:
 def _check_plugin(folder: Path) -> None:
     file = next(folder / name for name in PROJECT_FILES if (folder / name).is_file())
     project = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    found = problem(folder, project, cli_path_seen_from_program(os.environ), pulumi_home(os.environ))
+    found = problem(folder, project, cli_path_seen_from_program(os.environ, project), pulumi_home(os.environ))
     if found:
         raise PluginNotFoundError(found)
 
