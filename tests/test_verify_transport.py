@@ -4,13 +4,16 @@ over one shared connection pool that trusts and routes as ``requests`` does."""
 
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
+
 import pytest
 import requests
 
 from partner_attribution.pal import CloudEndpoints
 from partner_attribution.testing import FakeAzure
 from partner_attribution.verify import VerifyTarget, tenants_in_turn, verify_links
-from partner_attribution.verify_transport import ca_bundle, environment_proxy
+from partner_attribution.verify_transport import ca_bundle, environment_proxy, tls_context
 
 PARTNER = "1234567"
 
@@ -69,6 +72,14 @@ def test_the_pool_trusts_the_ca_bundle_requests_would(monkeypatch: pytest.Monkey
     assert ca_bundle() == requests.certs.where()
 
 
+def test_a_ca_bundle_folder_is_accepted_as_requests_accepts_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``REQUESTS_CA_BUNDLE`` may name a folder of hashed certificates (``c_rehash``): the pool's TLS context reads it
+    as such instead of failing to open it as a file."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path))
+    context = tls_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+
 def test_a_server_the_bundle_does_not_vouch_for_is_an_error_not_a_link(
     fake_azure: FakeAzure, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -98,6 +109,9 @@ def test_the_proxy_is_the_environments_for_each_origin(monkeypatch: pytest.Monke
     assert environment_proxy("https://127.0.0.1:8443") is None
     assert environment_proxy("https://arm.internal.example") is None
     assert environment_proxy("http://management.azure.com") is None  # no HTTP_PROXY: HTTPS_PROXY is for https only
+    monkeypatch.setenv("ALL_PROXY", "http://all.example:3128")
+    assert environment_proxy("http://management.azure.com") == "http://all.example:3128"  # as requests reads it
+    assert environment_proxy("https://management.azure.com") == "http://proxy.example:3128"  # the scheme's wins
 
 
 def test_hosts_no_proxy_names_are_reached_directly(fake_azure: FakeAzure, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,20 +28,26 @@ def ca_bundle() -> str:
 def tls_context() -> ssl.SSLContext:
     """One TLS context for the whole run (certificate and host name verified, against :func:`ca_bundle`). azure-core
     would otherwise build one, reading the bundle anew, for every request that names a bundle
-    (``reference/azure-sdk/ASYNC-VERIFY.md``)."""
-    return ssl.create_default_context(cafile=ca_bundle())
+    (``reference/azure-sdk/ASYNC-VERIFY.md``). The bundle may be a file or, as ``requests`` also accepts, a folder of
+    hashed certificates (OpenSSL's ``c_rehash`` layout)."""
+    bundle = ca_bundle()
+    if os.path.isdir(bundle):
+        return ssl.create_default_context(capath=bundle)
+    return ssl.create_default_context(cafile=bundle)
 
 
 def environment_proxy(url: str) -> str | None:
-    """The proxy the environment names for ``url`` (``HTTPS_PROXY``/``HTTP_PROXY`` by scheme, None when ``NO_PROXY``
-    covers its host): the lookup aiohttp makes when it trusts the environment (``urllib.request``'s)."""
+    """The proxy the environment names for ``url`` (``HTTPS_PROXY``/``HTTP_PROXY`` by scheme, else ``ALL_PROXY`` as
+    ``requests`` reads it; None when ``NO_PROXY`` covers its host): ``urllib.request``'s lookup, which aiohttp makes
+    when it trusts the environment."""
     from urllib.parse import urlsplit
     from urllib.request import getproxies, proxy_bypass
 
     parts = urlsplit(url)
     if not parts.hostname or proxy_bypass(parts.hostname):
         return None
-    return getproxies().get(parts.scheme)
+    proxies = getproxies()
+    return proxies.get(parts.scheme) or proxies.get("all")
 
 
 class EnvironmentProxyTransport(AioHttpTransport):

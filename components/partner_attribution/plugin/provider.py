@@ -39,8 +39,9 @@ MAX_CONCURRENT_LINKS = 256
 deployment's links run side by side. Not a limit chosen for Entra or ARM: each link calls ARM as its own principal,
 with buckets of its own (250 reads, 200 writes: ``reference/throttling/FACTS.md``), and Entra's answer to too many
 sign-ins is a 429 with ``Retry-After``, which the link client waits out (:mod:`partner_attribution.pal.client`). 256 is
-above what a deployment runs at once (the engine's default parallelism is unbounded, and a landing zone has tens to
-hundreds of principals); threads start only when needed."""
+above what a deployment runs at once (the engine's ``--parallel``, 8 by default on 2 CPUs in CLI v3.276.0 and raised
+for many principals as the README advises; a landing zone has tens to hundreds of principals); threads start only
+when needed."""
 
 
 @cache
@@ -82,7 +83,8 @@ class PartnerAttributionProvider(Provider):
         pulumi/pulumi v3.276.0 ``pkg/resource/deploy/step_generator.go``), as it does when a Python program's link
         moves by alias from the dynamic provider (``pulumi:providers:pulumi-python``) to this plugin; a replacement
         answered here would create a new link and then delete the old one through the dynamic provider, removing the
-        customer's link. The resource's own :meth:`diff` decides what changes."""
+        customer's link. The resource's own :meth:`diff` decides what changes. (The SDK sends ``changes=False`` as
+        "unknown"; the engine replaces only for what ``replaces`` names, which is nothing.)"""
         return DiffResponse(changes=False, replaces=[])
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
