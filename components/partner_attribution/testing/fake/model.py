@@ -97,10 +97,6 @@ class Fault:
     """How many requests a ``gather`` fault holds together."""
     except_client_id: str | None = None
     """Not the token requests of this client (e.g. the deploying identity's, which must not be held)."""
-    held: int = field(default=0, init=False, repr=False, compare=False)
-    """How many requests a ``gather`` fault holds now (the fake's own bookkeeping)."""
-    gathered: bool = field(default=False, init=False, repr=False, compare=False)
-    """Whether a ``gather`` fault's requests have gathered (from then on it holds none)."""
 
 
 @dataclass(frozen=True)

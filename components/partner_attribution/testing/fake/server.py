@@ -44,6 +44,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
@@ -122,6 +123,7 @@ class FakeAzure:
         """TLS connections accepted so far (each request on a kept-alive connection reuses one)."""
         self.faults: list[Fault] = []
         self._gathering = threading.Condition()
+        self._gathers: dict[int, _Gather] = {}
         self.tenants: set[str] = set()
         self.apps: dict[str, FakeApp] = {}  # by client ID
         self.links: dict[tuple[str, str], dict[str, Any]] = {}  # (tenant, object ID) -> properties
@@ -599,12 +601,23 @@ class FakeAzure:
         """Hold a request of a ``gather`` fault until ``fault.count`` of its requests are held at once, then let them
         all go (and every later one straight through), or let this one go after ``fault.delay`` seconds."""
         with self._gathering:
-            fault.held += 1
-            if fault.held >= fault.count:
-                fault.gathered = True
+            # Keyed by id() with the fault itself kept in the entry, so that no other fault can take its id.
+            entry = self._gathers.setdefault(id(fault), _Gather(fault))
+            entry.held += 1
+            if entry.held >= fault.count:
+                entry.gathered = True
                 self._gathering.notify_all()
-            elif not self._gathering.wait_for(lambda: fault.gathered, timeout=fault.delay):
-                fault.held -= 1  # it goes on alone: no longer held
+            elif not self._gathering.wait_for(lambda: entry.gathered, timeout=fault.delay):
+                entry.held -= 1  # it goes on alone: no longer held
+
+
+@dataclass
+class _Gather:
+    """What a ``gather`` fault holds: how many requests now, and whether they have gathered."""
+
+    fault: Fault
+    held: int = 0
+    gathered: bool = False
 
 
 def replication_delay_seconds(value: object) -> float:
