@@ -104,8 +104,6 @@ class AsyncLinkReader(PartnerLinkClient):
         if self._async_api is None:
             from azure.mgmt.managementpartner.aio import ACEProvisioningManagementPartnerAPI
 
-            from .identity import CONNECTION_TIMEOUT
-
             if self._credential is not None:
                 self._tokens += self._credential.tokens
             inner = self.async_source.async_credential(
@@ -115,14 +113,7 @@ class AsyncLinkReader(PartnerLinkClient):
             self._async_api = ACEProvisioningManagementPartnerAPI(
                 self._credential,  # type: ignore[arg-type]
                 cloud_setting=_sdk_cloud(),
-                base_url=self.endpoints.arm_endpoint,
-                credential_scopes=[self.endpoints.arm_scope],
-                retry_total=0,
-                raw_response_hook=self._record_arm_response,
-                permit_redirects=False,  # ARM does not redirect these calls; never follow one off the host
-                connection_timeout=CONNECTION_TIMEOUT,
-                read_timeout=self.read_timeout,
-                **({"transport": self.transport} if self.transport is not None else {}),
+                **self._arm_client_options(),
             )
         return self._async_api
 

@@ -175,18 +175,22 @@ class PartnerLinkClient:
                 self.source.credential(self.endpoints, self._record_token_response, self.read_timeout, self.transport),
                 self.source,
             )
-            self._api = ACEProvisioningManagementPartnerAPI(
-                self._credential,  # type: ignore[arg-type]
-                base_url=self.endpoints.arm_endpoint,
-                credential_scopes=[self.endpoints.arm_scope],
-                retry_total=0,
-                raw_response_hook=self._record_arm_response,
-                permit_redirects=False,  # ARM does not redirect these calls; never follow one off the host
-                connection_timeout=CONNECTION_TIMEOUT,
-                read_timeout=self.read_timeout,
-                **({"transport": self.transport} if self.transport is not None else {}),
-            )
+            self._api = ACEProvisioningManagementPartnerAPI(self._credential, **self._arm_client_options())  # type: ignore[arg-type]
         return self._api
+
+    def _arm_client_options(self) -> dict[str, Any]:
+        """How the ARM client is built, blocking or asynchronous: this cloud's endpoint and scope, no retries of its
+        own (this client's rules decide), every answer recorded, no redirect followed, bounded waits."""
+        return {
+            "base_url": self.endpoints.arm_endpoint,
+            "credential_scopes": [self.endpoints.arm_scope],
+            "retry_total": 0,
+            "raw_response_hook": self._record_arm_response,
+            "permit_redirects": False,  # ARM does not redirect these calls; never follow one off the host
+            "connection_timeout": CONNECTION_TIMEOUT,
+            "read_timeout": self.read_timeout,
+            **({"transport": self.transport} if self.transport is not None else {}),
+        }
 
     def _forget_credential(self) -> None:
         """The next attempt signs in with a new credential (and ARM client), with a freshly fetched assertion."""
