@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -80,3 +82,17 @@ def deployment(pulumi_bin: Path, tmp_path: Path) -> Iterator[FakeDeployment]:
 
 def outputs_of(stack: Any) -> dict[str, Any]:
     return {k: v.value for k, v in stack.outputs().items()}
+
+
+def rehearse(project: Path, pulumi_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``partner-attribution rehearse <args> --dir <project> --stack dev``, with the built CLI on PATH."""
+    env = {**os.environ, "PATH": f"{pulumi_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.run(
+        [sys.executable, "-m", "partner_attribution", "rehearse", *args, "--dir", str(project), "--stack", "dev"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )

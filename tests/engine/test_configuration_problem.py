@@ -6,9 +6,6 @@ created, and the run fails (it is not mistaken for an empty program, which would
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,7 @@ from pulumi import automation as auto
 
 from partner_attribution.testing.engine import FakeDeployment
 
-from .conftest import PROJECT_ROOT, bundled_program, copy_project, exit_code, write_project_file
+from .conftest import PROJECT_ROOT, bundled_program, copy_project, exit_code, rehearse, write_project_file
 
 PROBLEM = "partnerId: '12x' is not a Microsoft partner ID"
 
@@ -94,23 +91,10 @@ DeliveryPrincipal("delivery", args)
 """
 
 
-def _rehearse(project: Path, pulumi_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PATH": f"{pulumi_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run(
-        [sys.executable, "-m", "partner_attribution", "rehearse", *args, "--dir", str(project), "--stack", "dev"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-
-
 def test_rehearse_prints_a_bad_stack_value_and_a_bad_argument_once(pulumi_bin: Path, tmp_path: Path) -> None:
     bundled = copy_project(tmp_path / "bundled", PROJECT_ROOT / "Pulumi.dev.yaml", "dev", _bad_partner_id)
     (bundled / "__main__.py").write_text((PROJECT_ROOT / "__main__.py").read_text())
-    rehearsed = _rehearse(bundled, pulumi_bin, "up")
+    rehearsed = rehearse(bundled, pulumi_bin, "up")
     assert rehearsed.returncode != 0
     _assert_shown_once(rehearsed.stdout + rehearsed.stderr, PROBLEM)
 
@@ -119,6 +103,6 @@ def test_rehearse_prints_a_bad_stack_value_and_a_bad_argument_once(pulumi_bin: P
     (own / "Pulumi.yaml").write_text("name: partner-own-program\nruntime: python\n")
     (own / "Pulumi.dev.yaml").write_text("config: {}\n")
     (own / "__main__.py").write_text(BAD_ARGUMENT_PROGRAM)
-    rehearsed = _rehearse(own, pulumi_bin, "preview")
+    rehearsed = rehearse(own, pulumi_bin, "preview")
     assert rehearsed.returncode != 0
     _assert_shown_once(rehearsed.stdout + rehearsed.stderr, "telepathy")

@@ -4,15 +4,13 @@ component example beside other azure-native resources, run with ``up``, ``previe
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import yaml
 
-from .conftest import GITHUB_SUBJECT
+from .conftest import GITHUB_SUBJECT, rehearse
 
 PROGRAM = """
 import pulumi
@@ -44,19 +42,6 @@ pulumi.export("storage", account.name)
 """
 
 
-def _rehearse(consumer: Path, pulumi_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PATH": f"{pulumi_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run(
-        [sys.executable, "-m", "partner_attribution", "rehearse", *args, "--dir", str(consumer), "--stack", "dev"],
-        cwd=consumer,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-
-
 def test_rehearse_runs_a_consumer_program_up_preview_and_destroy(pulumi_bin: Path, tmp_path: Path) -> None:
     consumer = tmp_path / "landing-zone"
     consumer.mkdir()
@@ -76,12 +61,12 @@ def test_rehearse_runs_a_consumer_program_up_preview_and_destroy(pulumi_bin: Pat
             }
         )
     )
-    refused = _rehearse(consumer, pulumi_bin, "up")
+    refused = rehearse(consumer, pulumi_bin, "up")
     assert refused.returncode == 2
     assert "landing-zone:apiKey" in refused.stderr and "--stand-in" in refused.stderr
 
     stand_in = ["--stand-in", "landing-zone:apiKey=not-the-real-key", "--pipeline-subject", GITHUB_SUBJECT]
-    up = _rehearse(consumer, pulumi_bin, "up", *stand_in)
+    up = rehearse(consumer, pulumi_bin, "up", *stand_in)
     assert up.returncode == 0, up.stdout + up.stderr
     folder = consumer / ".partner-attribution-rehearsal"
     assert str(folder) in up.stderr, "the rehearsal does not say where its state is"
@@ -93,16 +78,16 @@ def test_rehearse_runs_a_consumer_program_up_preview_and_destroy(pulumi_bin: Pat
     assert outputs["storage"], "the other azure-native resources did not run"
     assert (consumer / "Pulumi.dev.yaml").read_text().count("AAABAJ5x") == 1, "the project's stack file was changed"
 
-    same = _rehearse(consumer, pulumi_bin, "preview", "--refresh", "--expect-no-changes", *stand_in)
+    same = rehearse(consumer, pulumi_bin, "preview", "--refresh", "--expect-no-changes", *stand_in)
     assert same.returncode == 0, same.stdout + same.stderr
     app_object = app["object_id"]
     state = json.loads((folder / "fake-azure.json").read_text())
     state["links"] = [entry for entry in state["links"] if entry["object_id"] != app_object]
     (folder / "fake-azure.json").write_text(json.dumps(state))
-    drifted = _rehearse(consumer, pulumi_bin, "preview", "--refresh", "--expect-no-changes", *stand_in)
+    drifted = rehearse(consumer, pulumi_bin, "preview", "--refresh", "--expect-no-changes", *stand_in)
     assert drifted.returncode == 7, drifted.stdout + drifted.stderr
 
-    destroyed = _rehearse(consumer, pulumi_bin, "destroy", *stand_in)
+    destroyed = rehearse(consumer, pulumi_bin, "destroy", *stand_in)
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
     after = json.loads((folder / "fake-azure.json").read_text())
     assert next(a for a in after["apps"] if a["client_id"] == outputs["deliveryClientId"])["deleted"]
@@ -132,16 +117,16 @@ def test_rehearse_runs_a_yaml_program_through_the_yaml_host(pulumi_bin: Path, tm
     consumer.mkdir()
     (consumer / "Pulumi.yaml").write_text(YAML_PROGRAM)
     (consumer / "Pulumi.dev.yaml").write_text("config:\n  azure-native:location: westeurope\n")
-    up = _rehearse(consumer, pulumi_bin, "up")
+    up = rehearse(consumer, pulumi_bin, "up")
     assert up.returncode == 0, up.stdout + up.stderr
     folder = consumer / ".partner-attribution-rehearsal"
     outputs = json.loads((folder / "outputs.json").read_text())
     fake = json.loads((folder / "fake-azure.json").read_text())
     app = next(a for a in fake["apps"] if a["client_id"] == outputs["clientId"])
     assert (app["object_id"], app["display_name"], app["service_principal"]) == (outputs["objectId"], "yaml delivery", True)
-    same = _rehearse(consumer, pulumi_bin, "preview", "--expect-no-changes")
+    same = rehearse(consumer, pulumi_bin, "preview", "--expect-no-changes")
     assert same.returncode == 0, same.stdout + same.stderr
-    destroyed = _rehearse(consumer, pulumi_bin, "destroy")
+    destroyed = rehearse(consumer, pulumi_bin, "destroy")
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
     after = json.loads((folder / "fake-azure.json").read_text())
     assert next(a for a in after["apps"] if a["client_id"] == outputs["clientId"])["deleted"]
