@@ -18,7 +18,13 @@ Reported per size, from the fake's record (``partner_attribution.testing.fake``)
   role assignment, made by the engine through the fake plugins), the engine starting it (from then to its first
   sign-in attempt), and the link itself (from the later of its first attempt and its application's and password's
   replication to its confirmed link: noticing readiness, signing in, reading and writing the link);
-* the most links open at once, and requests throttled (429) or sent before their Retry-After (must be 0).
+* the most links open at once, and requests throttled (429) or sent before their Retry-After (must be 0);
+* the size of the program's state after its ``up`` (the file backend's stack file).
+
+``--checkpoints final`` runs the engine with ``PULUMI_SKIP_CHECKPOINTS=true`` (CLI v3.276.0,
+``sdk/go/common/env/env.go``: "Skip saving state checkpoints and only save the final deployment"): a self-managed
+(file) backend otherwise writes the whole state after every step, which at hundreds of principals is where an ``up``'s
+time goes (BENCHMARKS.md, section 9). The default, ``every-step``, is the CLI's own behaviour.
 
 Needs the CLI (``bash scripts/pulumi-toolchain.sh``) and the plugin's console script (``pip install -e .``).
 """
@@ -106,6 +112,15 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def state_bytes(deployment: FakeDeployment, stack_name: str) -> int:
+    """The size of a stack's state in the file backend (``<backend>/.pulumi/stacks/<project>/<stack>.json``)."""
+    return sum(path.stat().st_size for path in deployment.root.rglob(f".pulumi/stacks/*/{stack_name}.json"))
+
+
+CHECKPOINT_MODES = {"every-step": {}, "final": {"PULUMI_SKIP_CHECKPOINTS": "true"}}
+"""How the engine saves the state during an ``up``: the CLI's default, or only at the end."""
+
+
 def link_figures(fake: FakeAzure, deployer: str | None, delay: float) -> dict[str, Any]:
     """What the fake's record says of the links of one ``up`` (see the module's docstring)."""
     requests = list(fake.requests)
@@ -168,12 +183,19 @@ def main() -> None:
         default=None,
         help="the engine's --parallel for both programs (default: the CLI's; 8 on a 2-CPU machine, says pulumi up --help)",
     )
+    parser.add_argument(
+        "--checkpoints",
+        choices=sorted(CHECKPOINT_MODES),
+        default="every-step",
+        help="every-step: the CLI's default (the whole state saved after each step); final: PULUMI_SKIP_CHECKPOINTS=true",
+    )
     args = parser.parse_args()
     pulumi_bin = find_pulumi()
     if pulumi_bin is None:
         sys.exit("no pulumi: run bash scripts/pulumi-toolchain.sh")
     version = subprocess.run([str(pulumi_bin / "pulumi"), "version"], capture_output=True, text=True).stdout.strip()
     print(f"pulumi {version}; python {platform.python_version()}; {os.cpu_count()} CPUs; {platform.platform()}", flush=True)
+    print(f"checkpoints: {args.checkpoints}; parallel: {args.parallel or 'the CLI default'}; D = {args.delay:g} s", flush=True)
     from partner_attribution.plugin.program_link import ProgramPartnerAdminLink
 
     rows = []
@@ -181,7 +203,8 @@ def main() -> None:
         base = Path(tmp)
         for count in args.principals:
             fake = FakeAzure(replication_delay=args.delay)
-            with FakeDeployment(pulumi_bin, base / f"engine{count}", fake) as deployment:
+            engine_env = dict(CHECKPOINT_MODES[args.checkpoints])
+            with FakeDeployment(pulumi_bin, base / f"engine{count}", fake, extra_env=engine_env) as deployment:
                 install_plugin(deployment)
                 deployer = deployment.deployer.client_id if deployment.deployer else None
                 ours_program = program(ProgramPartnerAdminLink)
@@ -190,24 +213,33 @@ def main() -> None:
                 fake.clear_requests()
                 ours_up = timed(partial(ours.up, parallel=args.parallel))
                 figures = link_figures(fake, deployer, args.delay)
+                figures["state_bytes"] = state_bytes(deployment, f"ours{count}")
                 fake.clear_requests()
                 floor_up = timed(partial(floor.up, parallel=args.parallel))
-            row = {"principals": count, "delay": args.delay, "parallel": args.parallel, "up": ours_up, "floor_up": floor_up}
+            row = {
+                "principals": count,
+                "delay": args.delay,
+                "parallel": args.parallel,
+                "checkpoints": args.checkpoints,
+                "up": ours_up,
+                "floor_up": floor_up,
+            }
             row.update(figures)
             rows.append(row)
             print(json.dumps(row), flush=True)
     print()
     print("| principals | D | links confirmed after D (median / max) | link phase | up / floor up (difference) "
           "| dependencies (median / max) | engine start (median / max) | noticing (median / max) | most open "
-          "| 429s / early |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| 429s / early | state |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['principals']} | {r['delay']:.0f} s | D + {r['after_d_median']:.1f} / D + {r['after_d_max']:.1f} s "
             f"| {r['phase']:.1f} s | {r['up']:.1f} / {r['floor_up']:.1f} s ({r['up'] - r['floor_up']:+.1f} s) "
             f"| {r['dependencies_median']:.1f} / {r['dependencies_max']:.1f} s "
             f"| {r['start_lag_median']:.1f} / {r['start_lag_max']:.1f} s | {r['notice_lag_median']:.1f} / "
-            f"{r['notice_lag_max']:.1f} s | {r['most_open']} | {r['throttled']} / {r['before_retry_after']} |"
+            f"{r['notice_lag_max']:.1f} s | {r['most_open']} | {r['throttled']} / {r['before_retry_after']} "
+            f"| {r['state_bytes'] / 1e6:.2f} MB |"
         )
 
 
