@@ -169,7 +169,10 @@ class PartnerAdminLinkHandler:
         return UpdateResponse(properties=_camel_values(result.outs or {}))
 
     async def delete(self, request: DeleteRequest) -> None:
-        """Unlink what this stack linked; a link already gone, or its principal deleted, is success."""
+        """Unlink only the stack's own link (:func:`~partner_attribution.partner_link.own_partner_id`), leaving any other
+        in place with a warning; a link already gone, or its principal deleted, is success. The engine also sends the
+        state's inputs (``old_inputs``), which this SDK's ``DeleteRequest`` leaves out: they would tell nothing more,
+        as every refresh replaces them with the live link's."""
         await self._run(self._linking(self._link.delete), request.resource_id, _snake_properties(request.properties))
 
 
