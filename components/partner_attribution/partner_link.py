@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -96,8 +98,27 @@ _FEDERATED_SETTINGS = ("credential_type", "token_audience", "trusted_issuer", "t
 """Inputs of a federated link only: a password link omits them, so an existing stack's inputs stay as they were."""
 
 
+_WARNINGS: ContextVar[Callable[[str], None] | None] = ContextVar("partner_link_warnings", default=None)
+
+
+@contextmanager
+def warnings_to(show: Callable[[str], None]) -> Iterator[None]:
+    """Within the block, the provider's warnings on this thread (and task) go to ``show`` instead of stderr: the
+    plugin's, whose stderr the CLI hides (:mod:`partner_attribution.plugin.engine_log`)."""
+    token = _WARNINGS.set(show)
+    try:
+        yield
+    finally:
+        _WARNINGS.reset(token)
+
+
 def _warn(message: str) -> None:
-    """Diagnostics of the provider process go to stderr, which the engine shows with the resource."""
+    """Diagnostics of the dynamic provider's process go to stderr, which the engine shows; the plugin's, where it
+    says (:func:`warnings_to`)."""
+    show = _WARNINGS.get()
+    if show is not None:
+        show(message)
+        return
     print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
@@ -167,7 +188,8 @@ def own_partner_id(state: Mapping[str, Any]) -> str | None:
 
     What else the engine sends tells no more: Delete's old inputs (gRPC ``old_inputs``, which neither the SDK's
     dynamic provider host nor its experimental provider hands on) are the state's inputs, whose ``partner_id`` every
-    refresh since 0.1 sets to the live link's, as it does the output's (:func:`_live_inputs`)."""
+    refresh since 0.1 sets to the live link's, as it does the output's (:func:`_live_inputs`;
+    ``reference/pulumi-engine/FACTS.md``)."""
     linked = state.get("linked_partner_id")
     if linked is None:
         recorded = state.get("partner_id")
