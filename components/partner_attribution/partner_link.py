@@ -225,8 +225,8 @@ def _left_in_place(state: Mapping[str, Any], found: str, ours: str | None) -> st
     else:
         why = f"not {ours}, the partner ID this stack linked (another partner's link, or one re-pointed outside Pulumi)"
     return (
-        f"PAL link{name} ({principal}) left in place: it names partner ID {found}, {why}. The link leaves the stack's "
-        "state only. To remove it as well, sign in as that principal (AZURE_TENANT_ID, AZURE_CLIENT_ID and its "
+        f"PAL link{name} ({principal}) left in place: it names partner ID {found}, {why}. The resource leaves the "
+        "stack's state; the link itself stays. To remove it, sign in as that principal (AZURE_TENANT_ID, AZURE_CLIENT_ID and its "
         f"credential) and run `partner-attribution unlink --partner-id {found}`, or with the Azure CLI signed in as it: "
         f"`az managementpartner delete --partner-id {found}`."
     )
