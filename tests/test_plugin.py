@@ -214,6 +214,63 @@ def test_a_dynamic_providers_state_is_read_updated_and_deleted_as_it_is(fake_azu
     assert fake_azure.link_of(app) is None
 
 
+def test_the_plugins_destroy_leaves_a_link_a_0_1_state_cannot_tell_is_its_own(
+    fake_azure: FakeAzure, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The plugin deletes through the dynamic provider's rule (one home): a 0.1 state (moved by alias, no
+    linkedPartnerId) whose refresh found another partner's link is marked, and its destroy sends no DELETE."""
+    provider = PartnerAttributionProvider()
+    app = fake_azure.add_app()
+    checked = run(provider.check(CheckRequest(URN, {}, link_inputs(fake_azure, app, fake_azure.add_secret(app)), b"")))
+    created = run(provider.create(CreateRequest(URN, checked.inputs, 60, False)))
+    state_of_0_1 = {snake(k): v for k, v in created.properties.items() if k != "linkedPartnerId"}
+    fake_azure.set_link(app, "7654321")
+    read = run(provider.read(ReadRequest(URN, created.resource_id, state_of_0_1, checked.inputs)))
+    assert (plain_map(read.properties)["partnerId"], plain_map(read.properties)["linkedPartnerId"]) == ("7654321", "")
+    fake_azure.clear_requests()
+    capsys.readouterr()
+    run(provider.delete(DeleteRequest(URN, created.resource_id, read.properties, 60)))
+    assert fake_azure.link_of(app)["partnerId"] == "7654321"
+    assert [r for r in fake_azure.requests_to("arm") if r.method == "DELETE"] == []
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "left in place" in line]
+    assert len(warnings) == 1 and f"service principal {app.client_id}" in warnings[0]
+    assert "partner-attribution unlink --partner-id 7654321" in warnings[0]
+
+
+def test_the_plugins_warnings_go_to_the_engine_with_the_resource(fake_azure: FakeAzure) -> None:
+    """The CLI hides a resource plugin's stderr: a link's warning (here: destroy leaving another partner's link) is
+    sent to the engine's Log service, as a warning of the link's URN."""
+    from concurrent import futures
+
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+    logged: list[Any] = []
+
+    class Engine(engine_pb2_grpc.EngineServicer):  # type: ignore[misc]
+        def Log(self, request: Any, context: Any) -> Any:  # noqa: N802 - the gRPC method's name
+            logged.append(request)
+            return empty_pb2.Empty()
+
+    engine = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    engine_pb2_grpc.add_EngineServicer_to_server(Engine(), engine)  # type: ignore[no-untyped-call]
+    port = engine.add_insecure_port("127.0.0.1:0")
+    engine.start()
+    try:
+        provider = PartnerAttributionProvider(f"127.0.0.1:{port}")
+        app = fake_azure.add_app()
+        checked = run(provider.check(CheckRequest(URN, {}, link_inputs(fake_azure, app, fake_azure.add_secret(app)), b"")))
+        created = run(provider.create(CreateRequest(URN, checked.inputs, 60, False)))
+        fake_azure.set_link(app, "7654321")
+        run(provider.delete(DeleteRequest(URN, created.resource_id, created.properties, 60)))
+    finally:
+        engine.stop(None)
+    assert fake_azure.link_of(app)["partnerId"] == "7654321"
+    [warning] = logged
+    assert (warning.severity, warning.urn) == (engine_pb2.WARNING, URN)
+    assert f"names partner ID 7654321, not {PARTNER}" in warning.message and app.client_id in warning.message
+
+
 def test_a_change_of_provider_never_replaces_a_link() -> None:
     """The engine asks the new provider's DiffConfig when a link moves from the dynamic provider (pulumi-python's
     default provider, whose inputs hold its version) to this plugin; a replacement there would replace every link

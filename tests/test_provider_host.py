@@ -431,15 +431,94 @@ def test_federated_link_without_a_token_source_fails_fast(
     assert fake_azure.requests == []
 
 
+def link_removals(azure: FakeAzure) -> list[str]:
+    """The DELETEs of a PAL link the fake was sent (whatever it answered)."""
+    return [r.path for r in azure.requests_to("arm") if r.method == "DELETE" and "managementpartner" in r.path.lower()]
+
+
+def left_in_place_warnings(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "left in place" in line]
+
+
 def test_destroy_after_a_refresh_leaves_another_partners_link(
     host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
 ) -> None:
+    """A 0.2+ state (linked_partner_id recorded) whose refresh found the link re-pointed: destroy sends no DELETE at
+    all (what DELETE does to a link naming another ID is undocumented), warns once, and succeeds."""
     app = fake_azure.add_app()
     id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
     fake_azure.set_link(app, OTHER)
     _, refreshed = host.read(URN, id_, outs, inputs)
-    host.delete(URN, id_, refreshed)  # deletes what this stack linked: 404, success
+    fake_azure.clear_requests()
+    host.delete(URN, id_, refreshed)
     assert fake_azure.link_of(app)["partnerId"] == OTHER
+    assert link_removals(fake_azure) == []
+    [warning] = left_in_place_warnings(host.stderr())
+    assert f"'delivery-pal' (service principal {app.client_id}, tenant {app.tenant_id})" in warning
+    assert f"names partner ID {OTHER}, not {PARTNER}, the partner ID this stack linked" in warning
+    assert f"partner-attribution unlink --partner-id {OTHER}" in warning
+    assert f"az managementpartner delete --partner-id {OTHER}" in warning
+
+
+def legacy(outputs: dict[str, Any]) -> dict[str, Any]:
+    """A link's state as release 0.1 wrote it: no linked_partner_id."""
+    return {k: v for k, v in outputs.items() if k != "linked_partner_id"}
+
+
+def test_destroy_of_a_0_1_state_whose_refresh_found_another_partner_leaves_their_link(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    """The refresh records the live (other) partner ID in partner_id; the state had no linked_partner_id, so the
+    refresh marks it: the stack can't tell which ID is its own, and destroy leaves the link, saying so."""
+    app = fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    fake_azure.set_link(app, OTHER)
+    _, refreshed = host.read(URN, id_, legacy(outs), inputs)
+    assert (refreshed["partner_id"], refreshed["linked_partner_id"]) == (OTHER, "")
+    _, again = host.read(URN, id_, refreshed, inputs)
+    assert (again["partner_id"], again["linked_partner_id"]) == (OTHER, ""), "a later refresh forgot the mark"
+    fake_azure.clear_requests()
+    host.delete(URN, id_, again)
+    assert fake_azure.link_of(app)["partnerId"] == OTHER
+    assert link_removals(fake_azure) == []
+    [warning] = left_in_place_warnings(host.stderr())
+    assert f"service principal {app.client_id}" in warning and f"names partner ID {OTHER}" in warning
+    assert "can't tell whether that is its own partner ID" in warning
+    assert f"partner-attribution unlink --partner-id {OTHER}" in warning
+    with pytest.raises(ProviderCallError) as error:
+        host.update(URN, id_, again, inputs)  # `pulumi up` of such a state still asks before re-pointing
+    assert "overwriteExistingLink" in error.value.details and fake_azure.link_of(app)["partnerId"] == OTHER
+
+
+def test_destroy_of_a_0_1_state_without_drift_unlinks(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    """Refreshed or not, a 0.1 state whose link still names its recorded partner ID is the stack's: destroy
+    removes it, with no warning."""
+    first, second = fake_azure.add_app(), fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, first, fake_azure.add_secret(first)))
+    _, refreshed = host.read(URN, id_, legacy(outs), inputs)
+    assert refreshed["partner_id"] == PARTNER and "linked_partner_id" not in refreshed
+    host.delete(URN, id_, refreshed)
+    other_id, other_outs, _ = create(host, inputs_for(registration, fake_azure, second, fake_azure.add_secret(second)))
+    host.delete(URN, other_id, legacy(other_outs))  # destroy right after an upgrade: no refresh in between
+    assert (fake_azure.link_of(first), fake_azure.link_of(second)) == (None, None)
+    assert len(link_removals(fake_azure)) == 2
+    assert left_in_place_warnings(host.stderr()) == []
+
+
+def test_destroy_of_a_0_1_state_leaves_a_link_re_pointed_since_the_last_refresh(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    """No refresh saw the change: the state still names the stack's ID, the live link another; destroy reads first."""
+    app = fake_azure.add_app()
+    id_, outs, _ = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    fake_azure.set_link(app, OTHER)
+    fake_azure.clear_requests()
+    host.delete(URN, id_, legacy(outs))
+    assert fake_azure.link_of(app)["partnerId"] == OTHER and link_removals(fake_azure) == []
+    [warning] = left_in_place_warnings(host.stderr())
+    assert f"names partner ID {OTHER}, not {PARTNER}" in warning
 
 
 def test_a_0_1_state_needs_overwrite_to_repoint(

@@ -9,7 +9,8 @@ Inputs: ``partner_id``, ``tenant_id``, ``client_id``, ``cloud``, ``authority_hos
   (:mod:`partner_attribution.pal.federation`). Nothing secret is in the inputs, outputs or state.
 
 Outputs: ``partner_id`` (live), ``partner_name``, ``tenant_id``, ``client_id``, ``object_id``, ``state``,
-``linked_partner_id`` (the partner ID this stack linked; re-pointing any other needs ``overwrite_existing``).
+``linked_partner_id`` (the partner ID this stack linked; re-pointing any other needs ``overwrite_existing``; empty
+when the stack can't tell: :func:`own_partner_id`).
 
 A client secret also stays in the resource's state, encrypted as a Pulumi secret: ``pulumi refresh``
 and ``pulumi destroy`` hand the provider only the state, and both must sign in as the principal.
@@ -23,14 +24,18 @@ Behaviour (``docs/partner-link.md``):
   preview creates it again; another partner ID comes back as ``partner_id`` so the diff shows it.
 * diff: ``partner_id`` changes update in place, ``tenant_id``/``client_id``/``cloud`` replace; a new
   secret alone is an update that calls nothing.
-* delete: unlink; already unlinked, or the principal already deleted, is success.
+* delete: read the live link, and unlink it only when it names the stack's own partner ID (:func:`own_partner_id`);
+  a link to another ID, or one the stack can't tell is its own, is left in place with a warning saying how to remove
+  it by hand; already unlinked, or the principal already deleted, is success. The resource leaves the state.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -93,8 +98,27 @@ _FEDERATED_SETTINGS = ("credential_type", "token_audience", "trusted_issuer", "t
 """Inputs of a federated link only: a password link omits them, so an existing stack's inputs stay as they were."""
 
 
+_WARNINGS: ContextVar[Callable[[str], None] | None] = ContextVar("partner_link_warnings", default=None)
+
+
+@contextmanager
+def warnings_to(show: Callable[[str], None]) -> Iterator[None]:
+    """Within the block, the provider's warnings on this thread (and task) go to ``show`` instead of stderr: the
+    plugin's, whose stderr the CLI hides (:mod:`partner_attribution.plugin.engine_log`)."""
+    token = _WARNINGS.set(show)
+    try:
+        yield
+    finally:
+        _WARNINGS.reset(token)
+
+
 def _warn(message: str) -> None:
-    """Diagnostics of the provider process go to stderr, which the engine shows with the resource."""
+    """Diagnostics of the dynamic provider's process go to stderr, which the engine shows; the plugin's, where it
+    says (:func:`warnings_to`)."""
+    show = _WARNINGS.get()
+    if show is not None:
+        show(message)
+        return
     print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
@@ -147,6 +171,65 @@ def _credential_inputs(props: dict[str, Any]) -> dict[str, Any]:
     if _federated(props):
         return {key: props.get(key) for key in _FEDERATED_SETTINGS if props.get(key) is not None}
     return {"client_secret": props["client_secret"]}
+
+
+OWN_PARTNER_ID_UNKNOWN = ""
+"""``linked_partner_id`` of a link whose own partner ID the stack can't tell: its state was written by release 0.1
+(which recorded only ``partner_id``) and a refresh found the live link naming another ID, which the refresh then
+recorded as ``partner_id``. Destroy leaves such a link in place; re-pointing it needs ``overwrite_existing``."""
+
+
+def own_partner_id(state: Mapping[str, Any]) -> str | None:
+    """The partner ID the stack linked or adopted, from a link's state (its outputs); None when it can't tell.
+
+    The one rule of which link is the stack's to remove. ``linked_partner_id`` when recorded (0.2 and later). A state
+    written by 0.1 has only ``partner_id``: the ID the stack linked, until a refresh finds the live link naming
+    another ID and records that one instead; such a refresh marks the state (:data:`OWN_PARTNER_ID_UNKNOWN`).
+
+    What else the engine sends tells no more: Delete's old inputs (gRPC ``old_inputs``, which neither the SDK's
+    dynamic provider host nor its experimental provider hands on) are the state's inputs, whose ``partner_id`` every
+    refresh since 0.1 sets to the live link's, as it does the output's (:func:`_live_inputs`;
+    ``reference/pulumi-engine/FACTS.md``)."""
+    linked = state.get("linked_partner_id")
+    if linked is None:
+        recorded = state.get("partner_id")
+        return str(recorded) if recorded else None
+    return str(linked) or None
+
+
+def _linked_after_refresh(state: Mapping[str, Any], live: LinkState) -> str | None:
+    """What a refresh records as ``linked_partner_id``: what the state had; for a state written by 0.1, nothing while
+    the live link names the recorded ``partner_id``, and :data:`OWN_PARTNER_ID_UNKNOWN` once it names another.
+
+    The recorded ``partner_id`` is not taken as the stack's own: a refresh of 0.1 to 0.3 may have recorded another
+    partner's ID there already, and the state keeps no sign of it (re-pointing such a link asks for
+    ``overwrite_existing`` once)."""
+    linked = state.get("linked_partner_id")
+    if linked is not None:
+        return str(linked)
+    if live.partner_id != str(state.get("partner_id")):
+        return OWN_PARTNER_ID_UNKNOWN
+    return None
+
+
+def _left_in_place(state: Mapping[str, Any], found: str, ours: str | None) -> str:
+    """The warning of a destroy that leaves a live link alone: whose link, why, and how to remove it by hand."""
+    serving = serving_context()
+    name = f" {resource_name(serving[1])!r}" if serving is not None and serving[1] else ""
+    principal = f"service principal {state.get('client_id')}, tenant {state.get('tenant_id')}"
+    if ours is None:
+        why = (
+            "and this stack can't tell whether that is its own partner ID (its state was written by release 0.1, and "
+            "a refresh found the link re-pointed)"
+        )
+    else:
+        why = f"not {ours}, the partner ID this stack linked (another partner's link, or one re-pointed outside Pulumi)"
+    return (
+        f"PAL link{name} ({principal}) left in place: it names partner ID {found}, {why}. The resource leaves the "
+        "stack's state; the link itself stays. To remove it, sign in as that principal (AZURE_TENANT_ID, AZURE_CLIENT_ID and its "
+        f"credential) and run `partner-attribution unlink --partner-id {found}`, or with the Azure CLI signed in as it: "
+        f"`az managementpartner delete --partner-id {found}`."
+    )
 
 
 def _outputs(props: dict[str, Any], link: LinkState, linked_partner_id: str | None) -> dict[str, Any]:
@@ -364,11 +447,8 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
             return dynamic.ReadResult("", {})
         if link is None:
             return dynamic.ReadResult("", {})
-        # What this stack linked: kept across refreshes (a state written before 0.2 records only partner_id,
-        # which is what the stack linked unless an earlier refresh already recorded drift).
-        # A state written by 0.1 has no linked_partner_id, and its recorded partner_id may be drift a 0.1 refresh
-        # recorded: it stays unknown, so re-pointing such a link needs overwrite_existing once.
-        outs = _outputs(props, link, props.get("linked_partner_id"))
+        # What this stack linked: kept across refreshes; a 0.1 state is marked once drift makes it unknowable.
+        outs = _outputs(props, link, _linked_after_refresh(props, link))
         live_inputs = _live_inputs(props, link)
         return dynamic.ReadResult(id_, engine_values.rewrap(outs, secret), engine_values.rewrap(live_inputs, secret))
 
@@ -421,11 +501,19 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         _answered("removing the link (destroy)", values, delete, None)
 
     def _delete(self, props: dict[str, Any]) -> None:
-        # Remove what this stack linked: after a refresh found the link re-pointed, partner_id names another partner's
-        # link, which is not this stack's to delete (DELETE of our own ID then answers 404: success, theirs stays).
-        ours = props.get("linked_partner_id") or props.get("partner_id")
+        # Remove only the stack's own link. The live link is read first: what DELETE /partners/{id} does when the
+        # link names another ID is not documented (the spec: "Delete the management partner for the objectId and
+        # tenantId", reference/spec/), so another partner's link is never sent a DELETE at all.
+        ours = own_partner_id(props)
+        client = _client(props, transport=self.transport)
         try:
-            _client(props, transport=self.transport).unlink(str(ours))
+            live = client.get()
+            if live is None:
+                return  # already unlinked
+            if live.partner_id != ours:
+                _warn(_left_in_place(props, live.partner_id, ours))
+                return
+            client.unlink(live.partner_id)
         except RetryBudgetExhaustedError as exc:
             if not isinstance(exc.last, PrincipalNotFound):
                 raise

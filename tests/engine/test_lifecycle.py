@@ -1,5 +1,6 @@
-"""One-principal stacks under the real engine: a link re-pointed by another partner (scenario 3), a password
-rotation (4), Customer Usage Attribution's providers (8), and a federated link with and without a pipeline token (9).
+"""One-principal stacks under the real engine: a link re-pointed by another partner (scenario 3), and destroyed after
+a refresh found it so in a state of release 0.1, a password rotation (4), Customer Usage Attribution's providers (8),
+and a federated link with and without a pipeline token (9).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
+from partner_attribution.naming import PAL_LINK_TYPE
 from partner_attribution.testing.engine import FakeDeployment
 
 from .conftest import GITHUB_SUBJECT, bundled_program, exit_code, outputs_of, write_project_file
@@ -71,6 +73,40 @@ def test_up_after_another_partner_re_pointed_the_link_stops_then_re_points_with_
     _set_principal(stack_file, overwriteExistingLink=True)
     stack.up(refresh=True)
     assert deployment.fake.link_of(app)["partnerId"] == "1234567"
+
+
+def test_destroy_of_a_0_1_link_state_whose_refresh_found_another_partner_leaves_their_link(
+    deployment: FakeDeployment, tmp_path: Path
+) -> None:
+    """Release 0.1 recorded no linkedPartnerId: its link's state (as a 0.1 stack has it once today's code moved it to
+    the plugin, tests/engine/test_upgrade.py) is made by removing it. Another partner re-points the link, a refresh
+    records their ID as partnerId, and destroy leaves their link, with one warning; the link leaves the state."""
+    work = tmp_path / "project"
+    _stack_file(work, "legacy", _password_principal())
+    stack = deployment.stack(work, "legacy", bundled_program)
+    stack.up()
+    app = _linked_app(deployment, stack)
+    exported = stack.export_stack()
+    [link] = [r for r in exported.deployment["resources"] if r["type"] == PAL_LINK_TYPE]
+    assert link["outputs"].pop("linkedPartnerId") == "1234567"
+    stack.import_stack(exported)
+
+    deployment.fake.set_link(app, "7654321")
+    stack.refresh()
+    [refreshed] = [r for r in stack.export_stack().deployment["resources"] if r["type"] == PAL_LINK_TYPE]
+    assert (refreshed["outputs"]["partnerId"], refreshed["outputs"]["linkedPartnerId"]) == ("7654321", "")
+
+    deployment.fake.clear_requests()
+    destroyed = stack.destroy()
+    assert deployment.fake.link_of(app)["partnerId"] == "7654321", "destroy deleted another partner's link"
+    assert [r for r in deployment.fake.requests_to("arm") if r.method == "DELETE" and "anagementPartner" in r.path] == []
+    # The CLI shows each diagnostic live and again in its summary, grouped by resource: count the summary's.
+    summary = (destroyed.stdout + destroyed.stderr).split("Diagnostics:", 1)[1]
+    warnings = [line for line in summary.splitlines() if "left in place" in line]
+    assert len(warnings) == 1 and "PartnerAdminLink (delivery-pal):" in summary, summary
+    assert f"service principal {app.client_id}" in warnings[0] and "can't tell whether that is its own" in warnings[0]
+    assert "partner-attribution unlink --partner-id 7654321" in warnings[0]
+    assert stack.export_stack().deployment.get("resources") in (None, []), "the destroy left resources in the state"
 
 
 def test_a_password_rotation_replaces_only_the_password(deployment: FakeDeployment, tmp_path: Path) -> None:

@@ -22,10 +22,10 @@ def main() -> None:
     from .. import __version__
     from ..pal.identity import quiet_sdk_logging
     from .provider import PartnerAttributionProvider
-    from .server import serve
+    from .server import engine_address, serve
 
     quiet_sdk_logging()
-    serve(sys.argv[1:], __version__, PartnerAttributionProvider())
+    serve(sys.argv[1:], __version__, PartnerAttributionProvider(engine_address(sys.argv[1:])))
 
 
 __all__ = ["main"]

@@ -41,7 +41,15 @@ from pulumi.provider.experimental.provider import (
 )
 
 from ..naming import PAL_LINK_TYPE
-from ..partner_link import CLIENT_SECRET, REPLACE_KEYS, UPDATE_KEYS, PartnerAdminLinkArgs, PartnerAdminLinkProvider
+from ..partner_link import (
+    CLIENT_SECRET,
+    REPLACE_KEYS,
+    UPDATE_KEYS,
+    PartnerAdminLinkArgs,
+    PartnerAdminLinkProvider,
+    warnings_to,
+)
+from .engine_log import EngineLog
 from .values import UNKNOWN, camel, plain_map, property_diffs, snake, wire_map
 
 LINK_TYPE = PAL_LINK_TYPE
@@ -69,23 +77,28 @@ def _camel_values(props: Mapping[str, Any]) -> dict[str, PropertyValue]:
 class PartnerAdminLinkHandler:
     """The custom resource's lifecycle, for :class:`~partner_attribution.plugin.provider.PartnerAttributionProvider`."""
 
-    def __init__(self, executor: ThreadPoolExecutor, transport: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self, executor: ThreadPoolExecutor, transport: Callable[[], Any] | None = None, engine_log: EngineLog | None = None
+    ) -> None:
         self._link = PartnerAdminLinkProvider()
         self._executor = executor
         self._make_transport = transport
         """Makes the transport the links share, at the first link call (azure-core loads then, not at the plugin's
         start)."""
         self._making_transport = threading.Lock()
+        self._engine_log = engine_log or EngineLog(None)
 
-    def _linking(self, call: Callable[..., T]) -> Callable[..., T]:
+    def _linking(self, urn: str, call: Callable[..., T]) -> Callable[..., T]:
         """``call`` on a worker thread, with the shared transport made first (once; importing azure-core and opening
-        the pool is blocking work, kept off the event loop like the link itself)."""
+        the pool is blocking work, kept off the event loop like the link itself), its warnings shown with the
+        resource ``urn``."""
 
         def run(*args: Any) -> T:
             with self._making_transport:
                 if self._link.transport is None and self._make_transport is not None:
                     self._link.transport = self._make_transport()
-            return call(*args)
+            with warnings_to(lambda message: self._engine_log.warn(urn, message)):
+                return call(*args)
 
         return run
 
@@ -126,7 +139,7 @@ class PartnerAdminLinkHandler:
         props = _snake_properties(request.properties)
         if request.preview:
             return CreateResponse(resource_id="", properties=_camel_values({**props, **dict.fromkeys(COMPUTED_KEYS, UNKNOWN)}))
-        result = await self._run(self._linking(self._link.create), props)
+        result = await self._run(self._linking(request.urn, self._link.create), props)
         return CreateResponse(resource_id=result.id, properties=_camel_values(result.outs or {}))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
@@ -141,7 +154,7 @@ class PartnerAdminLinkHandler:
                 f"importing PartnerAdminLink {request.resource_id!r} needs its inputs ({', '.join(missing)} and how it signs "
                 "in): declare the resource in the program with the import resource option instead of `pulumi import`"
             )
-        result = await self._run(self._linking(self._link.read), request.resource_id, props)
+        result = await self._run(self._linking(request.urn, self._link.read), request.resource_id, props)
         if not result.id:
             return ReadResponse(resource_id=None)
         outs = result.outs or {}
@@ -165,12 +178,15 @@ class PartnerAdminLinkHandler:
             if news.get("partner_id") != olds.get("partner_id"):
                 kept = dict.fromkeys(COMPUTED_KEYS, UNKNOWN)
             return UpdateResponse(properties=_camel_values({**news, **kept}))
-        result = await self._run(self._linking(self._link.update), request.resource_id, olds, news)
+        result = await self._run(self._linking(request.urn, self._link.update), request.resource_id, olds, news)
         return UpdateResponse(properties=_camel_values(result.outs or {}))
 
     async def delete(self, request: DeleteRequest) -> None:
-        """Unlink what this stack linked; a link already gone, or its principal deleted, is success."""
-        await self._run(self._linking(self._link.delete), request.resource_id, _snake_properties(request.properties))
+        """Unlink only the stack's own link (:func:`~partner_attribution.partner_link.own_partner_id`), leaving any other
+        in place with a warning; a link already gone, or its principal deleted, is success. The engine also sends the
+        state's inputs (``old_inputs``), which this SDK's ``DeleteRequest`` leaves out: they would tell nothing more,
+        as every refresh replaces them with the live link's."""
+        await self._run(self._linking(request.urn, self._link.delete), request.resource_id, _snake_properties(request.properties))
 
 
 _INPUTS = tuple(f.name for f in fields(PartnerAdminLinkArgs))

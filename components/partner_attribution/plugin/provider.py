@@ -30,6 +30,7 @@ from pulumi.provider.experimental.provider import (
 )
 
 from .. import __version__
+from .engine_log import EngineLog
 from .link import LINK_TYPE, PartnerAdminLinkHandler
 
 PACKAGE = "partner-attribution"
@@ -68,9 +69,12 @@ class PartnerAttributionProvider(Provider):
     """``partner-attribution``: ``PartnerAdminLink`` (custom resource), ``DeliveryPrincipal`` and
     ``LighthouseDelegation`` (components)."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine_address: str | None = None) -> None:
+        """``engine_address``: the engine's, where the links' warnings are sent (None: to stderr)."""
         self.link = PartnerAdminLinkHandler(
-            ThreadPoolExecutor(MAX_CONCURRENT_LINKS, thread_name_prefix="pal-link"), _shared_transport
+            ThreadPoolExecutor(MAX_CONCURRENT_LINKS, thread_name_prefix="pal-link"),
+            _shared_transport,
+            EngineLog(engine_address),
         )
 
     async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:

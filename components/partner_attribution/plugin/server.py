@@ -74,19 +74,25 @@ for _name in SERVED:
     setattr(MessageOnlyServicer, _name, _message_only(_name))
 
 
-def serve(args: list[str], version: str, provider: Any) -> None:
-    """Serve ``provider`` to the engine whose address is the first of ``args`` (as ``server.main`` does): print
-    the port on stdout, then answer until the engine goes away."""
+def engine_address(args: list[str]) -> str:
+    """The engine's address: the first of the plugin's ``args`` (its flags are ignored)."""
     parser = argparse.ArgumentParser(description="partner-attribution Pulumi provider plugin (gRPC server)")
     parser.add_argument("engine", help="the Pulumi engine's address")
     parser.add_argument("--logflow", action="store_true", help="ignored")
     parser.add_argument("--logtostderr", action="store_true", help="ignored")
     parser.add_argument("-v", type=int, default=0, help="ignored")
     known, _ = parser.parse_known_args(args)
+    return str(known.engine)
+
+
+def serve(args: list[str], version: str, provider: Any) -> None:
+    """Serve ``provider`` to the engine whose address is the first of ``args`` (as ``server.main`` does): print
+    the port on stdout, then answer until the engine goes away."""
+    engine = engine_address(args)
 
     async def run() -> None:
         server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
-        servicer = MessageOnlyServicer(args, version, provider, engine_address=known.engine)
+        servicer = MessageOnlyServicer(args, version, provider, engine_address=engine)
         provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
         port = server.add_insecure_port(address="127.0.0.1:0")
         await server.start()
