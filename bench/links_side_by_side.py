@@ -114,11 +114,13 @@ def timed(action: Callable[[], object]) -> float:
 
 def state_bytes(deployment: FakeDeployment, stack_name: str) -> int:
     """The size of a stack's state in the file backend (``<backend>/.pulumi/stacks/<project>/<stack>.json``)."""
-    return sum(path.stat().st_size for path in deployment.root.rglob(f".pulumi/stacks/*/{stack_name}.json"))
+    stacks = deployment.root / "backend" / ".pulumi" / "stacks"
+    return sum(path.stat().st_size for path in stacks.glob(f"*/{stack_name}.json"))
 
 
-CHECKPOINT_MODES = {"every-step": {}, "final": {"PULUMI_SKIP_CHECKPOINTS": "true"}}
-"""How the engine saves the state during an ``up``: the CLI's default, or only at the end."""
+CHECKPOINT_MODES = {"every-step": {"PULUMI_SKIP_CHECKPOINTS": "false"}, "final": {"PULUMI_SKIP_CHECKPOINTS": "true"}}
+"""How the engine saves the state during an ``up``: the CLI's default, or only at the end. Always set, so a value
+in the caller's environment can't change the mode (the Automation API passes the caller's environment on)."""
 
 
 def link_figures(fake: FakeAzure, deployer: str | None, delay: float) -> dict[str, Any]:
