@@ -21,21 +21,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
+from engine_project import SCOPE, project_dir, timed
 
-from partner_attribution.plugin.locate import copied_project
 from partner_attribution.testing.engine import FakeDeployment, find_pulumi
 
-ROOT = Path(__file__).resolve().parents[1]
-SCOPE = "/subscriptions/11111111-1111-4111-8111-111111111111"
 CONTRIBUTOR = "/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382ab24c"
-
-
-def principals(count: int) -> list[dict[str, object]]:
-    credential = {"rotatedOn": "2026-11-01", "lifetimeDays": 180}
-    return [
-        {"name": f"p{i:03d}", "roles": [{"role": "Contributor", "scope": SCOPE}], "credential": credential} for i in range(count)
-    ]
 
 
 def project_program() -> None:
@@ -62,22 +52,6 @@ def floor_program(count: int) -> Callable[[], None]:
             )  # fmt: skip
 
     return run
-
-
-def project_dir(base: Path, name: str, count: int) -> Path:
-    work = base / name
-    work.mkdir(parents=True)
-    settings = copied_project(ROOT, yaml.safe_load((ROOT / "Pulumi.yaml").read_text()))  # the plugin's folder, absolute
-    (work / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
-    config = {"partner-attribution:partnerId": "1234567", "partner-attribution:principals": principals(count)}
-    (work / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": config}))
-    return work
-
-
-def timed(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
 
 
 def plugin_start_seconds(deployment: FakeDeployment) -> float:

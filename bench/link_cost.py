@@ -27,13 +27,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
+from engine_project import project_dir
 
 from partner_attribution.pal import ClientSecretSource, CloudEndpoints, PartnerLinkClient, quiet_sdk_logging
 from partner_attribution.testing import FakeAzure
-
-ROOT = Path(__file__).resolve().parents[1]
-SCOPE = "/subscriptions/11111111-1111-4111-8111-111111111111"
 
 
 def program(links: str) -> Callable[[], None]:
@@ -61,23 +58,6 @@ def counting_launcher(folder: Path, launches: Path) -> Path:
     launcher.write_text(f'#!/bin/sh\necho start >> "{launches}"\nexec "{installed_folder() / PLUGIN_EXECUTABLE}" "$@"\n')
     launcher.chmod(0o755)
     return folder
-
-
-def project(base: Path, name: str, count: int, plugin_folder: Path) -> Path:
-    """A project folder with N password principals (one Contributor role each), its plugin in ``plugin_folder``."""
-    from partner_attribution.plugin.locate import with_declared_folder
-
-    work = base / name
-    work.mkdir(parents=True)
-    settings = with_declared_folder(yaml.safe_load((ROOT / "Pulumi.yaml").read_text()), plugin_folder)
-    (work / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
-    credential = {"rotatedOn": "2026-11-01", "lifetimeDays": 180}
-    principals = [
-        {"name": f"p{i:03d}", "roles": [{"role": "Contributor", "scope": SCOPE}], "credential": credential} for i in range(count)
-    ]
-    config = {"partner-attribution:partnerId": "1234567", "partner-attribution:principals": principals}
-    (work / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": config}))
-    return work
 
 
 def per_link_seconds(fake: FakeAzure, deployer: str | None) -> list[float]:
@@ -110,7 +90,7 @@ def engine(counts: list[int]) -> None:
         for count in counts:
             for links in ("plugin", "dynamic"):  # alternating, so both see the same machine
                 name = f"{links}{count}"
-                stack = deployment.stack(project(Path(tmp), name, count, plugin_folder), name, program(links))
+                stack = deployment.stack(project_dir(Path(tmp), name, count, plugin_folder), name, program(links))
                 launches.write_text("")
                 started = time.perf_counter()
                 stack.preview()

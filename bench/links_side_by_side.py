@@ -39,28 +39,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import yaml
+from engine_project import project_dir, timed
 
-from partner_attribution.plugin.locate import copied_project
 from partner_attribution.testing.engine import FakeDeployment, find_pulumi
 from partner_attribution.testing.fake import FakeAzure
 
-ROOT = Path(__file__).resolve().parents[1]
-SCOPE = "/subscriptions/11111111-1111-4111-8111-111111111111"
 PLUGIN = "pulumi-resource-partner-attribution"
-
-
-def principals(count: int) -> list[dict[str, object]]:
-    credential = {"rotatedOn": "2026-11-01", "lifetimeDays": 180}
-    return [
-        {"name": f"p{i:03d}", "roles": [{"role": "Contributor", "scope": SCOPE}], "credential": credential} for i in range(count)
-    ]
 
 
 class NoLink:
@@ -86,15 +75,6 @@ def program(link: Any) -> Callable[[], None]:
     return run
 
 
-def project_dir(base: Path, name: str, count: int) -> Path:
-    work = base / name
-    work.mkdir(parents=True)
-    (work / "Pulumi.yaml").write_text(yaml.safe_dump(copied_project(ROOT, yaml.safe_load((ROOT / "Pulumi.yaml").read_text()))))
-    config = {"partner-attribution:partnerId": "1234567", "partner-attribution:principals": principals(count)}
-    (work / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": config}))
-    return work
-
-
 def install_plugin(deployment: FakeDeployment) -> None:
     """The plugin's console script (next to this interpreter) on the engine's PATH."""
     script = Path(sys.executable).parent / PLUGIN
@@ -104,12 +84,6 @@ def install_plugin(deployment: FakeDeployment) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         target.symlink_to(script)
-
-
-def timed(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
 
 
 def state_bytes(deployment: FakeDeployment, stack_name: str) -> int:
