@@ -22,6 +22,9 @@ from partner_attribution.pal import (
 )
 from partner_attribution.pal.retry import Backoff
 from partner_attribution.testing import FakeApp, FakeAzure, Fault
+from partner_attribution.testing.fake.model import RecordedRequest
+from tests.test_progress import SimulatedClock
+from tests.test_untrusted_answers import body
 
 PARTNER = "1234567"
 OTHER = "7654321"
@@ -299,3 +302,83 @@ def test_permanent_faults_fail_fast(fake_azure: FakeAzure, operation: Operation,
     assert time.monotonic() - started < 10  # far below the budget: a permanent fault is not retried
     assert text in str(error.value)
     assert secret not in str(error.value)
+
+
+# -- destroy's read-then-unlink: one budget ----------------------------------------------------------
+
+
+def removals(azure: FakeAzure) -> list[RecordedRequest]:
+    """The DELETEs the fake was sent, whatever it answered."""
+    return [r for r in azure.requests_to("arm") if r.method == "DELETE"]
+
+
+def simulated_client(azure: FakeAzure, app: FakeApp, secret: str, clock: SimulatedClock, timeout: float) -> PartnerLinkClient:
+    """A client whose budget, backoff and progress run on ``clock``: no test sleeps."""
+    return client_for(azure, app, secret, timeout=timeout, clock=clock, sleep=clock.sleep, backoff=Backoff(rng=random.Random(7)))
+
+
+def test_unlink_if_named_removes_only_a_link_naming_the_id(fake_azure: FakeAzure) -> None:
+    ours, theirs, none = fake_azure.add_app(), fake_azure.add_app(), fake_azure.add_app()
+    fake_azure.set_link(ours, PARTNER)
+    fake_azure.set_link(theirs, OTHER)
+    assert client_for(fake_azure, ours, fake_azure.add_secret(ours)).unlink_if_named(PARTNER) is None
+    left = client_for(fake_azure, theirs, fake_azure.add_secret(theirs)).unlink_if_named(PARTNER)
+    assert left is not None and left.partner_id == OTHER and left.object_id == theirs.object_id
+    assert client_for(fake_azure, none, fake_azure.add_secret(none)).unlink_if_named(PARTNER) is None
+    assert (fake_azure.link_of(ours), fake_azure.link_of(theirs)["partnerId"]) == (None, OTHER)
+    assert [r.path.split("?")[0].rsplit("/", 1)[-1] for r in removals(fake_azure)] == [PARTNER]
+
+
+def test_unlink_if_named_with_no_id_leaves_any_link(fake_azure: FakeAzure) -> None:
+    """None: the caller can't tell which partner ID is its own, so even a link to its recorded ID stays."""
+    app = fake_azure.add_app()
+    fake_azure.set_link(app, PARTNER)
+    left = client_for(fake_azure, app, fake_azure.add_secret(app)).unlink_if_named(None)
+    assert left is not None and left.partner_id == PARTNER
+    assert fake_azure.link_of(app)["partnerId"] == PARTNER and removals(fake_azure) == []
+
+
+def test_unlink_if_named_reads_and_deletes_under_one_budget(fake_azure: FakeAzure) -> None:
+    """A read throttled for about 40 s, then a DELETE throttled for ever: the whole call ends within one 60-second
+    budget (two budgets would have let the DELETE retry for 60 s more), and the link is still there."""
+    app = fake_azure.add_app()
+    fake_azure.set_link(app, PARTNER)
+    fake_azure.inject(Fault("arm", "status", status=429, retry_after=20, method="GET", times=2))
+    fake_azure.inject(Fault("arm", "status", status=429, retry_after=5, method="DELETE", times=None))
+    clock = SimulatedClock()
+    started = clock.now
+    with pytest.raises(RetryBudgetExhaustedError) as error:
+        simulated_client(fake_azure, app, fake_azure.add_secret(app), clock, timeout=60).unlink_if_named(PARTNER)
+    assert "removing the partner link" in str(error.value)
+    assert clock.now - started >= 40, "the read waited out its two 429s"
+    assert clock.now - started <= 60, f"read and DELETE together took {clock.now - started:.0f}s of a 60s budget"
+    assert removals(fake_azure) and fake_azure.link_of(app)["partnerId"] == PARTNER
+
+
+@pytest.mark.parametrize("fault", ["throttled", "unavailable"])
+def test_unlink_if_named_sends_no_delete_when_the_read_fails(fake_azure: FakeAzure, fault: str) -> None:
+    app = fake_azure.add_app()
+    fake_azure.set_link(app, PARTNER)
+    status, retry_after = (429, 10.0) if fault == "throttled" else (503, None)
+    fake_azure.inject(Fault("arm", "status", status=status, retry_after=retry_after, method="GET", times=None))
+    clock = SimulatedClock()
+    with pytest.raises(RetryBudgetExhaustedError) as error:
+        simulated_client(fake_azure, app, fake_azure.add_secret(app), clock, timeout=60).unlink_if_named(PARTNER)
+    assert "reading the partner link" in str(error.value)
+    assert removals(fake_azure) == [] and fake_azure.link_of(app)["partnerId"] == PARTNER
+
+
+@pytest.mark.parametrize("whose", ["object", "tenant"])
+def test_unlink_if_named_sends_no_delete_after_a_read_naming_someone_else(fake_azure: FakeAzure, whose: str) -> None:
+    """A 200 answer naming the partner ID, but another object or tenant, is not this principal's link: never
+    confirmed, so no DELETE, and the call ends in an error."""
+    app = fake_azure.add_app()
+    fake_azure.set_link(app, PARTNER)
+    stranger = "00000000-0000-4000-8000-00000000dead"
+    lie = body(app, PARTNER, **({"object_id": stranger} if whose == "object" else {"tenant_id": stranger}))
+    fake_azure.inject(Fault("arm", "body", method="GET", payload=lie, times=None))
+    clock = SimulatedClock()
+    with pytest.raises(RetryBudgetExhaustedError) as error:
+        simulated_client(fake_azure, app, fake_azure.add_secret(app), clock, timeout=20).unlink_if_named(PARTNER)
+    assert "not a link" in str(error.value) and f"names {whose} {stranger}" in str(error.value)
+    assert removals(fake_azure) == [] and fake_azure.link_of(app)["partnerId"] == PARTNER

@@ -113,6 +113,13 @@ def _within(seconds: float, call: Callable[[], T]) -> T:
     return run_within(seconds, call, lambda: overrun(seconds))
 
 
+@dataclass
+class _Outcome:
+    """What the end of a reported operation says (:meth:`PartnerLinkClient._reporting`)."""
+
+    text: str
+
+
 class PartnerLinkClient:
     """Read, create, re-point and remove the PAL link of one identity.
 
@@ -217,17 +224,19 @@ class PartnerLinkClient:
         return Budget(self.timeout_seconds, clock=self.clock, sleep=self.sleep)
 
     @contextmanager
-    def _reporting(self, outcome: str) -> Iterator[None]:
-        """One public operation: its waits are reported together, and its end once, when it had waited."""
+    def _reporting(self, outcome: str) -> Iterator[_Outcome]:
+        """One public operation: its waits are reported together, and its end once, when it had waited (the block may
+        change what the end says)."""
         self._report = WaitReport(self.progress, self.who, clock=self.clock, interval=self.progress_interval)
+        said = _Outcome(outcome)
         try:
-            yield
+            yield said
         except RetryBudgetExhaustedError:
             raise  # its message says how long it waited and how many attempts: the end, said once
         except BaseException:
             self._report.finished("stopped")
             raise
-        self._report.finished(outcome)
+        self._report.finished(said.text)
 
     def _timeouts(self, budget: Budget) -> dict[str, float]:
         """Per-call ARM timeouts: at most what is left of the budget."""
@@ -393,9 +402,31 @@ class PartnerLinkClient:
 
     def unlink(self, partner_id: str) -> bool:
         """Remove the link to ``partner_id``. Returns False when there was none (already unlinked)."""
-        from azure.core.exceptions import ResourceNotFoundError
+        with self._reporting("unlinked"):
+            return self._unlink(partner_id, self._budget())
 
-        budget = self._budget()
+    def unlink_if_named(self, partner_id: str | None) -> LinkState | None:
+        """Read the identity's link and remove it only when it names ``partner_id``, both under one retry budget
+        (``timeout_seconds`` in all) and one progress report.
+
+        Returns the live link left in place (it names another partner ID, or ``partner_id`` is None: the caller can't
+        tell which is its own); None when it was removed or there was none. No DELETE is sent before a read confirmed
+        the link (its partner ID, and the caller's tenant and object): what DELETE does to a link naming another ID is
+        not documented. A read that fails (throttled for the whole budget, an answer that is not a link) raises, and
+        nothing is removed."""
+        with self._reporting("unlinked") as said:
+            budget = self._budget()
+            live = self._get(budget)
+            if live is None:
+                return None
+            if partner_id is None or live.partner_id != partner_id:
+                said.text = "link read and left in place"
+                return live
+            self._unlink(live.partner_id, budget)
+            return None
+
+    def _unlink(self, partner_id: str, budget: Budget) -> bool:
+        from azure.core.exceptions import ResourceNotFoundError
 
         def call() -> bool:
             try:
@@ -404,8 +435,7 @@ class PartnerLinkClient:
                 return False
             return True
 
-        with self._reporting("unlinked"):
-            return self._run("removing the partner link", call, budget)
+        return self._run("removing the partner link", call, budget)
 
 
 def _scrub_outcome(outcome: Transient, secrets: list[str]) -> Transient:
