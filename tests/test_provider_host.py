@@ -468,33 +468,49 @@ def legacy(outputs: dict[str, Any]) -> dict[str, Any]:
 def test_destroy_of_a_0_1_state_whose_refresh_found_another_partner_leaves_their_link(
     host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
 ) -> None:
-    """The refresh records the live (other) partner ID in partner_id; the state had no linked_partner_id, so the
-    refresh marks it: the stack can't tell which ID is its own, and destroy leaves the link, saying so."""
+    """The refresh records the live (other) partner ID in partner_id and leaves linked_partner_id absent, as before
+    (no marker that could reach outputs or SDKs); destroy leaves the link, saying why and how to remove it."""
     app = fake_azure.add_app()
     id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
     fake_azure.set_link(app, OTHER)
     _, refreshed = host.read(URN, id_, legacy(outs), inputs)
-    assert (refreshed["partner_id"], refreshed["linked_partner_id"]) == (OTHER, "")
-    _, again = host.read(URN, id_, refreshed, inputs)
-    assert (again["partner_id"], again["linked_partner_id"]) == (OTHER, ""), "a later refresh forgot the mark"
+    assert refreshed["partner_id"] == OTHER and "linked_partner_id" not in refreshed
     fake_azure.clear_requests()
-    host.delete(URN, id_, again)
+    host.delete(URN, id_, refreshed)
     assert fake_azure.link_of(app)["partnerId"] == OTHER
     assert link_removals(fake_azure) == []
     [warning] = left_in_place_warnings(host.stderr())
     assert f"service principal {app.client_id}" in warning and f"names partner ID {OTHER}" in warning
-    assert "can't tell whether that is its own partner ID" in warning
+    assert "its state was written by release 0.1, which did not record which partner ID the stack linked" in warning
+    assert f"if {OTHER} is your own partner ID, remove the link by hand" in warning
     assert f"partner-attribution unlink --partner-id {OTHER}" in warning
     with pytest.raises(ProviderCallError) as error:
-        host.update(URN, id_, again, inputs)  # `pulumi up` of such a state still asks before re-pointing
+        host.update(URN, id_, refreshed, inputs)  # `pulumi up` of such a state still asks before re-pointing
     assert "overwriteExistingLink" in error.value.details and fake_azure.link_of(app)["partnerId"] == OTHER
 
 
-def test_destroy_of_a_0_1_state_without_drift_unlinks(
+def test_destroy_of_a_0_1_state_whose_drift_an_older_release_recorded_leaves_the_link(
     host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
 ) -> None:
-    """Refreshed or not, a 0.1 state whose link still names its recorded partner ID is the stack's: destroy
-    removes it, with no warning."""
+    """The review's case: a refresh by 0.1 to 0.3 already recorded the other partner's ID as partner_id, so the state
+    looks clean (the live link names the recorded ID). It is not taken as the stack's own: no DELETE, one warning."""
+    app = fake_azure.add_app()
+    id_, outs, _ = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
+    fake_azure.set_link(app, OTHER)
+    recorded_by_an_older_refresh = {**legacy(outs), "partner_id": OTHER}
+    fake_azure.clear_requests()
+    host.delete(URN, id_, recorded_by_an_older_refresh)
+    assert fake_azure.link_of(app)["partnerId"] == OTHER
+    assert link_removals(fake_azure) == []
+    [warning] = left_in_place_warnings(host.stderr())
+    assert f"names partner ID {OTHER}" in warning and "can't tell whether that is its own partner ID" in warning
+
+
+def test_destroy_of_a_0_1_state_without_drift_leaves_the_link_and_warns(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    """Refreshed or not, a 0.1 state can't tell whether the ID its link names is the stack's own (it looks the same as
+    the case above): destroy sends no DELETE and warns once per link; the resources leave the state."""
     first, second = fake_azure.add_app(), fake_azure.add_app()
     id_, outs, inputs = create(host, inputs_for(registration, fake_azure, first, fake_azure.add_secret(first)))
     _, refreshed = host.read(URN, id_, legacy(outs), inputs)
@@ -502,12 +518,34 @@ def test_destroy_of_a_0_1_state_without_drift_unlinks(
     host.delete(URN, id_, refreshed)
     other_id, other_outs, _ = create(host, inputs_for(registration, fake_azure, second, fake_azure.add_secret(second)))
     host.delete(URN, other_id, legacy(other_outs))  # destroy right after an upgrade: no refresh in between
+    assert (fake_azure.link_of(first)["partnerId"], fake_azure.link_of(second)["partnerId"]) == (PARTNER, PARTNER)
+    assert link_removals(fake_azure) == []
+    warnings = left_in_place_warnings(host.stderr())
+    assert len(warnings) == 2
+    assert f"service principal {first.client_id}" in warnings[0] and f"service principal {second.client_id}" in warnings[1]
+    assert all(f"names partner ID {PARTNER}" in w and "written by release 0.1" in w for w in warnings)
+
+
+def test_destroy_of_a_0_2_state_unlinks_its_own_link(
+    host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
+) -> None:
+    """A state that records linked_partner_id (0.2 and later) removes its own link, refreshed or not: one DELETE each,
+    naming the stack's partner ID, and no warning."""
+    first, second = fake_azure.add_app(), fake_azure.add_app()
+    id_, outs, inputs = create(host, inputs_for(registration, fake_azure, first, fake_azure.add_secret(first)))
+    _, refreshed = host.read(URN, id_, outs, inputs)
+    assert refreshed["linked_partner_id"] == PARTNER
+    fake_azure.clear_requests()
+    host.delete(URN, id_, refreshed)
+    other_id, other_outs, _ = create(host, inputs_for(registration, fake_azure, second, fake_azure.add_secret(second)))
+    host.delete(URN, other_id, other_outs)
     assert (fake_azure.link_of(first), fake_azure.link_of(second)) == (None, None)
-    assert len(link_removals(fake_azure)) == 2
+    removed = link_removals(fake_azure)
+    assert len(removed) == 2 and all(path.split("?")[0].endswith(f"/partners/{PARTNER}") for path in removed)
     assert left_in_place_warnings(host.stderr()) == []
 
 
-def test_destroy_of_a_0_1_state_leaves_a_link_re_pointed_since_the_last_refresh(
+def test_destroy_leaves_a_link_re_pointed_since_the_last_refresh(
     host: DynamicProviderHost, fake_azure: FakeAzure, registration: dict[str, Any]
 ) -> None:
     """No refresh saw the change: the state still names the stack's ID, the live link another; destroy reads first."""
@@ -515,7 +553,7 @@ def test_destroy_of_a_0_1_state_leaves_a_link_re_pointed_since_the_last_refresh(
     id_, outs, _ = create(host, inputs_for(registration, fake_azure, app, fake_azure.add_secret(app)))
     fake_azure.set_link(app, OTHER)
     fake_azure.clear_requests()
-    host.delete(URN, id_, legacy(outs))
+    host.delete(URN, id_, outs)
     assert fake_azure.link_of(app)["partnerId"] == OTHER and link_removals(fake_azure) == []
     [warning] = left_in_place_warnings(host.stderr())
     assert f"names partner ID {OTHER}, not {PARTNER}" in warning

@@ -9,8 +9,8 @@ Inputs: ``partner_id``, ``tenant_id``, ``client_id``, ``cloud``, ``authority_hos
   (:mod:`partner_attribution.pal.federation`). Nothing secret is in the inputs, outputs or state.
 
 Outputs: ``partner_id`` (live), ``partner_name``, ``tenant_id``, ``client_id``, ``object_id``, ``state``,
-``linked_partner_id`` (the partner ID this stack linked; re-pointing any other needs ``overwrite_existing``; empty
-when the stack can't tell: :func:`own_partner_id`).
+``linked_partner_id`` (the partner ID this stack linked; re-pointing any other needs ``overwrite_existing``; absent
+from a state written by release 0.1: :func:`own_partner_id`).
 
 A client secret also stays in the resource's state, encrypted as a Pulumi secret: ``pulumi refresh``
 and ``pulumi destroy`` hand the provider only the state, and both must sign in as the principal.
@@ -173,43 +173,20 @@ def _credential_inputs(props: dict[str, Any]) -> dict[str, Any]:
     return {"client_secret": props["client_secret"]}
 
 
-OWN_PARTNER_ID_UNKNOWN = ""
-"""``linked_partner_id`` of a link whose own partner ID the stack can't tell: its state was written by release 0.1
-(which recorded only ``partner_id``) and a refresh found the live link naming another ID, which the refresh then
-recorded as ``partner_id``. Destroy leaves such a link in place; re-pointing it needs ``overwrite_existing``."""
-
-
 def own_partner_id(state: Mapping[str, Any]) -> str | None:
     """The partner ID the stack linked or adopted, from a link's state (its outputs); None when it can't tell.
 
-    The one rule of which link is the stack's to remove. ``linked_partner_id`` when recorded (0.2 and later). A state
-    written by 0.1 has only ``partner_id``: the ID the stack linked, until a refresh finds the live link naming
-    another ID and records that one instead; such a refresh marks the state (:data:`OWN_PARTNER_ID_UNKNOWN`).
+    The one rule of which link is the stack's to remove: ``linked_partner_id``, recorded since 0.2. A state written by
+    release 0.1 has only ``partner_id``, which is not taken as the stack's own: a refresh by 0.1 to 0.3 that found the
+    link re-pointed recorded the other partner's ID there, and the state keeps no sign of it. So destroy leaves a
+    0.1-written link in place (with a warning), and re-pointing it asks for ``overwrite_existing`` once.
 
     What else the engine sends tells no more: Delete's old inputs (gRPC ``old_inputs``, which neither the SDK's
     dynamic provider host nor its experimental provider hands on) are the state's inputs, whose ``partner_id`` every
     refresh since 0.1 sets to the live link's, as it does the output's (:func:`_live_inputs`;
     ``reference/pulumi-engine/FACTS.md``)."""
     linked = state.get("linked_partner_id")
-    if linked is None:
-        recorded = state.get("partner_id")
-        return str(recorded) if recorded else None
-    return str(linked) or None
-
-
-def _linked_after_refresh(state: Mapping[str, Any], live: LinkState) -> str | None:
-    """What a refresh records as ``linked_partner_id``: what the state had; for a state written by 0.1, nothing while
-    the live link names the recorded ``partner_id``, and :data:`OWN_PARTNER_ID_UNKNOWN` once it names another.
-
-    The recorded ``partner_id`` is not taken as the stack's own: a refresh of 0.1 to 0.3 may have recorded another
-    partner's ID there already, and the state keeps no sign of it (re-pointing such a link asks for
-    ``overwrite_existing`` once)."""
-    linked = state.get("linked_partner_id")
-    if linked is not None:
-        return str(linked)
-    if live.partner_id != str(state.get("partner_id")):
-        return OWN_PARTNER_ID_UNKNOWN
-    return None
+    return str(linked) if linked else None
 
 
 def _left_in_place(state: Mapping[str, Any], found: str, ours: str | None) -> str:
@@ -219,8 +196,9 @@ def _left_in_place(state: Mapping[str, Any], found: str, ours: str | None) -> st
     principal = f"service principal {state.get('client_id')}, tenant {state.get('tenant_id')}"
     if ours is None:
         why = (
-            "and this stack can't tell whether that is its own partner ID (its state was written by release 0.1, and "
-            "a refresh found the link re-pointed)"
+            "and this stack can't tell whether that is its own partner ID: its state was written by release 0.1, "
+            f"which did not record which partner ID the stack linked; if {found} is your own partner ID, remove the "
+            "link by hand (below)"
         )
     else:
         why = f"not {ours}, the partner ID this stack linked (another partner's link, or one re-pointed outside Pulumi)"
@@ -447,8 +425,8 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
             return dynamic.ReadResult("", {})
         if link is None:
             return dynamic.ReadResult("", {})
-        # What this stack linked: kept across refreshes; a 0.1 state is marked once drift makes it unknowable.
-        outs = _outputs(props, link, _linked_after_refresh(props, link))
+        # What this stack linked: kept across refreshes (absent from a state written by 0.1: own_partner_id).
+        outs = _outputs(props, link, own_partner_id(props))
         live_inputs = _live_inputs(props, link)
         return dynamic.ReadResult(id_, engine_values.rewrap(outs, secret), engine_values.rewrap(live_inputs, secret))
 
@@ -466,7 +444,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         )
 
     def _update(self, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-        linked = olds.get("linked_partner_id")
+        linked = own_partner_id(olds)
         switched = any(news.get(key) != olds.get(key) for key in _FEDERATED_SETTINGS)
         if str(news["partner_id"]) == str(olds.get("partner_id")) and not switched:
             # A rotated secret or a changed setting: nothing to tell Microsoft.
@@ -486,7 +464,7 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         link = _client(news, transport=self.transport).link(
             str(news["partner_id"]),
             overwrite=bool(news.get("overwrite_existing")),
-            expected_current=str(linked) if linked else None,
+            expected_current=linked,
         )
         return _outputs(news, link, link.partner_id)
 
@@ -505,15 +483,10 @@ class PartnerAdminLinkProvider(dynamic.ResourceProvider):
         # link names another ID is not documented (the spec: "Delete the management partner for the objectId and
         # tenantId", reference/spec/), so another partner's link is never sent a DELETE at all.
         ours = own_partner_id(props)
-        client = _client(props, transport=self.transport)
         try:
-            live = client.get()
-            if live is None:
-                return  # already unlinked
-            if live.partner_id != ours:
-                _warn(_left_in_place(props, live.partner_id, ours))
-                return
-            client.unlink(live.partner_id)
+            left = _client(props, transport=self.transport).unlink_if_named(ours)
+            if left is not None:
+                _warn(_left_in_place(props, left.partner_id, ours))
         except RetryBudgetExhaustedError as exc:
             if not isinstance(exc.last, PrincipalNotFound):
                 raise
