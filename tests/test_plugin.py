@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
@@ -22,13 +24,14 @@ from pulumi.provider.experimental.provider import (
 )
 from pulumi.runtime import proto
 
-from partner_attribution.partner_link import REPLACE_KEYS, UPDATE_KEYS, PartnerAdminLinkArgs
+from partner_attribution.partner_link import REPLACE_KEYS, UPDATE_KEYS, LinkDiagnostic, PartnerAdminLinkArgs
 from partner_attribution.plugin import components
+from partner_attribution.plugin.engine_log import EngineLog
 from partner_attribution.plugin.link import COMPUTED_KEYS, LINK_TYPE
 from partner_attribution.plugin.provider import PartnerAttributionProvider, schema
 from partner_attribution.plugin.server import MessageOnlyServicer
 from partner_attribution.plugin.values import UNKNOWN, camel, plain_map, snake, wire_map
-from partner_attribution.testing import FakeAzure
+from partner_attribution.testing import FakeAzure, Fault
 
 PARTNER = "1234567"
 URN = f"urn:pulumi:dev::project::{LINK_TYPE}::delivery-pal"
@@ -238,38 +241,112 @@ def test_the_plugins_destroy_leaves_a_link_a_0_1_state_cannot_tell_is_its_own(
     assert "partner-attribution unlink --partner-id 7654321" in warnings[0]
 
 
-def test_the_plugins_warnings_go_to_the_engine_with_the_resource(fake_azure: FakeAzure) -> None:
-    """The CLI hides a resource plugin's stderr: a link's warning (here: destroy leaving another partner's link) is
-    sent to the engine's Log service, as a warning of the link's URN."""
-    from concurrent import futures
+class InProcessEngine:
+    """The engine's ``Log`` service on a local port, recording what it is sent; ``answer`` decides each call's fate."""
 
-    from google.protobuf import empty_pb2
-    from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+    def __init__(self) -> None:
+        from concurrent import futures
 
-    logged: list[Any] = []
+        from google.protobuf import empty_pb2
+        from pulumi.runtime.proto import engine_pb2_grpc
 
-    class Engine(engine_pb2_grpc.EngineServicer):  # type: ignore[misc]
-        def Log(self, request: Any, context: Any) -> Any:  # noqa: N802 - the gRPC method's name
-            logged.append(request)
-            return empty_pb2.Empty()
+        self.logged: list[Any] = []
+        self.answer: Callable[[], None] = lambda: None
+        """Runs before each answer: raise to fail the call, block to hold it."""
+        self.released = threading.Event()
+        engine = self
 
-    engine = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-    engine_pb2_grpc.add_EngineServicer_to_server(Engine(), engine)  # type: ignore[no-untyped-call]
-    port = engine.add_insecure_port("127.0.0.1:0")
-    engine.start()
+        class Engine(engine_pb2_grpc.EngineServicer):  # type: ignore[misc]
+            def Log(self, request: Any, context: Any) -> Any:  # noqa: N802 - the gRPC method's name
+                engine.logged.append(request)
+                engine.answer()
+                return empty_pb2.Empty()
+
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        engine_pb2_grpc.add_EngineServicer_to_server(Engine(), self.server)  # type: ignore[no-untyped-call]
+        self.address = f"127.0.0.1:{self.server.add_insecure_port('127.0.0.1:0')}"
+        self.server.start()
+
+    def stop(self) -> None:
+        self.released.set()
+        self.server.stop(None)
+
+
+@pytest.fixture
+def engine() -> Iterator[InProcessEngine]:
+    started = InProcessEngine()
     try:
-        provider = PartnerAttributionProvider(f"127.0.0.1:{port}")
-        app = fake_azure.add_app()
-        checked = run(provider.check(CheckRequest(URN, {}, link_inputs(fake_azure, app, fake_azure.add_secret(app)), b"")))
-        created = run(provider.create(CreateRequest(URN, checked.inputs, 60, False)))
-        fake_azure.set_link(app, "7654321")
-        run(provider.delete(DeleteRequest(URN, created.resource_id, created.properties, 60)))
+        yield started
     finally:
-        engine.stop(None)
+        started.stop()
+
+
+def test_the_plugins_warnings_go_to_the_engine_with_the_resource(fake_azure: FakeAzure, engine: InProcessEngine) -> None:
+    """The CLI hides a resource plugin's stderr: a link's lines are sent to the engine's Log service with the link's
+    URN. Progress (here: a retry after a 503 to the link's PUT) is an ephemeral INFO, the resource's passing status;
+    a warning (destroy leaving another partner's link) is a WARNING, kept in the run's summary."""
+    from pulumi.runtime.proto import engine_pb2
+
+    provider = PartnerAttributionProvider(engine.address)
+    app = fake_azure.add_app()
+    checked = run(provider.check(CheckRequest(URN, {}, link_inputs(fake_azure, app, fake_azure.add_secret(app)), b"")))
+    fake_azure.inject(Fault("arm", "status", status=503, method="PUT"))
+    created = run(provider.create(CreateRequest(URN, checked.inputs, 60, False)))
+    progress = list(engine.logged)
+    fake_azure.set_link(app, "7654321")
+    run(provider.delete(DeleteRequest(URN, created.resource_id, created.properties, 60)))
     assert fake_azure.link_of(app)["partnerId"] == "7654321"
-    [warning] = logged
-    assert (warning.severity, warning.urn) == (engine_pb2.WARNING, URN)
+
+    assert [line.message.split(":", 1)[0] for line in progress] == [
+        f"creating the partner link for {app_who(app)}",
+        app_who(app),
+    ], "a wait is said when it starts and once at its end"
+    assert "waiting (" in progress[0].message and "linked after waiting" in progress[1].message
+    assert {(line.severity, line.ephemeral, line.urn) for line in progress} == {(engine_pb2.INFO, True, URN)}
+    [warning] = engine.logged[len(progress) :]
+    assert (warning.severity, warning.ephemeral, warning.urn) == (engine_pb2.WARNING, False, URN)
     assert f"names partner ID 7654321, not {PARTNER}" in warning.message and app.client_id in warning.message
+
+
+def app_who(app: Any) -> str:
+    """How the link client names the principal it signs in as."""
+    return f"service principal {app.client_id} in tenant {app.tenant_id}"
+
+
+@pytest.mark.parametrize("kind", ["warning", "progress"])
+def test_an_engine_that_answers_leaves_stderr_empty(
+    engine: InProcessEngine, capsys: pytest.CaptureFixture[str], kind: LinkDiagnostic
+) -> None:
+    EngineLog(engine.address).show(URN, "the line", kind)
+    assert [line.message for line in engine.logged] == ["the line"]
+    assert capsys.readouterr().err == ""
+
+
+def test_a_line_the_engine_refuses_goes_to_stderr(engine: InProcessEngine, capsys: pytest.CaptureFixture[str]) -> None:
+    def refuse() -> None:
+        raise RuntimeError("the engine fails the call")
+
+    engine.answer = refuse
+    EngineLog(engine.address).show(URN, "PAL link left in place", "warning")
+    assert len(engine.logged) == 1, "the engine was asked first"
+    assert capsys.readouterr().err == "warning: PAL link left in place\n"
+
+
+def test_a_line_the_engine_does_not_answer_in_time_goes_to_stderr(
+    engine: InProcessEngine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The engine holds the call until the test ends: the Log call's deadline, not the engine, ends the wait."""
+    engine.answer = lambda: engine.released.wait(60)
+    log = EngineLog(engine.address, timeout_seconds=0.5)
+    log.show(URN, "still waiting", "progress")
+    assert capsys.readouterr().err == "warning: still waiting\n"
+
+
+def test_without_an_engine_every_line_goes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    log = EngineLog(None)
+    log.show(URN, "a warning", "warning")
+    log.show(URN, "a wait", "progress")
+    assert capsys.readouterr().err == "warning: a warning\nwarning: a wait\n"
 
 
 def test_a_change_of_provider_never_replaces_a_link() -> None:

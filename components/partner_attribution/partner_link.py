@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import pulumi
 import pulumi.dynamic as dynamic
@@ -98,28 +98,43 @@ _FEDERATED_SETTINGS = ("credential_type", "token_audience", "trusted_issuer", "t
 """Inputs of a federated link only: a password link omits them, so an existing stack's inputs stay as they were."""
 
 
-_WARNINGS: ContextVar[Callable[[str], None] | None] = ContextVar("partner_link_warnings", default=None)
+LinkDiagnostic = Literal["warning", "progress"]
+"""What a line the provider tells the person deploying is: a ``warning`` (a link left in place, a principal gone), to
+keep in the run's summary; or ``progress`` (waiting on Entra or the network, :mod:`.pal.progress`), routine, to show
+while it lasts."""
+ShowDiagnostic = Callable[[str, LinkDiagnostic], None]
+"""Shows one line (the message, and what it is)."""
+
+_DIAGNOSTICS: ContextVar[ShowDiagnostic | None] = ContextVar("partner_link_diagnostics", default=None)
 
 
 @contextmanager
-def warnings_to(show: Callable[[str], None]) -> Iterator[None]:
-    """Within the block, the provider's warnings on this thread (and task) go to ``show`` instead of stderr: the
-    plugin's, whose stderr the CLI hides (:mod:`partner_attribution.plugin.engine_log`)."""
-    token = _WARNINGS.set(show)
+def diagnostics_to(show: ShowDiagnostic) -> Iterator[None]:
+    """Within the block, the provider's warnings and progress lines on this thread (and task) go to ``show`` instead of
+    stderr: the plugin's, whose stderr the CLI hides (:mod:`partner_attribution.plugin.engine_log`)."""
+    token = _DIAGNOSTICS.set(show)
     try:
         yield
     finally:
-        _WARNINGS.reset(token)
+        _DIAGNOSTICS.reset(token)
+
+
+def _show(message: str, kind: LinkDiagnostic) -> None:
+    """The dynamic provider's lines, warnings and progress alike, go to its stderr, which the engine shows; the
+    plugin's where it says (:func:`diagnostics_to`)."""
+    show = _DIAGNOSTICS.get()
+    if show is not None:
+        show(message, kind)
+        return
+    print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 def _warn(message: str) -> None:
-    """Diagnostics of the dynamic provider's process go to stderr, which the engine shows; the plugin's, where it
-    says (:func:`warnings_to`)."""
-    show = _WARNINGS.get()
-    if show is not None:
-        show(message)
-        return
-    print(f"warning: {message}", file=sys.stderr, flush=True)
+    _show(message, "warning")
+
+
+def _progress(message: str) -> None:
+    _show(message, "progress")
 
 
 def _federated(props: dict[str, Any]) -> bool:
@@ -153,7 +168,7 @@ def _client(props: dict[str, Any], *, for_read: bool = False, transport: Any = N
         _endpoints(props),
         timeout_seconds=float(props.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS),
         propagation_timeout_seconds=READ_PROPAGATION_SECONDS if for_read else None,
-        progress=_warn,
+        progress=_progress,
         transport=transport,
     )
 

@@ -47,7 +47,7 @@ from ..partner_link import (
     UPDATE_KEYS,
     PartnerAdminLinkArgs,
     PartnerAdminLinkProvider,
-    warnings_to,
+    diagnostics_to,
 )
 from .engine_log import EngineLog
 from .values import UNKNOWN, camel, plain_map, property_diffs, snake, wire_map
@@ -90,14 +90,14 @@ class PartnerAdminLinkHandler:
 
     def _linking(self, urn: str, call: Callable[..., T]) -> Callable[..., T]:
         """``call`` on a worker thread, with the shared transport made first (once; importing azure-core and opening
-        the pool is blocking work, kept off the event loop like the link itself), its warnings shown with the
-        resource ``urn``."""
+        the pool is blocking work, kept off the event loop like the link itself), its warnings and progress shown
+        with the resource ``urn``."""
 
         def run(*args: Any) -> T:
             with self._making_transport:
                 if self._link.transport is None and self._make_transport is not None:
                     self._link.transport = self._make_transport()
-            with warnings_to(lambda message: self._engine_log.warn(urn, message)):
+            with diagnostics_to(lambda message, kind: self._engine_log.show(urn, message, kind)):
                 return call(*args)
 
         return run

@@ -70,7 +70,7 @@ class PartnerAttributionProvider(Provider):
     ``LighthouseDelegation`` (components)."""
 
     def __init__(self, engine_address: str | None = None) -> None:
-        """``engine_address``: the engine's, where the links' warnings are sent (None: to stderr)."""
+        """``engine_address``: the engine's, where the links' warnings and progress are sent (None: to stderr)."""
         self.link = PartnerAdminLinkHandler(
             ThreadPoolExecutor(MAX_CONCURRENT_LINKS, thread_name_prefix="pal-link"),
             _shared_transport,
