@@ -1,6 +1,6 @@
 """One-principal stacks under the real engine: a link re-pointed by another partner (scenario 3), and destroyed after
-a refresh found it so in a state of release 0.1, a password rotation (4), Customer Usage Attribution's providers (8),
-and a federated link with and without a pipeline token (9).
+a refresh found it so in a state of release 0.1, the plugin's wait for Entra (a status, not a warning), a password
+rotation (4), Customer Usage Attribution's providers (8), and a federated link with and without a pipeline token (9).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pulumi import automation as auto
 
 from partner_attribution.naming import PAL_LINK_TYPE
 from partner_attribution.testing.engine import FakeDeployment
+from partner_attribution.testing.fake.model import Fault
 
 from .conftest import GITHUB_SUBJECT, bundled_program, exit_code, outputs_of, write_project_file
 
@@ -108,6 +109,26 @@ def test_destroy_of_a_0_1_link_state_whose_refresh_found_another_partner_leaves_
     assert "written by release 0.1, which did not record which partner ID the stack linked" in warnings[0]
     assert "partner-attribution unlink --partner-id 7654321" in warnings[0]
     assert stack.export_stack().deployment.get("resources") in (None, []), "the destroy left resources in the state"
+
+
+def test_the_plugins_wait_for_entra_is_the_links_status_not_a_warning(deployment: FakeDeployment, tmp_path: Path) -> None:
+    """Through the plugin (the bundled program's DeliveryPrincipal), Entra answers the new principal's sign-in 503
+    three times. The wait's lines are the link's passing status (ephemeral): none is in the Diagnostics summary."""
+    work = tmp_path / "project"
+    _stack_file(work, "waits", _password_principal())
+    stack = deployment.stack(work, "waits", bundled_program)
+    refused = Fault("token", "status", status=503, times=3, except_client_id=deployment.deployer.client_id)
+    deployment.fake.inject(refused)
+    lines: list[str] = []
+    stack.up(on_output=lines.append)
+    output = "\n".join(lines)
+    app = _linked_app(deployment, stack)
+    assert deployment.fake.link_of(app)["partnerId"] == "1234567"
+    assert refused.times == 0, "the link's sign-in was refused three times"
+    who = f"service principal {app.client_id} in tenant {app.tenant_id}"
+    assert f"{who}: linked after waiting" in output, output  # shown while it lasted
+    summary = output.split("Diagnostics:", 1)[1] if "Diagnostics:" in output else ""
+    assert [line for line in summary.splitlines() if who in line] == [], summary
 
 
 def test_a_password_rotation_replaces_only_the_password(deployment: FakeDeployment, tmp_path: Path) -> None:
