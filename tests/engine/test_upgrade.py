@@ -5,7 +5,8 @@ Today a Python program's link is the plugin's ``PartnerAdminLink``, aliased from
 upgrades move every link from the dynamic provider to the plugin (type and provider change). What must hold: the
 engine's own steps include no replacement and no delete, nothing is written at Microsoft, and the fake's record of
 link changes shows no link ever absent (a replacement would create the new link, then delete the old one through
-the dynamic provider: the link would be gone). Then refresh, a no-change preview and destroy run on the plugin.
+the dynamic provider: the link would be gone). Then refresh, a no-change preview and destroy run on the plugin (a
+0.1 state's destroy leaves its links, which it can't tell are its own).
 """
 
 from __future__ import annotations
@@ -148,11 +149,21 @@ def test_a_0_1_stack_previews_and_updates_with_todays_code_without_replacing_any
     moved = [r for r in _resources(deployment, work_dir) if r["type"] == PAL_LINK_TYPE]
     assert sorted(r["id"] for r in moved) == sorted(r["id"] for r in links_before) and len(moved) == 3
 
-    # Destroy right after the move: the plugin's Delete gets the state the dynamic provider wrote.
+    # Destroy right after the move: the plugin's Delete gets the state 0.1's dynamic provider wrote, which does not
+    # record which partner ID the stack linked: no link is sent a DELETE, each is left with one warning, and the
+    # service principals the stack created are deleted (which ends their links' attribution).
     destroy_started = deployment.fake.link_events[-1].at
-    stack.destroy()
-    removed = {(e.tenant_id, e.object_id) for e in _removed(deployment, destroy_started)}
-    assert removed == {key for key, _, _ in before["links"]} and not deployment.fake.links
+    deployment.fake.clear_requests()
+    destroyed = stack.destroy()
+    assert _removed(deployment, destroy_started) == []
+    assert [r for r in deployment.fake.requests_to("arm") if r.method == "DELETE" and "anagementPartner" in r.path] == []
+    assert sorted((k, v["partnerId"]) for k, v in deployment.fake.links.items()) == [(k, p) for k, p, _ in before["links"]]
+    summary = (destroyed.stdout + destroyed.stderr).split("Diagnostics:", 1)[1]
+    left = [line for line in summary.splitlines() if "left in place" in line]
+    assert len(left) == 3 and all("written by release 0.1" in line for line in left), summary
+    linked = {key for key, _, _ in before["links"]}
+    principals = [a for a in deployment.fake.apps.values() if (a.tenant_id, a.object_id) in linked]
+    assert len(principals) == 3 and not any(a.service_principal for a in principals), "a service principal outlived destroy"
 
 
 def test_a_0_2_stack_moves_its_links_to_the_plugin_without_a_moment_unlinked(deployment: FakeDeployment, tmp_path: Path) -> None:
