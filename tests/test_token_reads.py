@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import waits_on
 from partner_attribution.pal import CloudEndpoints, PartnerLinkClient
 from partner_attribution.pal.errors import AssertionTimeRangeError, FederationMismatchError, NoTokenSourceError
 from partner_attribution.pal.federation import MAX_TOKEN_BYTES, OidcRequest, TokenFile, TokenSourceError, find_token_source
@@ -31,7 +32,9 @@ def client(azure: FakeAzure, app: FakeApp, env: dict[str, str], timeout: float =
         app.tenant_id, app.client_id, find_token_source(env), audience=AUDIENCE, trusted_issuer=GITHUB, trusted_subject=MAIN
     )
     endpoints = CloudEndpoints.for_cloud(authority_host=azure.authority_host, arm_endpoint=azure.arm_endpoint)
-    return PartnerLinkClient(source, endpoints, timeout_seconds=timeout, backoff=Backoff(rng=random.Random(5)))
+    return PartnerLinkClient(
+        source, endpoints, timeout_seconds=timeout, backoff=Backoff(rng=random.Random(5)), **waits_on(azure)
+    )  # its waits take no wall time
 
 
 @pytest.fixture
@@ -53,6 +56,7 @@ def test_a_token_file_that_is_a_fifo_fails_at_once(fake_azure: FakeAzure, truste
     with pytest.raises(NoTokenSourceError) as error:
         client(fake_azure, trusted_app, {"AZURE_FEDERATED_TOKEN_FILE": str(fifo)}).link(PARTNER)
     assert time.monotonic() - started < 10
+    assert waits_on(fake_azure)["clock"].slept == []  # not retried (its waits take no wall time: the bound can't say)
     assert "FIFO" in str(error.value) and "not a regular file" in str(error.value)
     assert fake_azure.requests == []
 
