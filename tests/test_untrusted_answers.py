@@ -279,6 +279,6 @@ def test_an_attempt_cut_short_by_the_budget_keeps_what_earlier_attempts_learned(
         fake_azure.inject(Fault("token", "slow", delay=30, times=None))
 
     with pytest.raises(RetryBudgetExhaustedError) as error:
-        client_for(fake_azure, app, secret, timeout=2, on_retry=stall).get()
+        client_for(fake_azure, app, secret, timeout=4, on_retry=stall).get()
     assert isinstance(error.value.last, SecretNotAccepted), error.value
     assert "AADSTS7000215" in str(error.value)
