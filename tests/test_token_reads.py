@@ -132,7 +132,8 @@ class _Endless(BaseHTTPRequestHandler):
 def endless_endpoint() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Endless)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # polling for shutdown every 20 ms, not socketserver's 500: the teardown does not wait half a second
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/token"
     server.shutdown()
