@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -214,9 +215,17 @@ def mark_browser_tests(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+def long_tests_first(items: list[pytest.Item]) -> None:
+    """The tests marked ``long`` first, then the others, each in their order: pytest-xdist hands tests to its workers
+    in this order, so a long test starts while the other workers have plenty left to run, instead of keeping one
+    worker busy alone at the end of the run (the README walkthrough, last by name, did)."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test that needs the browser carries the ``browser`` marker, every test under tests/engine the ``engine``
-    marker; without a CLI (and not in CI) the engine tests are deselected, said in one line at the end."""
+    marker; without a CLI (and not in CI) the engine tests are deselected, said in one line at the end. Long tests
+    are scheduled first (:func:`long_tests_first`)."""
     mark_browser_tests(items)
     engine = [item for item in items if ENGINE_TESTS in Path(str(item.path)).parents]
     for item in engine:
@@ -224,6 +233,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if engine and config.stash[_ENGINE_MISSING] is not None:
         config.hook.pytest_deselected(items=engine)
         items[:] = [item for item in items if item not in engine]
+    long_tests_first(items)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -258,3 +268,20 @@ def install_wheel_outside(root: Path) -> Path:
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(fresh_site), str(wheel)], check=True
     )
     return python
+
+
+@pytest.fixture(scope="session")
+def installed_outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a virtualenv outside the repository with this checkout installed as a wheel
+    (:func:`install_wheel_outside`), built once for the whole run: every pytest-xdist worker of the run finds it in
+    their common temporary directory (the first one to ask builds it, under a lock). Tests only run it, never
+    install into it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root, made = shared / "installed-outside", shared / "installed-outside.python"
+    with (shared / "installed-outside.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            root.mkdir(exist_ok=True)
+            made.write_text(str(install_wheel_outside(root)))
+    return Path(made.read_text())
