@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import site
 import subprocess
 import sys
+import threading
+import time
 import venv
 from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from partner_attribution.pal.federation import TOKEN_SOURCE_VARIABLES
 from partner_attribution.testing import FakeAzure
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_STACK = PROJECT_ROOT / "Pulumi.dev.yaml"
@@ -62,12 +70,74 @@ def pytest_runtest_makereport(
     return report
 
 
+class FastForwardClock:
+    """A clock that runs with real time (``time.monotonic``) and on which a wait takes no time: :meth:`sleep` moves it
+    ahead by the seconds asked for, at once. A fake and its in-process clients share one (``FakeAzure(clock=...)``,
+    ``PartnerLinkClient(clock=..., sleep=...)``): a client's backoff and ``Retry-After`` waits still separate its
+    requests by what it waited, as the fake counts time (replication delays, throttling, the times it records), but
+    cost no wall time; what really takes time (a slow or trickling answer, a socket timeout) still counts. Time never
+    goes back; the waits of clients in several threads add up."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._skipped = 0.0
+        self.slept: list[float] = []
+        """Every wait asked for, in order."""
+
+    def __call__(self) -> float:
+        """Seconds, as ``time.monotonic`` counts them, plus every wait so far."""
+        with self._lock:
+            return time.monotonic() + self._skipped
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``: the clock moves that far ahead, now."""
+        if seconds < 0:
+            raise ValueError(f"sleep length must be non-negative, not {seconds!r}")
+        with self._lock:
+            self._skipped += seconds
+            self.slept.append(seconds)
+
+    async def sleep_async(self, seconds: float) -> None:
+        """:meth:`sleep` on an event loop: the clock moves ahead, and the other tasks run before this one goes on."""
+        self.sleep(seconds)
+        await asyncio.sleep(0)
+
+
+def waits_on(azure: FakeAzure, *, asynchronous: bool = False) -> dict[str, Any]:
+    """``clock`` and ``sleep`` for a :class:`~partner_attribution.pal.PartnerLinkClient` of ``azure`` (``clock`` and
+    ``async_sleep`` for an :class:`~partner_attribution.pal.aio.AsyncLinkReader`): the fake's own
+    :class:`FastForwardClock` (the ``fake_azure`` fixture's), so that the client's waits take no wall time and the fake
+    counts them."""
+    clock = azure.clock
+    assert isinstance(clock, FastForwardClock), "a fake made with a FastForwardClock (the fake_azure fixture)"
+    return {"clock": clock, "async_sleep": clock.sleep_async} if asynchronous else {"clock": clock, "sleep": clock.sleep}
+
+
+@pytest.fixture(scope="session")
+def fake_signing_key() -> RSAPrivateKey:
+    """The key every fake of this test process signs its tokens with: making a fake its own costs a tenth of a
+    second of CPU, for each of the suite's hundreds of fakes. Read only: no state is shared through it."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@contextlib.contextmanager
+def serving_fake(monkeypatch: pytest.MonkeyPatch, key: RSAPrivateKey, **settings: Any) -> Iterator[FakeAzure]:
+    """A started fake on a new :class:`FastForwardClock`, signing with ``key``; clients in this process trust its CA
+    through ``REQUESTS_CA_BUNDLE`` (and with ``proxy=True`` reach it at Azure's public hosts, as a deployment does)."""
+    proxy = bool(settings.pop("proxy", False))
+    with FakeAzure(clock=FastForwardClock(), signing_key=key, **settings) as azure:
+        for name, value in azure.environment(proxy=proxy).items():
+            monkeypatch.setenv(name, value)
+        yield azure
+
+
 @pytest.fixture
-def fake_azure(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAzure]:
-    """A started fake; clients in this process trust its CA through REQUESTS_CA_BUNDLE."""
-    with FakeAzure() as azure:
-        for key, value in azure.environment().items():
-            monkeypatch.setenv(key, value)
+def fake_azure(monkeypatch: pytest.MonkeyPatch, fake_signing_key: RSAPrivateKey) -> Iterator[FakeAzure]:
+    """A started fake on a :class:`FastForwardClock` (:func:`waits_on` gives a client the same); clients in this
+    process trust its CA through REQUESTS_CA_BUNDLE."""
+    with serving_fake(monkeypatch, fake_signing_key) as azure:
         yield azure
 
 
@@ -145,9 +215,17 @@ def mark_browser_tests(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+def long_tests_first(items: list[pytest.Item]) -> None:
+    """The tests marked ``long`` first, then the others, each in their order: pytest-xdist hands tests to its workers
+    in this order, so a long test starts while the other workers have plenty left to run, instead of keeping one
+    worker busy alone at the end of the run (the README walkthrough, last by name, did)."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test that needs the browser carries the ``browser`` marker, every test under tests/engine the ``engine``
-    marker; without a CLI (and not in CI) the engine tests are deselected, said in one line at the end."""
+    marker; without a CLI (and not in CI) the engine tests are deselected, said in one line at the end. Long tests
+    are scheduled first (:func:`long_tests_first`)."""
     mark_browser_tests(items)
     engine = [item for item in items if ENGINE_TESTS in Path(str(item.path)).parents]
     for item in engine:
@@ -155,6 +233,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if engine and config.stash[_ENGINE_MISSING] is not None:
         config.hook.pytest_deselected(items=engine)
         items[:] = [item for item in items if item not in engine]
+    long_tests_first(items)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -189,3 +268,20 @@ def install_wheel_outside(root: Path) -> Path:
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(fresh_site), str(wheel)], check=True
     )
     return python
+
+
+@pytest.fixture(scope="session")
+def installed_outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a virtualenv outside the repository with this checkout installed as a wheel
+    (:func:`install_wheel_outside`), built once for the whole run: every pytest-xdist worker of the run finds it in
+    their common temporary directory (the first one to ask builds it, under a lock). Tests only run it, never
+    install into it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root, made = shared / "installed-outside", shared / "installed-outside.python"
+    with (shared / "installed-outside.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            root.mkdir(exist_ok=True)
+            made.write_text(str(install_wheel_outside(root)))
+    return Path(made.read_text())

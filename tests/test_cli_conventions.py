@@ -209,6 +209,7 @@ def test_report_output_that_cannot_be_written_is_a_usage_error(stack_output_with
 # -- plan: the same bytes every run --------------------------------------------------------------------------------
 
 
+@pytest.mark.long  # two plans, each in a process of its own
 def test_plan_json_is_the_same_bytes_from_run_to_run() -> None:
     """Two processes with different hash seeds (so set and dict orders that depend on hashing differ) write the same
     plan: it goes into pull requests, where a reordering is noise."""

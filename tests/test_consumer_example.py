@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PROJECT_ROOT, install_wheel_outside
+from conftest import PROJECT_ROOT
 
 EXAMPLE = PROJECT_ROOT / "examples" / "consumer"
 GIT_REQUIREMENT = re.compile(r"partner-attribution @ git\+https://<your-git-host>/<org>/partner-attribution@v(?P<version>\S+)")
@@ -54,14 +54,12 @@ def test_its_requirements_install_the_package_as_the_readme_says() -> None:
 
 
 @pytest.fixture(scope="module")
-def consumer_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The example copied outside the repository, and a fresh virtualenv with the package installed from this
-    checkout (``pip install ../..``, built as a wheel: :func:`conftest.install_wheel_outside`)."""
-    root = tmp_path_factory.mktemp("consumer")
-    python = install_wheel_outside(root)
-    project = root / "contoso-landing-zone"
+def consumer_project(tmp_path_factory: pytest.TempPathFactory, installed_outside: Path) -> tuple[Path, Path]:
+    """The example copied outside the repository, and a virtualenv with the package installed from this checkout
+    (``pip install ../..``, built as a wheel: :func:`conftest.installed_outside`)."""
+    project = tmp_path_factory.mktemp("consumer") / "contoso-landing-zone"
     shutil.copytree(EXAMPLE, project)
-    return project, python
+    return project, installed_outside
 
 
 def run(python: Path, project: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -69,6 +67,7 @@ def run(python: Path, project: Path, *args: str, stdin: str | None = None) -> su
     return subprocess.run([python, *args], cwd=project, capture_output=True, text=True, env=env, input=stdin, timeout=300)
 
 
+@pytest.mark.long  # runs the installed package in a process of its own
 def test_its_plan_shows_its_principals_beside_its_own_resources(consumer_project: tuple[Path, Path]) -> None:
     project, python = consumer_project
     result = run(python, project, "-m", "partner_attribution", "plan", "--stack", "dev", "--program", ".", "-f", "json")
@@ -89,6 +88,7 @@ def test_its_plan_shows_its_principals_beside_its_own_resources(consumer_project
     assert summary.startswith("no cuaPartnerId: azure-native sends Pulumi's ID")
 
 
+@pytest.mark.long  # runs the installed package in a process for each check
 def test_its_attribution_document_is_produced_offline_and_reported(consumer_project: tuple[Path, Path]) -> None:
     project, python = consumer_project
     outputs = run(python, project, "-c", OFFLINE_OUTPUTS, "Pulumi.dev.yaml")

@@ -7,7 +7,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import PROJECT_ROOT, install_wheel_outside
+import pytest
+
+from conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.long  # builds and installs a wheel
 
 COMPONENT_UNDER_MOCKS = """
 import partner_attribution, pulumi
@@ -26,8 +30,9 @@ print(sorted(r.name for r in evaluation.resources))
 """
 
 
-def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
-    python = install_wheel_outside(tmp_path)
+def test_wheel_installs_and_runs_outside_the_repository(installed_outside: Path, tmp_path: Path) -> None:
+    python = installed_outside
+    environment = python.parent.parent
 
     work = tmp_path / "elsewhere"
     work.mkdir()
@@ -48,5 +53,5 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     component = subprocess.run([python, "-c", COMPONENT_UNDER_MOCKS], cwd=work, capture_output=True, text=True, env=clean_env)
     assert component.returncode == 0, component.stderr
     installed, names = component.stdout.splitlines()
-    assert installed.startswith(str(tmp_path / "venv")) and not installed.startswith(str(PROJECT_ROOT))
+    assert installed.startswith(str(environment)) and not installed.startswith(str(PROJECT_ROOT))
     assert names == "['ops', 'ops-app', 'ops-pal', 'ops-password', 'ops-role-977b8712', 'ops-sp']"

@@ -383,7 +383,7 @@ def test_a_failed_call_answers_its_message_without_stack_frames_or_tokens(fake_a
     secret = fake_azure.add_secret(app)
     fake_azure.revoke_secret(app, secret)
     servicer = MessageOnlyServicer([], "0.1.0", PartnerAttributionProvider(), engine_address="127.0.0.1:1")
-    properties = PropertyValue.marshal_map(link_inputs(fake_azure, app, secret, timeoutSeconds=5))
+    properties = PropertyValue.marshal_map(link_inputs(fake_azure, app, secret, timeoutSeconds=2))
     context = _Context()
     with pytest.raises(grpc.aio.AbortError):
         run(servicer.Create(proto.CreateRequest(urn=URN, properties=properties, timeout=60, preview=False), context))

@@ -256,7 +256,7 @@ def test_drift_credential_invalid(
     id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, secret))
     (fake_azure.expire_secret if how == "expired" else fake_azure.revoke_secret)(app, secret)
     with pytest.raises(ProviderCallError) as error:
-        host.read(URN, id_, {**outs, "timeout_seconds": 5}, inputs)  # Read's budget comes from the state
+        host.read(URN, id_, {**outs, "timeout_seconds": 3}, inputs)  # Read's budget comes from the state
     assert "can't be verified" in error.value.details
     assert "credential.rotatedOn" in error.value.details
     assert ("AADSTS7000222" if how == "expired" else "AADSTS7000215") in error.value.details

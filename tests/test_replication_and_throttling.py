@@ -6,37 +6,46 @@ never from wall time."""
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
 
+from conftest import serving_fake, waits_on
 from partner_attribution.pal import ClientSecretSource, CloudEndpoints, PartnerLinkClient
 from partner_attribution.pal.errors import RetryBudgetExhaustedError, Throttled
 from partner_attribution.pal.retry import Backoff
-from partner_attribution.testing import FakeApp, FakeAzure
+from partner_attribution.testing import FakeApp, FakeAzure, Fault
 from partner_attribution.testing.fake.throttle import BucketLimit, Throttle, ThrottleSettingError
 from partner_attribution.testing.plugins.provider import FakeAzureSession
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 PARTNER = "1234567"
 
 
-def started(monkeypatch: pytest.MonkeyPatch, **settings: object) -> FakeAzure:
-    """A started fake that clients in this process reach at Azure's public hosts (its proxy), as a deployment does."""
-    azure = FakeAzure(**settings).start()  # type: ignore[arg-type]
-    for key, value in azure.environment(proxy=True).items():
-        monkeypatch.setenv(key, value)
-    return azure
+@pytest.fixture
+def serve(monkeypatch: pytest.MonkeyPatch, fake_signing_key: RSAPrivateKey) -> Iterator[Callable[..., FakeAzure]]:
+    """Start a fake with the given settings that clients in this process reach at Azure's public hosts (its proxy), as
+    a deployment does; on a FastForwardClock (:func:`client` waits on it); stopped after the test."""
+    with contextlib.ExitStack() as stack:
+        yield lambda **settings: stack.enter_context(serving_fake(monkeypatch, fake_signing_key, proxy=True, **settings))
 
 
-def client(app: FakeApp, secret: str, **options: object) -> PartnerLinkClient:
-    """The link client at Azure's public endpoints (the fake's proxy), as the provider makes it."""
+def client(azure: FakeAzure, app: FakeApp, secret: str, **options: object) -> PartnerLinkClient:
+    """The link client at Azure's public endpoints (the fake's proxy), as the provider makes it; its waits on the
+    fake's clock take no wall time (:func:`conftest.waits_on`)."""
     options.setdefault("timeout_seconds", 60)
     return PartnerLinkClient(
         ClientSecretSource(app.tenant_id, app.client_id, secret),
         CloudEndpoints.for_cloud(),
         backoff=Backoff(rng=random.Random(7)),
+        **waits_on(azure),
         **options,  # type: ignore[arg-type]
     )
 
@@ -44,36 +53,30 @@ def client(app: FakeApp, secret: str, **options: object) -> PartnerLinkClient:
 # -- replication ---------------------------------------------------------------------------------------------------
 
 
-def test_instance_discovery_is_answered_as_entra_answers_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_instance_discovery_is_answered_as_entra_answers_it(serve: Callable[..., FakeAzure]) -> None:
     """MSAL asks for the authority's aliases after a refused sign-in; the fake answered 404, which MSAL raised as
     "HTTP Error: 404" and the link took for a permanent failure."""
-    azure = started(monkeypatch)
-    try:
-        answer = requests.get(
-            "https://login.microsoftonline.com/common/discovery/instance",
-            params={"api-version": "1.1", "authorization_endpoint": "https://login.microsoftonline.com/common/oauth2/authorize"},
-            timeout=10,
-        )
-        assert answer.status_code == 200
-        aliases = [group["aliases"] for group in answer.json()["metadata"]]
-        assert ["login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"] in aliases
-    finally:
-        azure.stop()
+    serve()
+    answer = requests.get(
+        "https://login.microsoftonline.com/common/discovery/instance",
+        params={"api-version": "1.1", "authorization_endpoint": "https://login.microsoftonline.com/common/oauth2/authorize"},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    aliases = [group["aliases"] for group in answer.json()["metadata"]]
+    assert ["login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"] in aliases
 
 
-def test_a_link_through_the_public_authority_waits_out_replication(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_link_through_the_public_authority_waits_out_replication(serve: Callable[..., FakeAzure]) -> None:
     """The finding: with the fake's replication delays, links at Azure's public hosts failed with "HTTP Error: 404"."""
-    azure = started(monkeypatch)
-    try:
-        app = azure.add_app(ready_after=1.5)
-        secret = azure.add_secret(app, ready_after=1.5)
-        link = client(app, secret).link(PARTNER)
-        assert link.partner_id == PARTNER
-        refused = [r for r in azure.requests_to("token") if r.status == 400]
-        assert refused, "the app was not replicated at the first sign-in"
-        assert not [r for r in azure.requests if r.status == 404 and r.target == "discovery"]
-    finally:
-        azure.stop()
+    azure = serve()
+    app = azure.add_app(ready_after=1.5)
+    secret = azure.add_secret(app, ready_after=1.5)
+    link = client(azure, app, secret).link(PARTNER)
+    assert link.partner_id == PARTNER
+    refused = [r for r in azure.requests_to("token") if r.status == 400]
+    assert refused, "the app was not replicated at the first sign-in"
+    assert not [r for r in azure.requests if r.status == 404 and r.target == "discovery"]
 
 
 def graph_session(azure: FakeAzure) -> FakeAzureSession:
@@ -93,26 +96,23 @@ def sign_in(azure: FakeAzure, app: FakeApp, secret: str) -> dict[str, object]:
     return body
 
 
-def test_replication_delay_holds_each_new_application_and_credential_back(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_replication_delay_holds_each_new_application_and_credential_back(serve: Callable[..., FakeAzure]) -> None:
     """D counts from each object's own creation: an application made through Graph is unknown (AADSTS700016), then
     its password not yet valid (AADSTS7000215), until Entra catches up with each."""
-    azure = started(monkeypatch, replication_delay=3600)
-    try:
-        graph = graph_session(azure)
-        made = graph.call("POST", "/v1.0/applications", {"displayName": "delivery"}) or {}
-        graph.call("POST", "/v1.0/servicePrincipals", {"appId": made["appId"]})
-        password = graph.call("POST", f"/v1.0/applications/{made['id']}/addPassword", {"passwordCredential": {}}) or {}
-        app = azure.apps[str(made["appId"])]
-        assert app.ready_at - app.created_at >= 3600
-        first = sign_in(azure, app, str(password["secretText"]))
-        assert (first["status"], first["error_codes"]) == (400, [700016])
-        azure.make_ready(app)
-        second = sign_in(azure, app, str(password["secretText"]))
-        assert (second["status"], second["error_codes"]) == (401, [7000215])
-        azure.make_ready(app, str(password["secretText"]))
-        assert sign_in(azure, app, str(password["secretText"]))["status"] == 200
-    finally:
-        azure.stop()
+    azure = serve(replication_delay=3600)
+    graph = graph_session(azure)
+    made = graph.call("POST", "/v1.0/applications", {"displayName": "delivery"}) or {}
+    graph.call("POST", "/v1.0/servicePrincipals", {"appId": made["appId"]})
+    password = graph.call("POST", f"/v1.0/applications/{made['id']}/addPassword", {"passwordCredential": {}}) or {}
+    app = azure.apps[str(made["appId"])]
+    assert app.ready_at - app.created_at >= 3600
+    first = sign_in(azure, app, str(password["secretText"]))
+    assert (first["status"], first["error_codes"]) == (400, [700016])
+    azure.make_ready(app)
+    second = sign_in(azure, app, str(password["secretText"]))
+    assert (second["status"], second["error_codes"]) == (401, [7000215])
+    azure.make_ready(app, str(password["secretText"]))
+    assert sign_in(azure, app, str(password["secretText"]))["status"] == 200
 
 
 def test_federated_credentials_replicate_with_the_same_delay() -> None:
@@ -167,76 +167,67 @@ def test_arm_throttles_by_the_documented_buckets_unless_told_otherwise() -> None
 # -- the client answers 429 as asked ------------------------------------------------------------------------------
 
 
-def test_an_arm_429_is_waited_out_for_its_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_arm_429_is_waited_out_for_its_retry_after(serve: Callable[..., FakeAzure]) -> None:
     """One read left in the principal's bucket: the link's re-read after its PUT is answered 429 with Retry-After 5;
     the client waits it out (saying so), then reads again; nothing is sent before the wait is over."""
-    azure = started(monkeypatch, arm_throttle={"read": BucketLimit(1, 0.2), "write": BucketLimit(200, 10)})
-    try:
-        app = azure.add_app()
-        secret = azure.add_secret(app)
-        said: list[str] = []
-        link = client(app, secret, progress=said.append).link(PARTNER)
-        assert link.partner_id == PARTNER
-        throttled = [r for r in azure.requests_to("arm") if r.throttled]
-        assert [r.status for r in throttled] == [429]
-        assert not [r for r in azure.requests if r.before_retry_after]
-        reads = [r.at for r in azure.requests_to("arm") if r.method == "GET"]
-        assert reads[-1] - throttled[0].at >= 5  # the order of the record's own times, not a wall-time bound
-        assert any("HTTP 429" in line and "waiting" in line for line in said), said
-    finally:
-        azure.stop()
+    azure = serve(arm_throttle={"read": BucketLimit(1, 0.2), "write": BucketLimit(200, 10)})
+    app = azure.add_app()
+    secret = azure.add_secret(app)
+    said: list[str] = []
+    link = client(azure, app, secret, progress=said.append).link(PARTNER)
+    assert link.partner_id == PARTNER
+    throttled = [r for r in azure.requests_to("arm") if r.throttled]
+    assert [r.status for r in throttled] == [429]
+    assert not [r for r in azure.requests if r.before_retry_after]
+    reads = [r.at for r in azure.requests_to("arm") if r.method == "GET"]
+    assert reads[-1] - throttled[0].at >= 5  # the order of the record's own times, not a wall-time bound
+    assert any("HTTP 429" in line and "waiting" in line for line in said), said
 
 
-def test_a_token_429_is_waited_out_for_its_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    azure = started(monkeypatch, token_throttle=BucketLimit(1, 0.2))
-    try:
-        app = azure.add_app()
-        secret = azure.add_secret(app)
-        assert client(app, secret).get() is None  # takes the one sign-in the bucket holds
-        assert client(app, secret).link(PARTNER).partner_id == PARTNER  # a new client signs in again: 429 first
-        tokens = azure.requests_to("token")
-        assert [r.status for r in tokens] == [200, 429, 200]
-        assert tokens[2].at - tokens[1].at >= 5
-        assert not [r for r in azure.requests if r.before_retry_after]
-    finally:
-        azure.stop()
+def test_a_token_429_is_waited_out_for_its_retry_after(serve: Callable[..., FakeAzure]) -> None:
+    azure = serve(token_throttle=BucketLimit(1, 0.2))
+    app = azure.add_app()
+    secret = azure.add_secret(app)
+    assert client(azure, app, secret).get() is None  # takes the one sign-in the bucket holds
+    assert client(azure, app, secret).link(PARTNER).partner_id == PARTNER  # a new client signs in again: 429 first
+    tokens = azure.requests_to("token")
+    assert [r.status for r in tokens] == [200, 429, 200]
+    assert tokens[2].at - tokens[1].at >= 5
+    assert not [r for r in azure.requests if r.before_retry_after]
 
 
-def test_a_retry_after_beyond_the_budget_ends_the_wait_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_retry_after_beyond_the_budget_ends_the_wait_at_once(serve: Callable[..., FakeAzure]) -> None:
     """Retry-After 100 s with a 10 s budget: the client gives up now, naming the throttling, instead of sending early or
     sleeping past its budget."""
-    azure = started(monkeypatch, token_throttle=BucketLimit(1, 0.01))
-    try:
-        app = azure.add_app()
-        secret = azure.add_secret(app)
-        client(app, secret).get()
-        with pytest.raises(RetryBudgetExhaustedError) as error:
-            client(app, secret, timeout_seconds=10).get()
-        assert isinstance(error.value.last, Throttled)
-        assert error.value.last.retry_after == 100
-        assert error.value.elapsed < 10
-        assert [r.status for r in azure.requests_to("token")] == [200, 429]
-    finally:
-        azure.stop()
+    azure = serve(token_throttle=BucketLimit(1, 0.01))
+    app = azure.add_app()
+    secret = azure.add_secret(app)
+    client(azure, app, secret).get()
+    with pytest.raises(RetryBudgetExhaustedError) as error:
+        client(azure, app, secret, timeout_seconds=10).get()
+    assert isinstance(error.value.last, Throttled)
+    assert error.value.last.retry_after == 100
+    assert error.value.elapsed < 10
+    assert [r.status for r in azure.requests_to("token")] == [200, 429]
 
 
-def test_links_side_by_side_never_send_before_their_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_links_side_by_side_never_send_before_their_retry_after(serve: Callable[..., FakeAzure]) -> None:
     """Twelve links of one tenant at once, each waiting out replication, against a per-tenant token limit of 4 at once
-    and 4 a second: many are told to wait, none asks early, all are linked."""
-    azure = started(monkeypatch, replication_delay=1.0, token_throttle=BucketLimit(4, 4), token_throttle_per="tenant")
-    try:
-        tenant = azure.add_tenant()
-        principals = []
-        for _ in range(12):
-            app = azure.add_app(tenant, ready_after=1.0)
-            principals.append((app, azure.add_secret(app, ready_after=1.0)))
-        with ThreadPoolExecutor(len(principals)) as pool:
-            links = list(pool.map(lambda p: client(*p, timeout_seconds=120).link(PARTNER), principals))
-        assert {link.partner_id for link in links} == {PARTNER}
-        assert [r for r in azure.requests_to("token") if r.throttled]
-        assert not [r for r in azure.requests if r.before_retry_after]
-    finally:
-        azure.stop()
+    and 4 a second: many are told to wait, none asks early, all are linked. Their first sign-ins are held until all
+    twelve have come (a ``gather`` fault), so that they meet the limit together however the threads are scheduled (the
+    clients' waits, which take no wall time, refill the bucket as fast as they move the fake's clock)."""
+    azure = serve(replication_delay=1.0, token_throttle=BucketLimit(4, 4), token_throttle_per="tenant")
+    tenant = azure.add_tenant()
+    principals = []
+    for _ in range(12):
+        app = azure.add_app(tenant, ready_after=1.0)
+        principals.append((app, azure.add_secret(app, ready_after=1.0)))
+    azure.inject(Fault("token", "gather", count=len(principals), delay=120, times=None))
+    with ThreadPoolExecutor(len(principals)) as pool:
+        links = list(pool.map(lambda p: client(azure, *p, timeout_seconds=120).link(PARTNER), principals))
+    assert {link.partner_id for link in links} == {PARTNER}
+    assert [r for r in azure.requests_to("token") if r.throttled]
+    assert not [r for r in azure.requests if r.before_retry_after]
 
 
 def test_a_retry_after_is_waited_in_full_and_spread_a_little() -> None:

@@ -31,7 +31,8 @@ class _SetsACookie(BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _SetsACookie)
     _SetsACookie.cookies_seen = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # polling for shutdown every 20 ms, not socketserver's 500: the teardown does not wait half a second
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}/"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import waits_on
 from partner_attribution.pal import CloudEndpoints, PartnerLinkClient
 from partner_attribution.pal.errors import AssertionTimeRangeError, FederationMismatchError, NoTokenSourceError
 from partner_attribution.pal.federation import MAX_TOKEN_BYTES, OidcRequest, TokenFile, TokenSourceError, find_token_source
@@ -31,7 +32,9 @@ def client(azure: FakeAzure, app: FakeApp, env: dict[str, str], timeout: float =
         app.tenant_id, app.client_id, find_token_source(env), audience=AUDIENCE, trusted_issuer=GITHUB, trusted_subject=MAIN
     )
     endpoints = CloudEndpoints.for_cloud(authority_host=azure.authority_host, arm_endpoint=azure.arm_endpoint)
-    return PartnerLinkClient(source, endpoints, timeout_seconds=timeout, backoff=Backoff(rng=random.Random(5)))
+    return PartnerLinkClient(
+        source, endpoints, timeout_seconds=timeout, backoff=Backoff(rng=random.Random(5)), **waits_on(azure)
+    )  # its waits take no wall time
 
 
 @pytest.fixture
@@ -53,6 +56,7 @@ def test_a_token_file_that_is_a_fifo_fails_at_once(fake_azure: FakeAzure, truste
     with pytest.raises(NoTokenSourceError) as error:
         client(fake_azure, trusted_app, {"AZURE_FEDERATED_TOKEN_FILE": str(fifo)}).link(PARTNER)
     assert time.monotonic() - started < 10
+    assert waits_on(fake_azure)["clock"].slept == []  # not retried (its waits take no wall time: the bound can't say)
     assert "FIFO" in str(error.value) and "not a regular file" in str(error.value)
     assert fake_azure.requests == []
 
@@ -128,7 +132,8 @@ class _Endless(BaseHTTPRequestHandler):
 def endless_endpoint() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Endless)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # polling for shutdown every 20 ms, not socketserver's 500: the teardown does not wait half a second
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/token"
     server.shutdown()

@@ -24,6 +24,8 @@ import pytest
 from conftest import PROJECT_ROOT
 from partner_attribution.testing.fake import process
 
+pytestmark = pytest.mark.long  # a dozen processes, one after the other
+
 SECTION = "## Five minutes, offline"
 NOT_COPIED = shutil.ignore_patterns(
     ".git", ".venv", "venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".fake-azure", "results"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,8 +121,18 @@ def _source(target: VerifyTarget, audience: str) -> AsyncCredentialSource:
     return ClientAssertionSource(target.tenant_id, target.client_id, find_token_source(), audience=audience)
 
 
-async def _check(target: VerifyTarget, endpoints: CloudEndpoints, timeout: float, audience: str, transport: Any) -> VerifyResult:
-    started = time.monotonic()
+@dataclass(frozen=True)
+class _Waits:
+    """What a check measures time by and waits with (:func:`verify_links`' ``clock`` and ``async_sleep``)."""
+
+    clock: Callable[[], float]
+    async_sleep: Callable[[float], Awaitable[None]]
+
+
+async def _check(
+    target: VerifyTarget, endpoints: CloudEndpoints, timeout: float, audience: str, transport: Any, waits: _Waits
+) -> VerifyResult:
+    started = waits.clock()
     reader = AsyncLinkReader(
         _source(target, audience),
         endpoints,
@@ -130,14 +140,16 @@ async def _check(target: VerifyTarget, endpoints: CloudEndpoints, timeout: float
         propagation_timeout_seconds=min(timeout, 30),
         on_retry=lambda _message: None,
         transport=transport,
+        clock=waits.clock,
+        async_sleep=waits.async_sleep,
     )
     try:
         link = await reader.read()
     except PartnerLinkError as exc:
         return VerifyResult(
-            target.name, target.client_id, target.expected_partner_id, None, "error", str(exc), time.monotonic() - started
+            target.name, target.client_id, target.expected_partner_id, None, "error", str(exc), waits.clock() - started
         )
-    elapsed = time.monotonic() - started
+    elapsed = waits.clock() - started
     if link is None:
         return VerifyResult(target.name, target.client_id, target.expected_partner_id, None, "missing", "no PAL link", elapsed)
     if link.partner_id != target.expected_partner_id:
@@ -156,13 +168,17 @@ def verify_links(
     timeout: float = 60,
     on_result: Callable[[VerifyResult], None] | None = None,
     token_audience: str = EXCHANGE_AUDIENCES["public"],
+    clock: Callable[[], float] = time.monotonic,
+    async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> list[VerifyResult]:
     """Check every target, at most ``concurrency`` at a time; results in input order. Federated targets sign in
-    with the pipeline's token for ``token_audience``. ``on_result`` hears of each result as it comes.
+    with the pipeline's token for ``token_audience``. ``on_result`` hears of each result as it comes. ``clock`` and
+    ``async_sleep`` measure each check's budget and time and wait before its retries.
 
     The checks run on an event loop of their own (:mod:`.pal.aio`: azure-identity's asynchronous credentials, one
     shared aiohttp connection pool), so call this from code that is not itself running on an event loop."""
-    return asyncio.run(_verify_all(list(targets), endpoints, concurrency, timeout, on_result, token_audience))
+    waits = _Waits(clock, async_sleep)
+    return asyncio.run(_verify_all(list(targets), endpoints, concurrency, timeout, on_result, token_audience, waits))
 
 
 async def _verify_all(
@@ -172,6 +188,7 @@ async def _verify_all(
     timeout: float,
     on_result: Callable[[VerifyResult], None] | None,
     token_audience: str,
+    waits: _Waits,
 ) -> list[VerifyResult]:
     from .verify_transport import shared_async_transport
 
@@ -182,7 +199,7 @@ async def _verify_all(
     async def worker() -> None:
         for index in queue:  # the workers share one iterator: each takes the next target when it is free
             target = targets[index]
-            result = await _check(target, endpoints, timeout, target.token_audience or token_audience, transport)
+            result = await _check(target, endpoints, timeout, target.token_audience or token_audience, transport, waits)
             checked[index] = result
             if on_result is not None:
                 on_result(result)

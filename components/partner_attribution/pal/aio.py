@@ -15,6 +15,7 @@ no thread each.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -77,11 +78,20 @@ class AsyncCheckedCredential(CheckedCredential):
 class AsyncLinkReader(PartnerLinkClient):
     """Reads one identity's PAL link on the running event loop (:meth:`read`); ``transport`` is an azure-core
     asynchronous transport, shared between readers (``verify``). Only reading: linking and unlinking stay with the
-    blocking :class:`~.client.PartnerLinkClient`."""
+    blocking :class:`~.client.PartnerLinkClient`, whose other options it takes. ``async_sleep`` waits before a retry
+    (what ``sleep`` does for the blocking client), measured by the same ``clock``."""
 
-    def __init__(self, source: AsyncCredentialSource, endpoints: CloudEndpoints | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        source: AsyncCredentialSource,
+        endpoints: CloudEndpoints | None = None,
+        *,
+        async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        **options: Any,
+    ) -> None:
         super().__init__(source, endpoints, **options)
         self.async_source = source
+        self.async_sleep = async_sleep
         self._async_api: AsyncPartnerAPI | None = None
 
     def _forget_credential(self) -> None:
@@ -154,4 +164,4 @@ class AsyncLinkReader(PartnerLinkClient):
                     raise TransientError(UnconfirmedAnswer(f"Microsoft's answer is not a link: {exc}")) from None
             except Exception as exc:  # noqa: BLE001 - classified by _after_failure, re-raised as our own error
                 delay, previous = self._after_failure("reading the partner link", exc, attempts, previous, budget)
-            await asyncio.sleep(delay)
+            await self.async_sleep(delay)

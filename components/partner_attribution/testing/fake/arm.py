@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def serve_arm(h: RequestContext, parts: list[str], path: str, query: dict[str, l
     tenant, client_id = identity
     h.meta.update(client_id=client_id, tenant_id=tenant)
     app = fake.apps[client_id]
-    if time.monotonic() < app.arm_ready_at:
+    if fake.clock() < app.arm_ready_at:
         h.send(
             "arm",
             path,

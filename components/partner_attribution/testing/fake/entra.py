@@ -132,7 +132,7 @@ def serve_token(h: RequestContext, parts: list[str], path: str, body: bytes) -> 
     tenant = parts[0]
     client_id = form.get("client_id", "")
     h.meta.update(client_id=client_id, tenant_id=tenant)
-    now = time.monotonic()
+    now = fake.clock()
     with fake.lock:
         app = fake.apps.get(client_id)
         if tenant not in fake.tenants:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -135,7 +134,7 @@ def serve_graph(h: RequestContext, parts: list[str], path: str, body: bytes) -> 
                 return
             app.service_principal = True
             # Replicated from its own creation on: not usable for sign-in before (Entra: AADSTS700016 meanwhile).
-            app.ready_at = max(app.ready_at, time.monotonic() + fake.app_ready_after)
+            app.ready_at = max(app.ready_at, fake.clock() + fake.app_ready_after)
             h.send("graph", path, 201, service_principal_body(app))
             return
         if rest[0] == "servicePrincipals" and len(rest) == 2:

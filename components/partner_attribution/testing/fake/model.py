@@ -23,7 +23,7 @@ class FakeApp:
     ready_at: float = 0.0
     """Token requests fail with AADSTS700016 until then (replication delay)."""
     created_at: float = 0.0
-    """When it was made (``time.monotonic()``): its application, through Graph or :meth:`FakeAzure.add_app`."""
+    """When it was made (the fake's ``clock``): its application, through Graph or :meth:`FakeAzure.add_app`."""
     arm_ready_at: float = 0.0
     """ARM answers 401 until then."""
     deleted: bool = False
@@ -104,7 +104,7 @@ class RecordedRequest:
     """One request the fake served. Bodies and headers are never recorded (they carry secrets)."""
 
     at: float
-    """When (``time.monotonic()``)."""
+    """When (the fake's ``clock``)."""
     method: str
     """HTTP method."""
     path: str
@@ -129,7 +129,7 @@ class LinkEvent:
     (DELETE, or out of band). Its list (``FakeAzure.link_events``) shows whether a link was ever absent."""
 
     at: float
-    """When (``time.monotonic()``)."""
+    """When (the fake's ``clock``)."""
     tenant_id: str
     object_id: str
     """The linked service principal."""

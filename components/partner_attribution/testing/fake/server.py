@@ -43,11 +43,11 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from .arm import arm_error, serve_arm
@@ -65,6 +65,9 @@ from .throttle import (
     arm_request_refused,
     token_request_refused,
 )
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 PUBLIC_HOSTS = (
     "login.microsoftonline.com",
@@ -97,6 +100,11 @@ class FakeAzure:
             client application in its tenant or per tenant (``token_throttle_per``); None: never throttled.
         arm_throttle: ARM's token buckets per scope, principal and operation type (default: the documented ones,
             :data:`~.throttle.ARM_DOCUMENTED_LIMITS`); None: never throttled.
+        clock: the fake's time in seconds (default: ``time.monotonic``): replication delays, throttling, expiry and
+            the times it records count by it. A test gives the clock its client waits by (``PartnerLinkClient``'s
+            ``clock`` and ``sleep``), so that waiting out a delay takes no wall time.
+        signing_key: the RSA key that signs the tokens it issues (default: a new 2048-bit key; tests share one,
+            because making one costs a tenth of a second).
     """
 
     def __init__(
@@ -111,6 +119,8 @@ class FakeAzure:
         token_throttle: BucketLimit | None = None,
         token_throttle_per: Literal["client", "tenant"] = "client",
         arm_throttle: Mapping[Operation, BucketLimit] | Literal["documented"] | None = "documented",
+        clock: Callable[[], float] = time.monotonic,
+        signing_key: RSAPrivateKey | None = None,
     ) -> None:
         self.partners = dict(partners or {})
         self.accept_any_partner = accept_any_partner
@@ -118,6 +128,8 @@ class FakeAzure:
         self.put_when_linked_elsewhere = put_when_linked_elsewhere
         self.deleted_links = deleted_links
         self.latency = latency
+        self.clock = clock
+        """The fake's time in seconds (see the ``clock`` argument)."""
         self.requests: list[RecordedRequest] = []
         self.connections = 0
         """TLS connections accepted so far (each request on a kept-alive connection reuses one)."""
@@ -152,7 +164,7 @@ class FakeAzure:
         """What each fake provider plugin was configured with (``partner_attribution.testing.plugins``), in order."""
         from cryptography.hazmat.primitives.asymmetric import rsa
 
-        self.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.signing_key = signing_key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.signing_public_key = self.signing_key.public_key()
         self.lock = threading.RLock()
         self._in_flight = 0
@@ -187,12 +199,16 @@ class FakeAzure:
         server.daemon_threads = True
         server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-azure", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": _SHUTDOWN_POLL_SECONDS}, name="fake-azure", daemon=True
+        )
         self._thread.start()
         proxy = _QuietServer(("127.0.0.1", 0), Handler)
         proxy.daemon_threads = True
         self._proxy = proxy
-        threading.Thread(target=proxy.serve_forever, name="fake-azure-proxy", daemon=True).start()
+        threading.Thread(
+            target=proxy.serve_forever, kwargs={"poll_interval": _SHUTDOWN_POLL_SECONDS}, name="fake-azure-proxy", daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -282,7 +298,7 @@ class FakeAzure:
         """Write the directory, links and ARM resources to ``path`` (JSON), for a later :meth:`load`: what
         ``partner-attribution rehearse`` keeps between commands. Replication delays are not kept (all caught up);
         a password's expiry is kept as its wall-clock time."""
-        now, wall = time.monotonic(), time.time()
+        now, wall = self.clock(), time.time()
         with self.lock:
             apps = [
                 {
@@ -315,7 +331,7 @@ class FakeAzure:
         if not path.exists():
             return
         state = json.loads(path.read_text())
-        now, wall = time.monotonic(), time.time()
+        now, wall = self.clock(), time.time()
         with self.lock:
             self.tenants.update(state["tenants"])
             for entry in state["apps"]:
@@ -356,7 +372,7 @@ class FakeAzure:
     ) -> FakeApp:
         """Register a service principal; it becomes usable ``ready_after`` seconds from now."""
         tenant = self.add_tenant(tenant_id)
-        now = time.monotonic()
+        now = self.clock()
         app = FakeApp(
             tenant_id=tenant,
             client_id=client_id or str(uuid.uuid4()),
@@ -374,7 +390,7 @@ class FakeAzure:
     ) -> str:
         """Add a client secret: an obviously fake value unless one is given."""
         secret = value or f"fake-secret-{secrets.token_hex(12)}"
-        now = time.monotonic()
+        now = self.clock()
         with self.lock:
             app.secrets[secret] = FakeSecret(
                 ready_at=now + ready_after,
@@ -393,7 +409,7 @@ class FakeAzure:
     def expire_secret(self, app: FakeApp, secret: str) -> None:
         """The secret has expired from now on (AADSTS7000222)."""
         with self.lock:
-            app.secrets[secret].expires_at = time.monotonic() - 1
+            app.secrets[secret].expires_at = self.clock() - 1
 
     def revoke_secret(self, app: FakeApp, secret: str) -> None:
         """The secret is removed from the app from now on (AADSTS7000215)."""
@@ -409,7 +425,7 @@ class FakeAzure:
         self, app: FakeApp, issuer: str, subject: str, *, audience: str = EXCHANGE_AUDIENCE, ready_after: float = 0.0
     ) -> FakeFederatedCredential:
         """Trust ``issuer`` + ``subject`` on ``app``; usable ``ready_after`` seconds from now (AADSTS70021 before)."""
-        credential = FakeFederatedCredential(issuer, subject, audience, time.monotonic() + ready_after, str(uuid.uuid4()))
+        credential = FakeFederatedCredential(issuer, subject, audience, self.clock() + ready_after, str(uuid.uuid4()))
         with self.lock:
             app.federated.append(credential)
         return credential
@@ -569,7 +585,7 @@ class FakeAzure:
             "state": "Active",
         }
         self.links[(tenant, object_id)] = link
-        self.link_events.append(LinkEvent(time.monotonic(), tenant, object_id, partner_id))
+        self.link_events.append(LinkEvent(self.clock(), tenant, object_id, partner_id))
         return link
 
     def delete_link(self, tenant: str, object_id: str) -> None:
@@ -582,7 +598,7 @@ class FakeAzure:
             link.update(state="Deleted", version=link["version"] + 1, updatedTime=now_text())
         else:
             del self.links[(tenant, object_id)]
-        self.link_events.append(LinkEvent(time.monotonic(), tenant, object_id, None))
+        self.link_events.append(LinkEvent(self.clock(), tenant, object_id, None))
 
     def take_fault(self, target: Target, method: str, client_id: str | None = None) -> Fault | None:
         """The first injected fault that matches a request (``client_id``: a token request's), counted down; used by
@@ -625,6 +641,11 @@ def replication_delay_seconds(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
         raise ValueError(f"replication_delay must be a number of seconds, 0 or more, not {value!r}")
     return float(value)
+
+
+_SHUTDOWN_POLL_SECONDS = 0.02
+"""How often a server's loop looks for :meth:`FakeAzure.stop`'s request to end (socketserver's default, 0.5 s, made
+every stop wait up to half a second per server: most of the test suite's time)."""
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -827,7 +848,7 @@ class RequestContext(BaseHTTPRequestHandler):
         with self.azure.lock:
             self.azure.requests.append(
                 RecordedRequest(
-                    time.monotonic(),
+                    self.azure.clock(),
                     self.command,
                     path,
                     target,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qs
@@ -138,7 +137,7 @@ def token_request_refused(h: RequestContext, path: str, parts: list[str], body: 
     client_id = {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}.get("client_id", "")
     h.meta.update(client_id=client_id, tenant_id=tenant)
     key = (tenant,) if fake.token_throttle_per == "tenant" else (tenant, client_id)
-    verdict = fake.token_throttle.admit(key, "write", f"{tenant}/{client_id}", time.monotonic())
+    verdict = fake.token_throttle.admit(key, "write", f"{tenant}/{client_id}", fake.clock())
     h.throttle_verdict = verdict
     if verdict.retry_after is None:
         return False
@@ -166,7 +165,7 @@ def arm_request_refused(h: RequestContext, path: str) -> bool:
         return False
     tenant, client_id = caller
     operation = arm_operation(h.command)
-    verdict = fake.arm_throttle.admit((arm_scope(path, tenant), client_id), operation, f"{tenant}/{client_id}", time.monotonic())
+    verdict = fake.arm_throttle.admit((arm_scope(path, tenant), client_id), operation, f"{tenant}/{client_id}", fake.clock())
     h.throttle_verdict = verdict
     if verdict.retry_after is None:
         return False
