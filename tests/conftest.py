@@ -124,10 +124,12 @@ def fake_signing_key() -> RSAPrivateKey:
 
 @contextlib.contextmanager
 def serving_fake(monkeypatch: pytest.MonkeyPatch, key: RSAPrivateKey, **settings: Any) -> Iterator[FakeAzure]:
-    """A started fake on a new :class:`FastForwardClock`, signing with ``key``; clients in this process trust its CA
-    through ``REQUESTS_CA_BUNDLE`` (and with ``proxy=True`` reach it at Azure's public hosts, as a deployment does)."""
+    """A started fake on a new :class:`FastForwardClock` (or the ``clock`` given), signing with ``key``; clients in
+    this process trust its CA through ``REQUESTS_CA_BUNDLE`` (and with ``proxy=True`` reach it at Azure's public
+    hosts, as a deployment does)."""
     proxy = bool(settings.pop("proxy", False))
-    with FakeAzure(clock=FastForwardClock(), signing_key=key, **settings) as azure:
+    clock = settings.pop("clock", None) or FastForwardClock()
+    with FakeAzure(clock=clock, signing_key=key, **settings) as azure:
         for name, value in azure.environment(proxy=proxy).items():
             monkeypatch.setenv(name, value)
         yield azure

@@ -89,16 +89,16 @@ def test_an_existing_role_assignment_fails_the_create_with_arms_409(fake_azure: 
 
 def test_the_azure_native_plugin_serves_calls_side_by_side(fake_azure: FakeAzure) -> None:
     """Its HTTPS calls run on worker threads, not on its event loop: two role assignments created at once are both in
-    the fake at the same time (each of their PUTs is held until the other has come, a ``gather`` fault, or a minute
-    if it never does), where a blocked loop would send one after the other. Judged by the fake's count of requests
-    in flight, not by wall time."""
+    the fake at the same time (each of their PUTs is held until the other has come, a ``gather`` fault, or for 10 s
+    if it never does), where a blocked loop would send one after the other. Judged by the fake's count of requests in
+    flight, not by wall time."""
     from concurrent.futures import ThreadPoolExecutor
 
     from partner_attribution.testing import Fault
 
     with _plugin(fake_azure, "azure-native") as native:
         native.configure({})
-        fake_azure.inject(Fault("arm", "gather", count=2, delay=60, method="PUT", times=None))
+        fake_azure.inject(Fault("arm", "gather", count=2, delay=10, method="PUT", times=None))
         fake_azure.most_in_flight = 0
         inputs = {"scope": "/subscriptions/1", "roleDefinitionId": "/r/reader", "principalType": "ServicePrincipal"}
         with ThreadPoolExecutor(2) as pool:

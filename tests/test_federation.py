@@ -235,6 +235,7 @@ def test_no_token_source_fails_fast_before_any_request(fake_azure: FakeAzure, tr
     with pytest.raises(NoTokenSourceError) as error:
         federated_client(fake_azure, trusted_app, {}).link(PARTNER)
     assert time.monotonic() - started < 5  # and no request at all (below): nothing was waited for
+    assert waits_on(fake_azure)["clock"].slept == []
     message = str(error.value)
     assert (
         "no pipeline token was found" in message

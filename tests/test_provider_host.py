@@ -256,7 +256,9 @@ def test_drift_credential_invalid(
     id_, outs, inputs = create(host, inputs_for(registration, fake_azure, app, secret))
     (fake_azure.expire_secret if how == "expired" else fake_azure.revoke_secret)(app, secret)
     with pytest.raises(ProviderCallError) as error:
-        host.read(URN, id_, {**outs, "timeout_seconds": 3}, inputs)  # Read's budget comes from the state
+        # Read's budget comes from the state; the first sign-in must end inside it (on a loaded machine too) for
+        # Entra's code to be in the message.
+        host.read(URN, id_, {**outs, "timeout_seconds": 5}, inputs)
     assert "can't be verified" in error.value.details
     assert "credential.rotatedOn" in error.value.details
     assert ("AADSTS7000222" if how == "expired" else "AADSTS7000215") in error.value.details

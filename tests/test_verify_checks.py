@@ -148,6 +148,8 @@ def test_throttling_is_retried_after_what_retry_after_says(fake_azure: FakeAzure
     waited = re.search(r"retrying in (\d+\.\d)s", messages[0])
     # Retry-After in full, plus up to a tenth more so that links throttled together do not return together.
     assert "HTTP 429" in messages[0] and waited is not None and 1.0 <= float(waited.group(1)) <= 1.1, messages
+    slept = waits_on(fake_azure, asynchronous=True)["clock"].slept
+    assert len(slept) == 1 and f"{slept[0]:.1f}" == waited.group(1), "the reader waited what it said, on its clock"
 
 
 def test_a_failed_sign_in_is_retried_with_a_new_credential(fake_azure: FakeAzure, app: FakeApp, secret: str) -> None:

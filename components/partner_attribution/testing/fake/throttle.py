@@ -82,7 +82,7 @@ class Throttle:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def admit(self, bucket_key: tuple[str, ...], operation: Operation, client: str, now: float) -> Verdict:
-        """Take a token from the bucket ``bucket_key`` + ``operation`` for ``client`` at ``now`` (monotonic seconds).
+        """Take a token from the bucket ``bucket_key`` + ``operation`` for ``client`` at ``now`` (seconds on the fake's clock).
 
         A client told to wait (for this operation) that asks again too early is refused without taking a token, with
         the time it still has to wait (as ARM documents); an empty bucket refuses with the time until the next token."""
