@@ -88,7 +88,7 @@ def install_plugin(deployment: FakeDeployment) -> None:
 
 def state_bytes(deployment: FakeDeployment, stack_name: str) -> int:
     """The size of a stack's state in the file backend (``<backend>/.pulumi/stacks/<project>/<stack>.json``)."""
-    stacks = deployment.root / "backend" / ".pulumi" / "stacks"
+    stacks = deployment.backend_folder / ".pulumi" / "stacks"
     return sum(path.stat().st_size for path in stacks.glob(f"*/{stack_name}.json"))
 
 

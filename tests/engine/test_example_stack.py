@@ -33,7 +33,7 @@ class Deployed:
     """The CLI's ``pulumi up --yes`` (with its own preview), a CompletedProcess."""
 
     def state_files(self) -> list[Path]:
-        return sorted((self.deployment.root / "backend").rglob("*.json"))
+        return sorted(self.deployment.backend_folder.rglob("*.json"))
 
     def principal(self, name: str) -> dict[str, Any]:
         document = outputs_of(self.stack)["attribution"]

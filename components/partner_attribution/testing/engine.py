@@ -107,6 +107,12 @@ class FakeDeployment:
     _deployer_secret: str = field(default="", repr=False)
 
     @property
+    def backend_folder(self) -> Path:
+        """The file backend the CLI keeps stacks' states in (``PULUMI_BACKEND_URL``): each at
+        ``.pulumi/stacks/<project>/<stack>.json`` below it."""
+        return self.root / "backend"
+
+    @property
     def fake_state_file(self) -> Path:
         """Where the fake Azure's directory, links and resources are kept between runs in the same ``root``."""
         return self.root / "fake-azure.json"
@@ -128,7 +134,7 @@ class FakeDeployment:
             self._deployer_secret = self.fake.add_secret(self.deployer)
             deployer_file.write_text(json.dumps({"client_id": self.deployer.client_id, "secret": self._deployer_secret}))
             deployer_file.chmod(0o600)
-        (self.root / "backend").mkdir(parents=True, exist_ok=True)
+        self.backend_folder.mkdir(parents=True, exist_ok=True)
         (self.root / "home").mkdir(parents=True, exist_ok=True)
         plugins = self.root / "plugins"
         write_launchers(plugins)
@@ -159,7 +165,7 @@ class FakeDeployment:
             **dict.fromkeys(PIPELINE_TOKEN_VARIABLES, ""),
             **self.fake.environment(proxy=True),
             "PATH": path,
-            "PULUMI_BACKEND_URL": f"file://{self.root / 'backend'}",
+            "PULUMI_BACKEND_URL": f"file://{self.backend_folder}",
             "PULUMI_HOME": str(self.root / "home"),
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "true",
